@@ -1,0 +1,50 @@
+/**
+ * npx tsx labs/runtime/kafka-cli.ts fetch   download the broker's jars into .workbench (CI does this first)
+ * npx tsx labs/runtime/kafka-cli.ts start   start a broker and keep it running until Ctrl-C
+ *
+ * `start` prints `KAFKA_BROKERS=127.0.0.1:<port>` on stdout; export it in another terminal and the labs
+ * and tests use that broker instead of starting their own. Progress goes to stderr.
+ */
+import { fetchKafkaJars, KafkaStartError, startKafka } from './kafka.ts';
+
+const usage = 'usage: tsx labs/runtime/kafka-cli.ts fetch | start';
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case 'fetch': {
+      const jars = await fetchKafkaJars();
+      const how = jars.fetched ? `fetched in ${(jars.durationMs / 1000).toFixed(1)} s` : 'already cached';
+      process.stdout.write(`Apache Kafka ${jars.version}: ${String(jars.jarCount)} jars ${how} in ${jars.libsDir}\n`);
+      return 0;
+    }
+    case 'start': {
+      const broker = await startKafka();
+      if (broker.external) {
+        process.stdout.write(`KAFKA_BROKERS is set (${broker.brokers.join(',')}): nothing to start.\n`);
+        return 0;
+      }
+      process.stdout.write(`KAFKA_BROKERS=${broker.brokers.join(',')}\n`);
+      process.stderr.write(`Apache Kafka ${broker.version}, pid ${String(broker.pid)}, log ${String(broker.logFile)}. Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      process.stderr.write('Stopping the broker…\n');
+      await broker.stop();
+      return 0;
+    }
+    default:
+      process.stderr.write(`${usage}\n`);
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof KafkaStartError ? error.message : String(error instanceof Error ? error.stack : error)}\n`);
+    process.exitCode = 1;
+  },
+);
