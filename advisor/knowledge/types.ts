@@ -1,0 +1,115 @@
+// The advisor's knowledge as typed data. Everything a recommendation depends on is declared here and
+// reviewed like code: questions (what the answers do to the weights), criteria, and technology profiles
+// (a rating per criterion, with the rationale and the evidence behind it).
+
+export const TECHNOLOGY_IDS = ['eventstoredb', 'postgres', 'kafka', 'dynamodb', 'marten'] as const;
+export type TechnologyId = (typeof TECHNOLOGY_IDS)[number];
+
+/** The backends that have a lab and conformance results in this repository (Marten has none). */
+export const LAB_BACKENDS = ['eventstoredb', 'postgres', 'kafka', 'dynamodb'] as const;
+export type LabBackend = (typeof LAB_BACKENDS)[number];
+
+export const SCENARIO_IDS = [
+  'append.new-stream',
+  'append.expected-version',
+  'append.stream-exists-and-any',
+  'append.idempotent',
+  'append.concurrent-writers',
+  'read.stream-forward',
+  'read.stream-backward',
+  'read.stream-from-version',
+  'read.missing-stream',
+  'read.all-ordered',
+  'read.all-no-skip-under-concurrent-commits',
+  'subscribe.catch-up-then-live',
+  'subscribe.resume-from-checkpoint',
+  'subscribe.backpressure',
+  'metadata.correlation-causation',
+  'schema.upcasting',
+  'snapshot.load-from-snapshot',
+  'projection.read-model',
+  'input.invalid',
+] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+export const CRITERION_IDS = [
+  'optimistic-concurrency',
+  'stream-reads',
+  'global-replay',
+  'ad-hoc-queries',
+  'subscriptions',
+  'competing-consumers',
+  'write-throughput',
+  'retention-policies',
+  'long-term-storage',
+  'erasure',
+  'low-ops',
+  'cost',
+  'multi-region',
+  'low-latency',
+  'learning-curve',
+  'streaming-integration',
+  'postgres-reuse',
+  'dotnet-fit',
+  'serverless-fit',
+  'portability',
+] as const;
+export type CriterionId = (typeof CRITERION_IDS)[number];
+
+export interface Criterion {
+  id: CriterionId;
+  name: string;
+  /** What a rating of 5 means, so a reviewer can check every rating against the same yardstick. */
+  description: string;
+}
+
+/** Ratings are integers on a 0..5 scale: 0 = not possible, 5 = best in class. */
+export type Rating = 0 | 1 | 2 | 3 | 4 | 5;
+export const MAX_RATING = 5;
+
+export type Source =
+  | { kind: 'docs'; title: string; url: string }
+  /** A claim checked by the conformance suite: links to the lab page and the capability-matrix entry. */
+  | { kind: 'lab'; backend: LabBackend; scenarios: ScenarioId[] };
+
+export interface CriterionRating {
+  rating: Rating;
+  rationale: string;
+  sources: Source[];
+  /** Required when the rating is 2 or lower: how a team lives with the weakness. */
+  mitigation?: string;
+}
+
+export interface TechnologyProfile {
+  id: TechnologyId;
+  name: string;
+  summary: string;
+  homepage: string;
+  ratings: Record<CriterionId, CriterionRating>;
+}
+
+export const DONT_KNOW = 'dont-know';
+
+/** A knock-out: choosing this answer rules the technology out, whatever its score. */
+export interface KnockOut {
+  technology: TechnologyId;
+  reason: string;
+  source: Source;
+}
+
+export interface AnswerOption {
+  id: string;
+  label: string;
+  /** Weight added to each criterion by this answer (0..5 each). */
+  weights: Partial<Record<CriterionId, number>>;
+  knockOuts?: KnockOut[];
+}
+
+export interface Question {
+  id: string;
+  section: string;
+  text: string;
+  /** Why the question matters: shown next to it, and in the ADR. */
+  why: string;
+  options: AnswerOption[];
+}

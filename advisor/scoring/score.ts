@@ -1,0 +1,252 @@
+// The scoring model, pure and deterministic: answers -> weights per criterion -> a weighted sum of
+// ratings per technology, after knock-outs. Every number on the result page can be recomputed by hand
+// from the data in advisor/knowledge (docs/advisor.md walks through one example).
+import { CRITERIA } from '../knowledge/criteria.ts';
+import { QUESTIONS } from '../knowledge/questions.ts';
+import { TECHNOLOGIES } from '../knowledge/technologies.ts';
+import {
+  DONT_KNOW,
+  MAX_RATING,
+  type Criterion,
+  type CriterionId,
+  type Question,
+  type Rating,
+  type Source,
+  type TechnologyId,
+  type TechnologyProfile,
+} from '../knowledge/types.ts';
+
+export interface Knowledge {
+  questions: readonly Question[];
+  technologies: readonly TechnologyProfile[];
+  criteria: readonly Criterion[];
+  /** Weight every recommendation starts from: the needs every event store serves. */
+  baseline: Partial<Record<CriterionId, number>>;
+}
+
+export const BASELINE_WEIGHTS: Partial<Record<CriterionId, number>> = {
+  'optimistic-concurrency': 1,
+  'stream-reads': 1,
+  'global-replay': 1,
+  subscriptions: 1,
+};
+
+export const DEFAULT_KNOWLEDGE: Knowledge = {
+  questions: QUESTIONS,
+  technologies: TECHNOLOGIES,
+  criteria: CRITERIA,
+  baseline: BASELINE_WEIGHTS,
+};
+
+/** questionId -> optionId (or DONT_KNOW). A missing question counts as "don't know". */
+export type Answers = Readonly<Record<string, string | undefined>>;
+/** Replaces the weight the answers give a criterion. */
+export type WeightOverrides = Readonly<Partial<Record<CriterionId, number>>>;
+
+export interface RecommendationInput {
+  answers: Answers;
+  weights?: WeightOverrides;
+}
+
+export type WeightSource =
+  | { kind: 'baseline' }
+  | { kind: 'answer'; questionId: string; optionId: string; label: string }
+  | { kind: 'override'; criterion: CriterionId };
+
+export interface CriterionWeight {
+  criterion: CriterionId;
+  name: string;
+  /** Weight from the baseline and the answers. */
+  derived: number;
+  /** Weight set explicitly by the user, if any. */
+  override: number | null;
+  /** The weight used: the override if set, else the derived weight. */
+  weight: number;
+  sources: { source: WeightSource; amount: number }[];
+}
+
+export interface BreakdownEntry {
+  criterion: CriterionId;
+  name: string;
+  weight: number;
+  rating: Rating;
+  /** weight x rating / (5 x total weight) x 100: the points this criterion adds to the score. */
+  points: number;
+  rationale: string;
+  sources: Source[];
+}
+
+export interface Contribution {
+  source: WeightSource;
+  points: number;
+}
+
+export interface KnockOutHit {
+  questionId: string;
+  answerLabel: string;
+  reason: string;
+  source: Source;
+}
+
+export interface StrengthOrRisk {
+  criterion: CriterionId;
+  name: string;
+  rating: Rating;
+  weight: number;
+  rationale: string;
+  mitigation: string | null;
+}
+
+export interface TechnologyResult {
+  technology: TechnologyId;
+  name: string;
+  summary: string;
+  eligible: boolean;
+  /** 1-based rank among eligible options; null when knocked out. */
+  rank: number | null;
+  /** 0..100: the weighted mean rating as a percentage of the best possible. */
+  score: number;
+  knockOuts: KnockOutHit[];
+  breakdown: BreakdownEntry[];
+  contributions: Contribution[];
+  strengths: StrengthOrRisk[];
+  risks: StrengthOrRisk[];
+}
+
+export interface AnsweredQuestion {
+  questionId: string;
+  text: string;
+  optionId: string;
+  label: string;
+}
+
+export interface Scored {
+  results: TechnologyResult[];
+  weights: CriterionWeight[];
+  totalWeight: number;
+  answered: AnsweredQuestion[];
+  neutral: { questionId: string; text: string }[];
+  top: TechnologyId | null;
+}
+
+/** Scores closer than this are a tie (floating-point noise); ties keep the order of the data. */
+export const TIE_EPSILON = 1e-9;
+
+function optionOf(question: Question, optionId: string | undefined) {
+  if (optionId === undefined || optionId === DONT_KNOW) return undefined;
+  return question.options.find((o) => o.id === optionId);
+}
+
+export function computeWeights(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE): CriterionWeight[] {
+  return knowledge.criteria.map((criterion) => {
+    const sources: CriterionWeight['sources'] = [];
+    const base = knowledge.baseline[criterion.id] ?? 0;
+    if (base > 0) sources.push({ source: { kind: 'baseline' }, amount: base });
+    for (const question of knowledge.questions) {
+      const option = optionOf(question, input.answers[question.id]);
+      const amount = option?.weights[criterion.id] ?? 0;
+      if (option && amount > 0) {
+        sources.push({ source: { kind: 'answer', questionId: question.id, optionId: option.id, label: option.label }, amount });
+      }
+    }
+    const derived = sources.reduce((sum, s) => sum + s.amount, 0);
+    const override = input.weights?.[criterion.id];
+    const weight = override ?? derived;
+    if (override !== undefined && override !== derived) {
+      sources.push({ source: { kind: 'override', criterion: criterion.id }, amount: override - derived });
+    }
+    return { criterion: criterion.id, name: criterion.name, derived, override: override ?? null, weight, sources };
+  });
+}
+
+function sameSource(a: WeightSource, b: WeightSource): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'answer' && b.kind === 'answer') return a.questionId === b.questionId;
+  if (a.kind === 'override' && b.kind === 'override') return a.criterion === b.criterion;
+  return true;
+}
+
+export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE): Scored {
+  const weights = computeWeights(input, knowledge);
+  const totalWeight = weights.reduce((sum, w) => sum + w.weight, 0);
+  // Points per unit of weight x rating, so that a technology rated 5 everywhere scores 100.
+  const scale = totalWeight > 0 ? 100 / (MAX_RATING * totalWeight) : 0;
+
+  const answered: AnsweredQuestion[] = [];
+  const neutral: Scored['neutral'] = [];
+  for (const question of knowledge.questions) {
+    const option = optionOf(question, input.answers[question.id]);
+    if (option) answered.push({ questionId: question.id, text: question.text, optionId: option.id, label: option.label });
+    else neutral.push({ questionId: question.id, text: question.text });
+  }
+
+  const unranked = knowledge.technologies.map((tech): TechnologyResult => {
+    const knockOuts: KnockOutHit[] = [];
+    for (const question of knowledge.questions) {
+      const option = optionOf(question, input.answers[question.id]);
+      for (const k of option?.knockOuts ?? []) {
+        if (k.technology === tech.id) knockOuts.push({ questionId: question.id, answerLabel: option?.label ?? '', reason: k.reason, source: k.source });
+      }
+    }
+    const breakdown: BreakdownEntry[] = weights.map((w) => {
+      const r = tech.ratings[w.criterion];
+      return { criterion: w.criterion, name: w.name, weight: w.weight, rating: r.rating, points: w.weight * r.rating * scale, rationale: r.rationale, sources: r.sources };
+    });
+    const contributions: Contribution[] = [];
+    for (const w of weights) {
+      const rating = tech.ratings[w.criterion].rating;
+      for (const s of w.sources) {
+        const points = s.amount * rating * scale;
+        const existing = contributions.find((c) => sameSource(c.source, s.source));
+        if (existing) existing.points += points;
+        else contributions.push({ source: s.source, points });
+      }
+    }
+    const weighted = (entry: BreakdownEntry): StrengthOrRisk => ({
+      criterion: entry.criterion,
+      name: entry.name,
+      rating: entry.rating,
+      weight: entry.weight,
+      rationale: entry.rationale,
+      mitigation: tech.ratings[entry.criterion].mitigation ?? null,
+    });
+    const strengths = breakdown
+      .filter((b) => b.weight > 0 && b.rating >= 4)
+      .sort((a, b) => b.points - a.points)
+      .slice(0, 4)
+      .map(weighted);
+    const risks = breakdown
+      .filter((b) => b.weight > 0 && b.rating <= 2)
+      .sort((a, b) => b.weight * (MAX_RATING - b.rating) - a.weight * (MAX_RATING - a.rating))
+      .map(weighted);
+    return {
+      technology: tech.id,
+      name: tech.name,
+      summary: tech.summary,
+      eligible: knockOuts.length === 0,
+      rank: null,
+      score: breakdown.reduce((sum, b) => sum + b.points, 0),
+      knockOuts,
+      breakdown,
+      contributions,
+      strengths,
+      risks,
+    };
+  });
+
+  const results = rankResults(unranked);
+  const first = results[0];
+  return { results, weights, totalWeight, answered, neutral, top: first?.eligible ? first.technology : null };
+}
+
+/** Eligible options by score (ties keep data order), then knocked-out options by score. */
+function rankResults(results: TechnologyResult[]): TechnologyResult[] {
+  const order = new Map(results.map((r, i) => [r.technology, i]));
+  const sorted = [...results].sort((a, b) => {
+    if (a.eligible !== b.eligible) return a.eligible ? -1 : 1;
+    if (Math.abs(a.score - b.score) > TIE_EPSILON) return b.score - a.score;
+    return (order.get(a.technology) ?? 0) - (order.get(b.technology) ?? 0);
+  });
+  let rank = 0;
+  return sorted.map((r) => ({ ...r, rank: r.eligible ? ++rank : null }));
+}
