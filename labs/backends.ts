@@ -1,0 +1,80 @@
+/**
+ * Every backend the workbench knows, and how to reach a real server for it: an external one from the
+ * environment, or an embedded one started here. The conformance CLI, the test run, the labs and the
+ * benchmarks all go through this list, so a backend is added in one place.
+ */
+import type { EventStoreFactory } from './core/index.ts';
+import type { ScenarioId } from './conformance/scenario.ts';
+import { startPostgres } from './runtime/postgres.ts';
+
+export interface RunningBackend {
+  /** Where it runs, for people: "embedded PostgreSQL on 127.0.0.1:54012". */
+  description: string;
+  /** Environment variables that point other processes at this same server. */
+  env: Record<string, string>;
+  createStore: EventStoreFactory;
+  stop(): Promise<void>;
+}
+
+export interface BackendDefinition {
+  name: string;
+  title: string;
+  /** The server this backend needs (two backends can share one: the naive PostgreSQL store). */
+  server: string;
+  /** Starts (or connects to) a real server; throws BackendUnavailableError with the reason. */
+  start(log?: (line: string) => void): Promise<RunningBackend>;
+  /**
+   * Pitfall demos only: the scenarios this store is expected to fail, and why. The tests assert that
+   * these fail for real (and that nothing else does).
+   */
+  expectedFailures?: Partial<Record<ScenarioId, string>>;
+}
+
+const postgres: BackendDefinition = {
+  name: 'postgres',
+  title: 'PostgreSQL',
+  server: 'postgres',
+  async start(log) {
+    const server = await startPostgres({ log });
+    const { PostgresEventStore, migrate } = await import('./postgres/postgres-store.ts');
+    await migrate(server.connectionString);
+    return {
+      description: server.description,
+      env: { DATABASE_URL: server.connectionString },
+      createStore: () => PostgresEventStore.connect({ connectionString: server.connectionString, migrate: false }),
+      stop: () => server.stop(),
+    };
+  },
+};
+
+const postgresNaive: BackendDefinition = {
+  name: 'postgres-naive',
+  title: 'PostgreSQL, naive tutorial store (pitfall demo)',
+  server: 'postgres',
+  expectedFailures: {
+    'append.idempotent': 'event ids are not unique: a retry is refused or stored twice instead of answered with the original result',
+    'append.concurrent-writers': 'SELECT MAX(version) then INSERT is a check-then-act race: the loser gets a raw unique-violation error, not WrongExpectedVersionError',
+    'read.all-no-skip-under-concurrent-commits': 'positions come from a BIGSERIAL drawn before commit: a reader that passed position N never sees an event with a smaller position that commits later',
+  },
+  async start(log) {
+    const server = await startPostgres({ log });
+    const { NaivePostgresEventStore, migrateNaive } = await import('./postgres/naive/naive-store.ts');
+    await migrateNaive(server.connectionString);
+    return {
+      description: server.description,
+      env: { DATABASE_URL: server.connectionString },
+      createStore: async () => new NaivePostgresEventStore(server.connectionString),
+      stop: () => server.stop(),
+    };
+  },
+};
+
+export const BACKENDS: BackendDefinition[] = [postgres, postgresNaive];
+
+export function backendByName(name: string): BackendDefinition | undefined {
+  return BACKENDS.find((b) => b.name === name);
+}
+
+export function backendNames(): string[] {
+  return BACKENDS.map((b) => b.name);
+}

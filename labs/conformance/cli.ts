@@ -1,0 +1,77 @@
+/**
+ * npm run conformance -- --backend <name> [--json] [--scenario <id> ...]
+ *
+ * Runs the conformance suite against a real server of that backend (external from the environment, or
+ * embedded) and prints a table, or with --json one JSON document:
+ * { "backend", "startedAt", "scenarios": [ { "id", "status", "detail", "durationMs" } ] }.
+ * Exit code: 0 when nothing failed (pitfall stores: when exactly their expected failures failed).
+ */
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { backendByName, backendNames } from '../backends.ts';
+import { runConformance, skippedReport } from './runner.ts';
+import { SCENARIO_IDS, type ScenarioId, type ConformanceReport } from './scenario.ts';
+import { formatReportTable } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', short: 'b' },
+    json: { type: 'boolean', default: false },
+    scenario: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+const usage = `Usage: npm run conformance -- --backend <${backendNames().join('|')}> [--json] [--scenario <id>]…`;
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const definition = values.backend ? backendByName(values.backend) : undefined;
+if (!definition) {
+  console.error(values.backend ? `Unknown backend '${values.backend}'.` : 'Which backend?');
+  console.error(usage);
+  process.exit(2);
+}
+const only = values.scenario as ScenarioId[] | undefined;
+const unknown = only?.filter((id) => !(SCENARIO_IDS as readonly string[]).includes(id));
+if (unknown?.length) {
+  console.error(`Unknown scenario id(s): ${unknown.join(', ')}. Known: ${SCENARIO_IDS.join(', ')}`);
+  process.exit(2);
+}
+
+const progress = (line: string) => {
+  if (!values.json) console.error(pc.dim(line));
+};
+
+let report: ConformanceReport;
+try {
+  const running = await definition.start(progress);
+  progress(`Running the conformance suite on ${definition.title} (${running.description}) …`);
+  try {
+    report = await runConformance(definition.name, running.createStore, {
+      only,
+      observer: {
+        scenarioFinished: (s, r) => progress(`  ${r.status.padEnd(11)} ${s.id} (${r.durationMs} ms)`),
+      },
+    });
+  } finally {
+    await running.stop();
+  }
+} catch (error) {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (process.env.CI === 'true') {
+    console.error(`The ${definition.name} backend could not start and CI=true: ${reason}`);
+    process.exit(1);
+  }
+  report = skippedReport(definition.name, reason, only);
+}
+
+if (values.json) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  console.log(formatReportTable(report));
+}
+const expected = definition.expectedFailures ?? {};
+const unexpected = report.scenarios.filter((s) => (s.status === 'fail') !== (s.id in expected) && s.status !== 'skipped' && s.status !== 'unsupported');
+process.exitCode = unexpected.length === 0 ? 0 : 1;

@@ -1,0 +1,108 @@
+/**
+ * Runs the scenarios against one backend and reports each as pass, fail, unsupported (declared by the
+ * backend, with its reason) or skipped (the backend could not be reached, with the reason).
+ */
+import { randomBytes } from 'node:crypto';
+import type { EventStore, EventStoreFactory } from '../core/index.ts';
+import type { ConformanceReport, Scenario, ScenarioId, ScenarioResult } from './scenario.ts';
+import { scenarios as allScenarios } from './scenarios.ts';
+
+export interface RunOptions {
+  /** Only these scenarios (default: all). */
+  only?: readonly ScenarioId[];
+  /** Receives narration lines and scenario boundaries (the narrated lab prints them). */
+  observer?: ScenarioObserver;
+  /** Per-scenario time limit. */
+  timeoutMs?: number;
+}
+
+export interface ScenarioObserver {
+  scenarioStarted?(scenario: Scenario): void;
+  narrate?(scenario: Scenario, line: string): void;
+  scenarioFinished?(scenario: Scenario, result: ScenarioResult): void;
+}
+
+export function selectScenarios(only?: readonly ScenarioId[]): Scenario[] {
+  return only ? allScenarios.filter((s) => only.includes(s.id)) : allScenarios;
+}
+
+export async function runScenario(
+  backend: string,
+  factory: EventStoreFactory,
+  scenario: Scenario,
+  options: Pick<RunOptions, 'observer' | 'timeoutMs'> = {},
+): Promise<ScenarioResult> {
+  const started = performance.now();
+  const finish = (status: ScenarioResult['status'], detail: string): ScenarioResult => {
+    const result = { id: scenario.id, status, detail, durationMs: Math.round(performance.now() - started) };
+    options.observer?.scenarioFinished?.(scenario, result);
+    return result;
+  };
+  options.observer?.scenarioStarted?.(scenario);
+  const opened: EventStore[] = [];
+  const timeout = new AbortController();
+  try {
+    const store = await factory();
+    opened.push(store);
+    const missing = scenario.requires.filter((c) => store.unsupported[c] !== undefined);
+    if (missing.length > 0) {
+      return finish('unsupported', missing.map((c) => `${c}: ${store.unsupported[c]}`).join('; '));
+    }
+    const runId = randomBytes(4).toString('hex');
+    const prefix = `${scenario.id.replace(/\./g, '-')}-${runId}-`;
+    const lines: string[] = [];
+    const run = scenario.run({
+      store,
+      prefix,
+      signal: timeout.signal,
+      streamId: (name) => `${prefix}${name}`,
+      openStore: async () => {
+        const extra = await factory();
+        opened.push(extra);
+        return extra;
+      },
+      narrate: (line) => {
+        lines.push(line);
+        options.observer?.narrate?.(scenario, line);
+      },
+    });
+    const limit = options.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      run,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          timeout.abort();
+          reject(new Error(`scenario did not finish within ${limit} ms`));
+        }, limit);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return finish('pass', lines.join(' | ') || scenario.property);
+  } catch (error) {
+    return finish('fail', error instanceof Error ? error.message : String(error));
+  } finally {
+    await Promise.allSettled(opened.map((s) => s.close()));
+  }
+}
+
+export async function runConformance(
+  backend: string,
+  factory: EventStoreFactory,
+  options: RunOptions = {},
+): Promise<ConformanceReport> {
+  const startedAt = new Date().toISOString();
+  const results: ScenarioResult[] = [];
+  for (const scenario of selectScenarios(options.only)) {
+    results.push(await runScenario(backend, factory, scenario, options));
+  }
+  return { backend, startedAt, scenarios: results };
+}
+
+/** The report for a backend that could not be reached: every scenario skipped, with the reason. */
+export function skippedReport(backend: string, reason: string, only?: readonly ScenarioId[]): ConformanceReport {
+  return {
+    backend,
+    startedAt: new Date().toISOString(),
+    scenarios: selectScenarios(only).map((s) => ({ id: s.id, status: 'skipped', detail: reason, durationMs: 0 })),
+  };
+}

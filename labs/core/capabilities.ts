@@ -1,0 +1,29 @@
+/**
+ * Capability flags. A backend lists what it cannot do, with the reason; the conformance suite then
+ * reports the scenarios that need it as `unsupported` (never as a silent pass).
+ */
+export const CAPABILITIES = [
+  /** `no_stream`, `stream_exists` and exact versions enforced atomically with the write. */
+  'optimistic-concurrency',
+  /** A retried append with the same event ids is answered with the original result, written once. */
+  'idempotent-append',
+  /** One total order over all streams that readers can follow without skipping. */
+  'global-order',
+  /** Reading a stream or the log from the end towards the start. */
+  'read-backward',
+  /** Catch-up then live subscriptions with a bounded buffer. */
+  'subscriptions',
+  /** Durable subscriber checkpoints stored by the backend. */
+  'checkpoints',
+  /** Durable snapshots stored by the backend. */
+  'snapshots',
+] as const;
+
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** Capabilities a backend lacks, each with the reason a person can read. */
+export type UnsupportedCapabilities = Partial<Record<Capability, string>>;
+
+export function isSupported(unsupported: UnsupportedCapabilities, capability: Capability): boolean {
+  return unsupported[capability] === undefined;
+}

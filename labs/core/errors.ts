@@ -1,0 +1,131 @@
+/**
+ * Typed errors carry the facts a person needs to understand what happened, and what was not written.
+ * Every error a caller can cause is an `InvalidInputError` (nothing is written when it is thrown) or a
+ * `WrongExpectedVersionError` (nothing is written either: the batch is atomic).
+ */
+import type { ExpectedVersion } from './types.ts';
+import type { Capability } from './capabilities.ts';
+
+export class EventStoreError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class WrongExpectedVersionError extends EventStoreError {
+  readonly streamId: string;
+  readonly expected: ExpectedVersion;
+  /** Version of the stream's last event at the time of the check, or `no_stream`. */
+  readonly actual: number | 'no_stream';
+
+  constructor(streamId: string, expected: ExpectedVersion, actual: number | 'no_stream') {
+    super(
+      `Append to stream '${streamId}' expected version ${String(expected)} but the stream is at ` +
+        `${actual === 'no_stream' ? 'no_stream (it does not exist)' : `version ${actual}`}; nothing was written.`,
+    );
+    this.streamId = streamId;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Bad input from the caller. The message says what is wrong and what is allowed; nothing was written. */
+export class InvalidInputError extends EventStoreError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${message} (nothing was written)`);
+    this.field = field;
+  }
+}
+
+export class InvalidStreamIdError extends InvalidInputError {
+  readonly streamId: unknown;
+  constructor(streamId: unknown, reason: string) {
+    super('streamId', `Invalid stream id ${describeValue(streamId)}: ${reason}`);
+    this.streamId = streamId;
+  }
+}
+
+export class InvalidEventError extends InvalidInputError {
+  readonly index: number;
+  constructor(index: number, field: string, reason: string) {
+    super(`events[${index}].${field}`, `Invalid event at index ${index}, field '${field}': ${reason}`);
+    this.index = index;
+  }
+}
+
+export class EventTooLargeError extends InvalidInputError {
+  readonly index: number;
+  readonly sizeBytes: number;
+  readonly maxBytes: number;
+  constructor(index: number, sizeBytes: number, maxBytes: number, backend: string) {
+    super(
+      `events[${index}]`,
+      `Event at index ${index} is ${sizeBytes} bytes of JSON; the ${backend} store accepts at most ${maxBytes} bytes per event`,
+    );
+    this.index = index;
+    this.sizeBytes = sizeBytes;
+    this.maxBytes = maxBytes;
+  }
+}
+
+export class InvalidExpectedVersionError extends InvalidInputError {
+  constructor(value: unknown) {
+    super(
+      'expectedVersion',
+      `Invalid expected version ${describeValue(value)}: use 'any', 'no_stream', 'stream_exists' or a whole number >= 0`,
+    );
+  }
+}
+
+export class InvalidReadOptionsError extends InvalidInputError {}
+
+/**
+ * The batch reuses event ids that are already stored, but not as an exact retry of one earlier append
+ * (same stream, same ids, same order). A retry is answered with the original result instead.
+ */
+export class DuplicateEventIdError extends EventStoreError {
+  readonly streamId: string;
+  readonly eventIds: string[];
+  constructor(streamId: string, eventIds: string[], detail: string) {
+    super(`Append to stream '${streamId}' reuses event id(s) ${eventIds.join(', ')}: ${detail}; nothing was written.`);
+    this.streamId = streamId;
+    this.eventIds = eventIds;
+  }
+}
+
+/** A backend was asked for something it declared it cannot do. */
+export class UnsupportedCapabilityError extends EventStoreError {
+  readonly backend: string;
+  readonly capability: Capability;
+  readonly reason: string;
+  constructor(backend: string, capability: Capability, reason: string) {
+    super(`The ${backend} store does not support '${capability}': ${reason}`);
+    this.backend = backend;
+    this.capability = capability;
+    this.reason = reason;
+  }
+}
+
+/** The backend could not be reached or started. */
+export class BackendUnavailableError extends EventStoreError {
+  readonly backend: string;
+  constructor(backend: string, reason: string, options?: ErrorOptions) {
+    super(`The ${backend} backend is not available: ${reason}`, options);
+    this.backend = backend;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}… (${value.length} characters)` : value;
+    return JSON.stringify(shown);
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

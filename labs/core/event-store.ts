@@ -1,0 +1,114 @@
+/**
+ * The one contract. Every backend (PostgreSQL, EventStoreDB, Kafka, DynamoDB, and the deliberately naive
+ * stores of the pitfall demos) implements `EventStore`, and the conformance suite is its specification.
+ */
+import type { UnsupportedCapabilities } from './capabilities.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  JsonValue,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from './types.ts';
+
+export interface StoreLimits {
+  /** Largest accepted event, measured as UTF-8 bytes of JSON of `{ type, data, metadata }`. */
+  maxEventBytes: number;
+  /** Longest accepted stream id, in characters. */
+  maxStreamIdLength: number;
+}
+
+export interface EventStore {
+  /** Short backend name used in results: `postgres`, `dynamodb`, `kafka`, `eventstoredb`, … */
+  readonly backend: string;
+  /** What this backend cannot do, and why. Empty when it does everything the contract describes. */
+  readonly unsupported: UnsupportedCapabilities;
+  readonly limits: StoreLimits;
+
+  /** Appends atomically (all events or none) after checking `expectedVersion` (default `any`). */
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+
+  /** Events of one stream in version order. A missing stream reads as `[]`. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /** One page of the global log, in strictly increasing (or, backwards, decreasing) global position. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Every event after `afterPosition` (or from the start), then live ones, until closed. */
+  subscribeToAll(options?: SubscribeToAllOptions): Subscription;
+
+  /** Every event of one stream after `afterVersion` (or from its start), then live ones, until closed. */
+  subscribeToStream(streamId: string, options?: SubscribeToStreamOptions): Subscription;
+
+  /** Durable subscriber checkpoints, kept by the backend itself. */
+  readonly checkpoints: CheckpointStore;
+
+  /** Durable aggregate snapshots, kept by the backend itself. */
+  readonly snapshots: SnapshotStore;
+
+  /** Releases connections. A closed store cannot be used again. */
+  close(): Promise<void>;
+}
+
+export interface SubscriptionOptions {
+  /**
+   * Most events held in memory between the backend and a slow consumer. When full, the subscription
+   * stops reading until the consumer takes some: memory stays bounded whatever the write rate.
+   */
+  bufferSize?: number;
+  /** Longest wait between two polls once caught up (backends with push wake-ups poll less). */
+  pollIntervalMs?: number;
+}
+
+export interface SubscribeToAllOptions extends SubscriptionOptions {
+  /** Exclusive: resume after this position (a stored checkpoint). Absent: from the very start. */
+  afterPosition?: bigint;
+}
+
+export interface SubscribeToStreamOptions extends SubscriptionOptions {
+  /** Exclusive: resume after this stream version. Absent: from the stream's first event. */
+  afterVersion?: number;
+}
+
+export interface SubscriptionStats {
+  bufferSize: number;
+  /** Events read from the backend and not yet taken by the consumer. */
+  buffered: number;
+  /** The most events ever buffered at once: never more than `bufferSize`. */
+  maxBuffered: number;
+  delivered: number;
+  /** True once the subscription has read everything that existed and waits for new events. */
+  caughtUp: boolean;
+}
+
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  readonly stats: SubscriptionStats;
+  /** Resolves when the subscription first reaches the end of what is stored. */
+  readonly caughtUp: Promise<void>;
+  /** Stops reading; the iteration ends. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Where subscribers remember how far they got. */
+export interface CheckpointStore {
+  load(subscriberId: string): Promise<bigint | undefined>;
+  store(subscriberId: string, position: bigint): Promise<void>;
+}
+
+export interface Snapshot {
+  /** Version of the last event folded into `state`. */
+  streamVersion: number;
+  state: JsonValue;
+  /** Version of the state's schema; a snapshot of another schema version is ignored. */
+  schemaVersion: number;
+}
+
+export interface SnapshotStore {
+  load(streamId: string): Promise<Snapshot | undefined>;
+  save(streamId: string, snapshot: Snapshot): Promise<void>;
+}
+
+/** Creates a fresh store instance (its own connections): the conformance suite uses several at once. */
+export type EventStoreFactory = () => Promise<EventStore>;

@@ -1,0 +1,207 @@
+/**
+ * PITFALL DEMO. A store written the way many tutorials write one:
+ * - optimistic concurrency by "SELECT MAX(version), compare, then INSERT" (a check-then-act race);
+ * - no idempotency: event ids are not unique;
+ * - read all by a BIGSERIAL position, "WHERE position > last" (skips out-of-order commits);
+ * - subscriptions that poll once a second.
+ * It implements the same contract and runs through the same conformance suite; the lab prints which
+ * scenarios it fails and why. The fixes are in ../postgres-store.ts and ../schema.sql.
+ */
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_READ_ALL_PAGE,
+  WrongExpectedVersionError,
+  createPollingSubscription,
+  validateAppend,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+  validateStreamId,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type SnapshotStore,
+  type StoreLimits,
+  type SubscribeToAllOptions,
+  type SubscribeToStreamOptions,
+  type Subscription,
+} from '../../core/index.ts';
+
+interface NaiveRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  version: string;
+  type: string;
+  data: RecordedEvent['data'];
+  metadata: RecordedEvent['metadata'];
+  created_at: Date;
+}
+
+const toRecorded = (row: NaiveRow): RecordedEvent => ({
+  id: row.event_id,
+  streamId: row.stream_id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  streamVersion: Number(row.version),
+  globalPosition: BigInt(row.position),
+  recordedAt: row.created_at,
+});
+
+export async function migrateNaive(connectionString: string): Promise<void> {
+  const sql = await readFile(new URL('./naive-schema.sql', import.meta.url), 'utf8');
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', ['naive_event_store.migrate']);
+    await client.query(sql);
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['naive_event_store.migrate']);
+  } finally {
+    await client.end();
+  }
+}
+
+export class NaivePostgresEventStore implements EventStore {
+  readonly backend = 'postgres-naive';
+  readonly unsupported = {};
+  readonly limits: StoreLimits = DEFAULT_LIMITS;
+  readonly checkpoints: CheckpointStore;
+  readonly snapshots: SnapshotStore;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string) {
+    this.pool = new pg.Pool({ connectionString, max: 5 });
+    this.pool.on('error', () => {});
+    this.checkpoints = {
+      load: async (id) => {
+        const { rows } = await this.pool.query<{ position: string }>('SELECT position FROM naive_event_store.checkpoints WHERE subscriber_id = $1', [id]);
+        return rows[0] ? BigInt(rows[0].position) : undefined;
+      },
+      store: async (id, position) => {
+        await this.pool.query(
+          'INSERT INTO naive_event_store.checkpoints VALUES ($1, $2) ON CONFLICT (subscriber_id) DO UPDATE SET position = EXCLUDED.position',
+          [id, position.toString()],
+        );
+      },
+    };
+    this.snapshots = {
+      load: async (id) => {
+        const { rows } = await this.pool.query<{ stream_version: string; schema_version: number; state: Snapshot['state'] }>(
+          'SELECT stream_version, schema_version, state FROM naive_event_store.snapshots WHERE stream_id = $1',
+          [id],
+        );
+        const row = rows[0];
+        return row ? { streamVersion: Number(row.stream_version), schemaVersion: row.schema_version, state: row.state } : undefined;
+      },
+      save: async (id, s) => {
+        await this.pool.query(
+          `INSERT INTO naive_event_store.snapshots VALUES ($1, $2, $3, $4)
+           ON CONFLICT (stream_id) DO UPDATE SET stream_version = EXCLUDED.stream_version, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state`,
+          [id, s.streamVersion, s.schemaVersion, JSON.stringify(s.state)],
+        );
+      },
+    };
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // PITFALL: check-then-act. Two writers can both read the same MAX(version) here…
+      const { rows } = await client.query<{ current: string | null }>(
+        'SELECT MAX(version) AS current FROM naive_event_store.events WHERE stream_id = $1',
+        [input.streamId],
+      );
+      const current = rows[0]?.current == null ? -1 : Number(rows[0].current);
+      const expected = input.expectedVersion;
+      const actual = current < 0 ? 'no_stream' : current;
+      if (
+        (expected === 'no_stream' && current >= 0) ||
+        (expected === 'stream_exists' && current < 0) ||
+        (typeof expected === 'number' && expected !== current)
+      ) {
+        throw new WrongExpectedVersionError(input.streamId, expected, actual);
+      }
+      // …and both insert here: the unique key rejects the second with a raw 23505 error.
+      let last: { position: string } | undefined;
+      for (const [i, e] of input.events.entries()) {
+        const inserted = await client.query<{ position: string }>(
+          `INSERT INTO naive_event_store.events (event_id, stream_id, version, type, data, metadata)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING position`,
+          [e.id, input.streamId, current + 1 + i, e.type, e.dataJson, e.metadataJson],
+        );
+        last = inserted.rows[0];
+      }
+      await client.query('COMMIT');
+      return { nextExpectedVersion: current + input.events.length, globalPosition: BigInt(last!.position) };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamId(streamId, this.limits);
+    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
+    const forward = direction === 'forward';
+    const { rows } = await this.pool.query<NaiveRow>(
+      `SELECT * FROM naive_event_store.events WHERE stream_id = $1 AND version ${forward ? '>=' : '<='} $2
+       ORDER BY version ${forward ? 'ASC' : 'DESC'} LIMIT $3`,
+      [streamId, fromVersion ?? (forward ? 0 : Number.MAX_SAFE_INTEGER), maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { direction, fromPosition, maxCount } = validateReadAllOptions(options);
+    const forward = direction === 'forward';
+    // PITFALL: ordered by a position that is drawn before commit. Looks right, skips under load.
+    const { rows } = await this.pool.query<NaiveRow>(
+      `SELECT * FROM naive_event_store.events WHERE position ${forward ? '>=' : '<='} $1
+       ORDER BY position ${forward ? 'ASC' : 'DESC'} LIMIT $2`,
+      [(fromPosition ?? (forward ? 0n : (1n << 63n) - 1n)).toString(), maxCount ?? DEFAULT_READ_ALL_PAGE],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: bigint | undefined, maxCount) => {
+          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
+          return { events, cursor: events.at(-1)?.globalPosition ?? after };
+        },
+      },
+      options.afterPosition,
+      { ...options, pollIntervalMs: options.pollIntervalMs ?? 1000 }, // PITFALL: poll once a second
+    );
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: number | undefined, maxCount) => {
+          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
+          return { events, cursor: events.at(-1)?.streamVersion ?? after };
+        },
+      },
+      options.afterVersion,
+      { ...options, pollIntervalMs: options.pollIntervalMs ?? 1000 },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

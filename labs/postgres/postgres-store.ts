@@ -1,0 +1,395 @@
+/**
+ * The PostgreSQL event store: the contract implemented on plain SQL with `pg`.
+ * Read `schema.sql` first: the table design carries the guarantees; this file drives it.
+ */
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_READ_ALL_PAGE,
+  DuplicateEventIdError,
+  InvalidEventError,
+  WrongExpectedVersionError,
+  createPollingSubscription,
+  validateAppend,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+  validateStreamId,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type SnapshotStore,
+  type StoreLimits,
+  type SubscribeToAllOptions,
+  type SubscribeToStreamOptions,
+  type Subscription,
+  type ValidatedEvent,
+} from '../core/index.ts';
+import { packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
+
+const NOTIFY_CHANNEL = 'event_store_appended';
+const UNIQUE_VIOLATION = '23505';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Connections in this instance's pool. */
+  poolSize?: number;
+  limits?: Partial<StoreLimits>;
+}
+
+/** Applies schema.sql once per database; an advisory lock keeps concurrent starters from colliding. */
+export async function migrate(connectionString: string): Promise<void> {
+  const sql = await readFile(new URL('./schema.sql', import.meta.url), 'utf8');
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', ['event_store.migrate']);
+    try {
+      await client.query(sql);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['event_store.migrate']);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+interface EventRow {
+  position: string;
+  transaction_id: string;
+  event_id: string;
+  stream_id: string;
+  stream_version: string;
+  type: string;
+  data: RecordedEvent['data'];
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS = 'position, transaction_id, event_id, stream_id, stream_version, type, data, metadata, recorded_at';
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamVersion: Number(row.stream_version),
+    globalPosition: packPosition(BigInt(row.transaction_id), BigInt(row.position)),
+    recordedAt: row.recorded_at,
+  };
+}
+
+export class PostgresEventStore implements EventStore {
+  readonly backend = 'postgres';
+  readonly unsupported = {};
+  readonly limits: StoreLimits;
+  readonly checkpoints: CheckpointStore;
+  readonly snapshots: SnapshotStore;
+  private readonly pool: pg.Pool;
+  private readonly connectionString: string;
+  private readonly appended = new EventEmitter();
+  private listener: Promise<pg.Client> | undefined;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.connectionString = options.connectionString;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5 });
+    // An idle client that loses its connection must not crash the process; the next query reconnects.
+    this.pool.on('error', () => {});
+    this.appended.setMaxListeners(0);
+    this.checkpoints = new PostgresCheckpoints(this.pool);
+    this.snapshots = new PostgresSnapshots(this.pool);
+  }
+
+  static async connect(options: PostgresStoreOptions & { migrate?: boolean }): Promise<PostgresEventStore> {
+    if (options.migrate !== false) await migrate(options.connectionString);
+    return new PostgresEventStore(options);
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
+    input.events.forEach((e, index) => {
+      // jsonb stores text as PostgreSQL text, which cannot contain NUL.
+      if (e.dataJson.includes('\\u0000') || e.metadataJson.includes('\\u0000')) {
+        throw new InvalidEventError(index, 'data', 'contains the NUL character (\\u0000), which PostgreSQL jsonb cannot store');
+      }
+    });
+    // A retry of an append that already committed is answered from what is stored.
+    const earlier = await this.findEarlierAppend(input.streamId, input.events);
+    if (earlier) return earlier;
+
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const lastVersion = await claimVersions(client, input.streamId, input.expectedVersion, input.events.length);
+      const firstVersion = lastVersion - input.events.length + 1;
+      const inserted = await client.query<{ position: string; transaction_id: string }>(
+        `INSERT INTO event_store.events (event_id, stream_id, stream_version, type, data, metadata)
+         SELECT e.id, $1, $2::bigint + e.n - 1, e.type, e.data, e.metadata
+           FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, n)
+          ORDER BY e.n
+         RETURNING position, transaction_id`,
+        [
+          input.streamId,
+          firstVersion,
+          input.events.map((e) => e.id),
+          input.events.map((e) => e.type),
+          input.events.map((e) => e.dataJson),
+          input.events.map((e) => e.metadataJson),
+        ],
+      );
+      // Delivered to listeners only when (and if) the transaction commits.
+      await client.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, input.streamId.slice(0, 200)]);
+      await client.query('COMMIT');
+      const last = inserted.rows.reduce((a, b) => (BigInt(a.position) > BigInt(b.position) ? a : b));
+      return {
+        nextExpectedVersion: lastVersion,
+        globalPosition: packPosition(BigInt(last.transaction_id), BigInt(last.position)),
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      if (isUniqueViolation(error, 'events_event_id_key')) {
+        // Another call with the same event ids committed first: answer as a retry, or refuse.
+        const earlier = await this.findEarlierAppend(input.streamId, input.events);
+        if (earlier) return earlier;
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Looks the batch's event ids up. None stored: undefined (go ahead and append). All stored, in this
+   * stream, in this order, as one contiguous run: the original result. Anything else: refused.
+   */
+  private async findEarlierAppend(streamId: string, events: ValidatedEvent[]): Promise<AppendResult | undefined> {
+    const ids = events.map((e) => e.id);
+    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; stream_version: string; position: string; transaction_id: string }>(
+      `SELECT event_id, stream_id, stream_version, position, transaction_id FROM event_store.events WHERE event_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    if (rows.length === 0) return undefined;
+    const byId = new Map(rows.map((r) => [r.event_id, r]));
+    const stored = ids.map((id) => byId.get(id));
+    const isRetry =
+      stored.every((r) => r !== undefined && r.stream_id === streamId) &&
+      stored.every((r, i) => i === 0 || Number(r!.stream_version) === Number(stored[i - 1]!.stream_version) + 1);
+    if (!isRetry) {
+      throw new DuplicateEventIdError(
+        streamId,
+        rows.map((r) => r.event_id),
+        'they are already stored, and this batch is not an exact retry of the append that stored them',
+      );
+    }
+    const last = stored[stored.length - 1]!;
+    return {
+      nextExpectedVersion: Number(last.stream_version),
+      globalPosition: packPosition(BigInt(last.transaction_id), BigInt(last.position)),
+    };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamId(streamId, this.limits);
+    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
+    const forward = direction === 'forward';
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store.events
+        WHERE stream_id = $1 AND ${forward ? 'stream_version >= $2' : 'stream_version <= $2'}
+        ORDER BY stream_version ${forward ? 'ASC' : 'DESC'}
+        LIMIT $3`,
+      [streamId, fromVersion ?? (forward ? 0 : Number.MAX_SAFE_INTEGER), maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { direction, fromPosition, maxCount } = validateReadAllOptions(options);
+    const forward = direction === 'forward';
+    const { transactionId, position } = unpackPosition(fromPosition ?? (forward ? 0n : MAX_POSITION));
+    // Only transactions older than every running one are visible to readers: a row that is still
+    // uncommitted can then never end up behind a position we return now.
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM event_store.events
+        WHERE (transaction_id, position) ${forward ? '>=' : '<='} ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id ${forward ? 'ASC' : 'DESC'}, position ${forward ? 'ASC' : 'DESC'}
+        LIMIT $3`,
+      [transactionId.toString(), position.toString(), maxCount ?? DEFAULT_READ_ALL_PAGE],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: bigint | undefined, maxCount) => {
+          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
+          return { events, cursor: events.at(-1)?.globalPosition ?? after };
+        },
+        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
+      },
+      options.afterPosition,
+      options,
+    );
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
+    validateStreamId(streamId, this.limits);
+    return createPollingSubscription(
+      {
+        readAfter: async (after: number | undefined, maxCount) => {
+          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
+          return { events, cursor: events.at(-1)?.streamVersion ?? after };
+        },
+        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
+      },
+      options.afterVersion,
+      options,
+    );
+  }
+
+  /**
+   * LISTEN/NOTIFY only wakes readers early; it guarantees nothing (notifications are not stored, and a
+   * woken reader may still see nothing new while an older transaction is running). Correctness comes
+   * from the read; the timeout is the polling fallback.
+   */
+  private waitForAppend(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    void this.ensureListener().catch(() => {});
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.appended.off('append', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.appended.on('append', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private ensureListener(): Promise<pg.Client> {
+    if (this.closed) return Promise.reject(new Error('store closed'));
+    this.listener ??= (async () => {
+      // LISTEN needs a connection of its own for as long as we listen: not one borrowed from the pool.
+      const client = new pg.Client({ connectionString: this.connectionString });
+      client.on('notification', () => this.appended.emit('append'));
+      client.on('error', () => {
+        this.listener = undefined; // reconnect on the next wait; polling covers the gap
+      });
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      return client;
+    })();
+    return this.listener;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.then((c) => c.end()).catch(() => {});
+    await this.pool.end();
+  }
+}
+
+/**
+ * The optimistic concurrency check and version claim in one statement per expectation. Returns the
+ * version of the last event the batch will have; throws WrongExpectedVersionError otherwise.
+ */
+async function claimVersions(client: pg.PoolClient, streamId: string, expected: ExpectedVersion, count: number): Promise<number> {
+  let claimed: pg.QueryResult<{ version: string }>;
+  if (expected === 'no_stream') {
+    claimed = await client.query(
+      `INSERT INTO event_store.streams (stream_id, version) VALUES ($1, $2 - 1) ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
+      [streamId, count],
+    );
+  } else if (expected === 'any') {
+    claimed = await client.query(
+      `INSERT INTO event_store.streams (stream_id, version) VALUES ($1, $2 - 1)
+       ON CONFLICT (stream_id) DO UPDATE SET version = event_store.streams.version + $2 RETURNING version`,
+      [streamId, count],
+    );
+  } else if (expected === 'stream_exists') {
+    claimed = await client.query(
+      `UPDATE event_store.streams SET version = version + $2 WHERE stream_id = $1 RETURNING version`,
+      [streamId, count],
+    );
+  } else {
+    claimed = await client.query(
+      `UPDATE event_store.streams SET version = version + $2 WHERE stream_id = $1 AND version = $3 RETURNING version`,
+      [streamId, count, expected],
+    );
+  }
+  const row = claimed.rows[0];
+  if (row) return Number(row.version);
+  const actual = await client.query<{ version: string }>(`SELECT version FROM event_store.streams WHERE stream_id = $1`, [streamId]);
+  const current = actual.rows[0];
+  throw new WrongExpectedVersionError(streamId, expected, current ? Number(current.version) : 'no_stream');
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === UNIQUE_VIOLATION &&
+    (error as { constraint?: string }).constraint === constraint
+  );
+}
+
+class PostgresCheckpoints implements CheckpointStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async load(subscriberId: string): Promise<bigint | undefined> {
+    const { rows } = await this.pool.query<{ position: string }>(
+      `SELECT position FROM event_store.subscription_checkpoints WHERE subscriber_id = $1`,
+      [subscriberId],
+    );
+    return rows[0] ? BigInt(rows[0].position) : undefined;
+  }
+
+  async store(subscriberId: string, position: bigint): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO event_store.subscription_checkpoints (subscriber_id, position) VALUES ($1, $2)
+       ON CONFLICT (subscriber_id) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+      [subscriberId, position.toString()],
+    );
+  }
+}
+
+class PostgresSnapshots implements SnapshotStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async load(streamId: string): Promise<Snapshot | undefined> {
+    const { rows } = await this.pool.query<{ stream_version: string; schema_version: number; state: Snapshot['state'] }>(
+      `SELECT stream_version, schema_version, state FROM event_store.snapshots WHERE stream_id = $1`,
+      [streamId],
+    );
+    const row = rows[0];
+    return row ? { streamVersion: Number(row.stream_version), schemaVersion: row.schema_version, state: row.state } : undefined;
+  }
+
+  async save(streamId: string, snapshot: Snapshot): Promise<void> {
+    // Never replace a newer snapshot with an older one (two loaders may race).
+    await this.pool.query(
+      `INSERT INTO event_store.snapshots (stream_id, stream_version, schema_version, state) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (stream_id) DO UPDATE SET stream_version = EXCLUDED.stream_version, schema_version = EXCLUDED.schema_version,
+         state = EXCLUDED.state, saved_at = now()
+       WHERE event_store.snapshots.stream_version <= EXCLUDED.stream_version`,
+      [streamId, snapshot.streamVersion, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
+    );
+  }
+}

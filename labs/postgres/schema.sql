@@ -1,0 +1,63 @@
+-- The PostgreSQL event store, as plain SQL. The lab applies it on start (it is idempotent).
+-- Every choice below prevents one specific failure; the comment next to it says which.
+
+CREATE SCHEMA IF NOT EXISTS event_store;
+
+-- One row per stream, holding the version of its last event (versions are 0-based).
+-- Optimistic concurrency is a conditional UPDATE/INSERT of this row inside the append transaction:
+--   UPDATE streams SET version = version + n WHERE stream_id = $1 AND version = $expected
+-- The row lock it takes serialises writers of the SAME stream only; a second writer with the same
+-- expected version waits, re-checks the condition after the first commits, matches 0 rows and is told
+-- WrongExpectedVersion with the actual version. Writers of different streams never wait for each other.
+CREATE TABLE IF NOT EXISTS event_store.streams (
+  stream_id text   PRIMARY KEY,
+  version   bigint NOT NULL CHECK (version >= 0)
+);
+
+CREATE TABLE IF NOT EXISTS event_store.events (
+  -- Drawn from a sequence when the row is inserted: unique and increasing in *insert* order, but a
+  -- transaction that drew 100 can commit after one that drew 101. Reading "position > last seen"
+  -- alone therefore skips events (the out-of-order commit problem). It is half of the global position.
+  position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  -- The id of the transaction that wrote the row (xid8: 64-bit, never wraps around). Readers only
+  -- return rows whose transaction is older than every transaction still running
+  -- (transaction_id < pg_snapshot_xmin(pg_current_snapshot())), and order by (transaction_id, position):
+  -- a row can then never appear behind a position a reader has already passed. The price: one long
+  -- write transaction anywhere in the database holds every reader back until it ends.
+  transaction_id xid8   NOT NULL DEFAULT pg_current_xact_id(),
+  -- Idempotency: an event id is stored once. A retry of a committed append finds its ids here and is
+  -- answered with the original result; a concurrent identical retry loses on this constraint (23505)
+  -- and is answered the same way.
+  event_id       uuid   NOT NULL UNIQUE,
+  stream_id      text   NOT NULL,
+  stream_version bigint NOT NULL CHECK (stream_version >= 0),
+  type           text   NOT NULL,
+  -- jsonb: queryable by projections and ad-hoc SQL. (It cannot hold the NUL character \u0000; the
+  -- adapter refuses such data with a typed error before writing.)
+  data           jsonb  NOT NULL,
+  metadata       jsonb  NOT NULL,
+  recorded_at    timestamptz NOT NULL DEFAULT now(),
+  -- Belt and braces under the streams row lock: one event per stream version, no gaps by construction,
+  -- and the index that makes reading one stream an index range scan.
+  UNIQUE (stream_id, stream_version)
+);
+
+-- The global read order: $all and subscriptions walk this index.
+CREATE INDEX IF NOT EXISTS events_global_order ON event_store.events (transaction_id, position);
+
+-- Where subscribers and projections remember how far they got (the packed global position).
+CREATE TABLE IF NOT EXISTS event_store.subscription_checkpoints (
+  subscriber_id text          PRIMARY KEY,
+  position      numeric(40,0) NOT NULL CHECK (position >= 0),
+  updated_at    timestamptz   NOT NULL DEFAULT now()
+);
+
+-- The latest snapshot of an aggregate: its state after `stream_version`. Snapshots are a cache: they can
+-- be deleted at any time and rebuilt from the events.
+CREATE TABLE IF NOT EXISTS event_store.snapshots (
+  stream_id      text    PRIMARY KEY,
+  stream_version bigint  NOT NULL,
+  schema_version integer NOT NULL,
+  state          jsonb   NOT NULL,
+  saved_at       timestamptz NOT NULL DEFAULT now()
+);
