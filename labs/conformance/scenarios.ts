@@ -16,7 +16,6 @@ import {
   loadAggregate,
   runProjection,
   type AggregateDefinition,
-  type EventStore,
   type JsonValue,
   type NewEvent,
   type RecordedEvent,
