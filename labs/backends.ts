@@ -21,6 +21,12 @@ export interface BackendDefinition {
   title: string;
   /** The server this backend needs (two backends can share one: the naive PostgreSQL store). */
   server: string;
+  /**
+   * True when the workbench can start this server itself (embedded), so that failing to start it is a
+   * failure under CI=true. False for servers that only run elsewhere (EventStoreDB): then an unreachable
+   * server is reported as skipped, loudly, with the reason.
+   */
+  embedded: boolean;
   /** Starts (or connects to) a real server; throws BackendUnavailableError with the reason. */
   start(log?: (line: string) => void): Promise<RunningBackend>;
   /**
@@ -34,6 +40,7 @@ const postgres: BackendDefinition = {
   name: 'postgres',
   title: 'PostgreSQL',
   server: 'postgres',
+  embedded: true,
   async start(log) {
     const server = await startPostgres({ log });
     const { PostgresEventStore, migrate } = await import('./postgres/postgres-store.ts');
@@ -51,6 +58,7 @@ const postgresNaive: BackendDefinition = {
   name: 'postgres-naive',
   title: 'PostgreSQL, naive tutorial store (pitfall demo)',
   server: 'postgres',
+  embedded: true,
   expectedFailures: {
     'append.idempotent': 'event ids are not unique: a retry is refused or stored twice instead of answered with the original result',
     'append.concurrent-writers': 'SELECT MAX(version) then INSERT is a check-then-act race: the loser gets a raw unique-violation error, not WrongExpectedVersionError',
