@@ -29,6 +29,10 @@ export interface BackendDefinition {
   embedded: boolean;
   /** Starts (or connects to) a real server; throws BackendUnavailableError with the reason. */
   start(log?: (line: string) => void): Promise<RunningBackend>;
+  /** Optional lab steps beyond the conformance scenarios (what only this backend offers). */
+  tour?(running: RunningBackend, narrate: (line: string) => void): Promise<void>;
+  /** The pitfall twin of this backend (its name in this list), run after the tour in the lab. */
+  pitfall?: string;
   /**
    * Pitfall demos only: the scenarios this store is expected to fail, and why. The tests assert that
    * these fail for real (and that nothing else does).
@@ -41,6 +45,7 @@ const postgres: BackendDefinition = {
   title: 'PostgreSQL',
   server: 'postgres',
   embedded: true,
+  pitfall: 'postgres-naive',
   async start(log) {
     const server = await startPostgres({ log });
     const { PostgresEventStore, migrate } = await import('./postgres/postgres-store.ts');

@@ -56,6 +56,7 @@ export async function runScenario(
       prefix,
       signal: timeout.signal,
       streamId: (name) => `${prefix}${name}`,
+      position: (p) => (p === undefined ? 'none' : (store.describePosition?.(p) ?? p.toString())),
       openStore: async () => {
         const extra = await factory();
         opened.push(extra);

@@ -52,6 +52,8 @@ export interface ScenarioContext {
   streamId(name: string): string;
   /** The prefix every stream id of this scenario run starts with (to pick our events out of `$all`). */
   readonly prefix: string;
+  /** A global position as people read it (the backend's own notation when it has one). */
+  position(position: bigint | undefined): string;
   /** One line for the narrated lab: what was done and what came back. */
   narrate(line: string): void;
   /** Aborted when the scenario runs out of time. */

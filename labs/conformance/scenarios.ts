@@ -103,7 +103,7 @@ export const scenarios: Scenario[] = [
       const streamId = ctx.streamId('cart');
       const batch = [event('CartOpened', { customer: 'ann' }), event('ItemAdded', { sku: 'A-1', qty: 2 })];
       const result = await ctx.store.appendToStream(streamId, batch, { expectedVersion: 'no_stream' });
-      ctx.narrate(`appended 2 events to '${streamId}' with expectedVersion no_stream -> nextExpectedVersion ${result.nextExpectedVersion}, globalPosition ${result.globalPosition}`);
+      ctx.narrate(`appended 2 events to '${streamId}' with expectedVersion no_stream -> nextExpectedVersion ${result.nextExpectedVersion}, globalPosition ${ctx.position(result.globalPosition)}`);
       assert.equal(result.nextExpectedVersion, 1, 'nextExpectedVersion after 2 events');
       const stored = await ctx.store.readStream(streamId);
       assert.deepEqual(versionsOf(stored), [0, 1], 'stream versions');
@@ -192,7 +192,7 @@ export const scenarios: Scenario[] = [
       const retryAny = await ctx.store.appendToStream(streamId, batch, { expectedVersion: 'any' });
       assert.deepEqual(retryAny, original, 'retry with expectedVersion any returns the original result');
       assert.equal((await ctx.store.readStream(streamId)).length, 2, 'the retried batch was written once');
-      ctx.narrate(`the same 2 event ids appended three times: stored once, every call answered nextExpectedVersion ${original.nextExpectedVersion} at position ${original.globalPosition}`);
+      ctx.narrate(`the same 2 event ids appended three times: stored once, every call answered nextExpectedVersion ${original.nextExpectedVersion} at position ${ctx.position(original.globalPosition)}`);
       const mixed = [batch[0]!, event('PaymentCaptured', {})];
       await expectError(
         () => ctx.store.appendToStream(streamId, mixed, { expectedVersion: 'any' }),
@@ -341,7 +341,7 @@ export const scenarios: Scenario[] = [
           assert.ok(backward[i]!.globalPosition < backward[i - 1]!.globalPosition, 'backwards: strictly decreasing');
         }
       }
-      ctx.narrate(`12 events over 3 streams read back in ${pages} pages of 5: positions strictly increasing, same order as the appends (${ours[0]?.globalPosition} … ${ours.at(-1)?.globalPosition})`);
+      ctx.narrate(`12 events over 3 streams read back in ${pages} pages of 5: positions strictly increasing, same order as the appends (${ctx.position(ours[0]?.globalPosition)} … ${ctx.position(ours.at(-1)?.globalPosition)})`);
     },
   },
   {
@@ -426,7 +426,7 @@ export const scenarios: Scenario[] = [
         assert.deepEqual(delivered.map((e) => e.data), [1, 2, 3, 4, 5], '$all: stored then live, in order');
         assertStrictlyIncreasing(delivered, '$all subscription');
         assert.deepEqual(versionsOf([...streamCatchUp, ...streamLive]), [0, 1, 2, 3, 4], 'stream subscription in version order');
-        ctx.narrate(`subscribed after position ${before}: 3 stored events caught up, then 2 appended later arrived live, in order (also on the stream subscription)`);
+        ctx.narrate(`subscribed after position ${ctx.position(before)}: 3 stored events caught up, then 2 appended later arrived live, in order (also on the stream subscription)`);
       } finally {
         await Promise.all([toAll.close(), toStream.close()]);
       }
@@ -459,7 +459,7 @@ export const scenarios: Scenario[] = [
         const rest = await take(second, 6, fromPrefix(ctx), 10_000);
         const ids = [...firstPart, ...rest].map((e) => e.id);
         assert.deepEqual(ids, appended.map((e) => e.id), 'every event exactly once, in order');
-        ctx.narrate(`handled 4 events, stored checkpoint ${checkpoint}, stopped; restarted from the checkpoint on a new connection and got exactly the other 6`);
+        ctx.narrate(`handled 4 events, stored checkpoint ${ctx.position(checkpoint)}, stopped; restarted from the checkpoint on a new connection and got exactly the other 6`);
       } finally {
         await second.close();
       }

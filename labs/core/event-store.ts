@@ -48,6 +48,9 @@ export interface EventStore {
   /** Durable aggregate snapshots, kept by the backend itself. */
   readonly snapshots: SnapshotStore;
 
+  /** Optional: a global position as people read it (PostgreSQL: `tx 742 · #1001`). */
+  describePosition?(position: bigint): string;
+
   /** Releases connections. A closed store cannot be used again. */
   close(): Promise<void>;
 }

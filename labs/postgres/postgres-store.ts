@@ -33,7 +33,7 @@ import {
   type Subscription,
   type ValidatedEvent,
 } from '../core/index.ts';
-import { packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
+import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
 const UNIQUE_VIOLATION = '23505';
@@ -295,6 +295,10 @@ export class PostgresEventStore implements EventStore {
       return client;
     })();
     return this.listener;
+  }
+
+  describePosition(position: bigint): string {
+    return describePosition(position);
   }
 
   async close(): Promise<void> {
