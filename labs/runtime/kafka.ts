@@ -306,7 +306,8 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
   // KRaft storage must be formatted once; --standalone makes this node the only voter of the metadata quorum.
   const format = await run(
     java,
-    [`-Xmx256m`, ...logProps, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', propertiesFile],
+    // A short-lived tool: C1 only and the serial GC start faster (~0.3 s of ~2 s).
+    ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', ...logProps, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', propertiesFile],
     { timeoutMs: Math.max(1, deadline - Date.now()) },
   );
   if (format.code !== 0) {
@@ -321,7 +322,7 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
   try {
     child = spawn(
       java,
-      [`-Xms128m`, `-Xmx${heap}`, ...JVM_FLAGS, ...logProps, '-cp', classpath, 'kafka.Kafka', propertiesFile],
+      ['-Xms128m', `-Xmx${heap}`, ...JVM_FLAGS, ...logProps, '-cp', classpath, 'kafka.Kafka', propertiesFile],
       { cwd: runDir, stdio: ['ignore', jvmOut, jvmOut] },
     );
   } finally {
