@@ -39,6 +39,8 @@ export interface KafkaBroker {
   readonly brokers: string[];
   /** Apache Kafka version started here; `'unknown'` for a broker from `KAFKA_BROKERS`. */
   readonly version: string;
+  /** For people: "Apache Kafka 4.4.0 (embedded, KRaft) on 127.0.0.1:40123" or "Kafka at … (KAFKA_BROKERS)". */
+  readonly description: string;
   /** True when the broker came from `KAFKA_BROKERS` (then `stop()` is a no-op). */
   readonly external: boolean;
   /** PID of the broker's JVM, when started here. */
@@ -219,7 +221,16 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   const started = Date.now();
   const external = kafkaBrokersFromEnv(options.env ?? process.env);
   if (external !== undefined) {
-    return { brokers: external, version: 'unknown', external: true, pid: undefined, logFile: undefined, startupMs: 0, stop: async () => {} };
+    return {
+      brokers: external,
+      version: 'unknown',
+      description: `Kafka at ${external.join(',')} (KAFKA_BROKERS)`,
+      external: true,
+      pid: undefined,
+      logFile: undefined,
+      startupMs: 0,
+      stop: async () => {},
+    };
   }
 
   const log = options.log ?? defaultLog;
@@ -369,7 +380,16 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
 
   const startupMs = Date.now() - started;
   launch.log(`Kafka ${jars.version} ready on ${brokers.join(',')} in ${(startupMs / 1000).toFixed(1)} s (pid ${String(child.pid)}, log ${logFile}).`);
-  return { brokers, version: jars.version, external: false, pid: child.pid, logFile, startupMs, stop };
+  return {
+    brokers,
+    version: jars.version,
+    description: `Apache Kafka ${jars.version} (embedded, KRaft) on ${brokers.join(',')}`,
+    external: false,
+    pid: child.pid,
+    logFile,
+    startupMs,
+    stop,
+  };
 }
 
 class ExitedEarly extends Error {
