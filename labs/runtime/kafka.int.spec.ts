@@ -175,7 +175,7 @@ function batchContextOf(message: KafkaMessage): BatchContext {
   return fields as unknown as BatchContext;
 }
 
-void test('the broker is the expected Apache Kafka version (or KAFKA_BROKERS)', { timeout: TEST_TIMEOUT_MS }, (t) => {
+test('the broker is the expected Apache Kafka version (or KAFKA_BROKERS)', { timeout: TEST_TIMEOUT_MS }, (t) => {
   const kafkaBroker = brokerOrSkip(t);
   if (kafkaBroker === undefined) return;
   t.diagnostic(`brokers ${kafkaBroker.brokers.join(',')}, Apache Kafka ${kafkaBroker.version}, ready in ${String(kafkaBroker.startupMs)} ms`);
@@ -183,7 +183,7 @@ void test('the broker is the expected Apache Kafka version (or KAFKA_BROKERS)', 
   assert.equal(kafkaBroker.version, kafkaBroker.external ? 'unknown' : KAFKA_VERSION);
 });
 
-void test('admin: createTopics, listTopics and fetchTopicOffsets', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('admin: createTopics, listTopics and fetchTopicOffsets', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const kafkaBroker = brokerOrSkip(t);
   if (kafkaBroker === undefined) return;
   const kafka = client(t, kafkaBroker);
@@ -212,7 +212,7 @@ void test('admin: createTopics, listTopics and fetchTopicOffsets', { timeout: TE
   assert.deepEqual(highs, { 0: '1', 1: '2', 2: '1' }, 'the high watermark counts the records of each partition');
 });
 
-void test('produce, then consume in a consumer group that commits and resumes', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('produce, then consume in a consumer group that commits and resumes', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const kafkaBroker = brokerOrSkip(t);
   if (kafkaBroker === undefined) return;
   const kafka = client(t, kafkaBroker);
@@ -266,7 +266,7 @@ void test('produce, then consume in a consumer group that commits and resumes', 
   assert.deepEqual(resumed.map((r) => r.value), ['order-1#after-restart'], 'a restarted group member resumes after the committed offsets');
 });
 
-void test('idempotent producer: records carry a producer id and sequence numbers', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('idempotent producer: records carry a producer id and sequence numbers', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const kafkaBroker = brokerOrSkip(t);
   if (kafkaBroker === undefined) return;
   const kafka = client(t, kafkaBroker);
@@ -311,7 +311,7 @@ void test('idempotent producer: records carry a producer id and sequence numbers
   assert.equal(batchContextOf(plainRecord.message).producerId, '-1', 'a plain producer writes without a producer id');
 });
 
-void test('transactions: committed records are read, aborted ones are not (read_committed)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('transactions: committed records are read, aborted ones are not (read_committed)', { timeout: TEST_TIMEOUT_MS }, async (t) => {
   const kafkaBroker = brokerOrSkip(t);
   if (kafkaBroker === undefined) return;
   const kafka = client(t, kafkaBroker);
