@@ -129,8 +129,15 @@ export interface Scored {
   top: TechnologyId | null;
 }
 
-/** Scores closer than this are a tie (floating-point noise); ties keep the order of the data. */
-export const TIE_EPSILON = 1e-9;
+/**
+ * Scores this close, relative to their size, are a tie (floating-point noise); ties keep the order of
+ * the data. Relative, because normalising by the total weight scales every score by the same factor:
+ * an absolute threshold would turn a real lead into a tie just by adding weight elsewhere.
+ */
+export const RELATIVE_TIE = 1e-12;
+export function isTie(a: number, b: number): boolean {
+  return Math.abs(a - b) <= RELATIVE_TIE * Math.max(Math.abs(a), Math.abs(b));
+}
 
 function optionOf(question: Question, optionId: string | undefined) {
   if (optionId === undefined || optionId === DONT_KNOW) return undefined;
@@ -151,11 +158,9 @@ export function computeWeights(input: RecommendationInput, knowledge: Knowledge 
     }
     const derived = sources.reduce((sum, s) => sum + s.amount, 0);
     const override = input.weights?.[criterion.id];
-    const weight = override ?? derived;
-    if (override !== undefined && override !== derived) {
-      sources.push({ source: { kind: 'override', criterion: criterion.id }, amount: override - derived });
-    }
-    return { criterion: criterion.id, name: criterion.name, derived, override: override ?? null, weight, sources };
+    if (override === undefined) return { criterion: criterion.id, name: criterion.name, derived, override: null, weight: derived, sources };
+    // An override replaces what the answers gave this criterion, so the whole weight is attributed to it.
+    return { criterion: criterion.id, name: criterion.name, derived, override, weight: override, sources: override > 0 ? [{ source: { kind: 'override', criterion: criterion.id }, amount: override }] : [] };
   });
 }
 
@@ -169,8 +174,9 @@ function sameSource(a: WeightSource, b: WeightSource): boolean {
 export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE): Scored {
   const weights = computeWeights(input, knowledge);
   const totalWeight = weights.reduce((sum, w) => sum + w.weight, 0);
-  // Points per unit of weight x rating, so that a technology rated 5 everywhere scores 100.
-  const scale = totalWeight > 0 ? 100 / (MAX_RATING * totalWeight) : 0;
+  // points = weight share x rating / 5 x 100, so a technology rated 5 everywhere scores 100. Dividing the
+  // weight by the total first keeps tiny (even subnormal) weights from overflowing to Infinity.
+  const points = (weight: number, rating: number) => (totalWeight > 0 ? ((weight / totalWeight) * rating * 100) / MAX_RATING : 0);
 
   const answered: AnsweredQuestion[] = [];
   const neutral: Scored['neutral'] = [];
@@ -190,16 +196,16 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
     }
     const breakdown: BreakdownEntry[] = weights.map((w) => {
       const r = tech.ratings[w.criterion];
-      return { criterion: w.criterion, name: w.name, weight: w.weight, rating: r.rating, points: w.weight * r.rating * scale, rationale: r.rationale, sources: r.sources };
+      return { criterion: w.criterion, name: w.name, weight: w.weight, rating: r.rating, points: points(w.weight, r.rating), rationale: r.rationale, sources: r.sources };
     });
     const contributions: Contribution[] = [];
     for (const w of weights) {
       const rating = tech.ratings[w.criterion].rating;
       for (const s of w.sources) {
-        const points = s.amount * rating * scale;
+        const share = points(s.amount, rating);
         const existing = contributions.find((c) => sameSource(c.source, s.source));
-        if (existing) existing.points += points;
-        else contributions.push({ source: s.source, points });
+        if (existing) existing.points += share;
+        else contributions.push({ source: s.source, points: share });
       }
     }
     const weighted = (entry: BreakdownEntry): StrengthOrRisk => ({
@@ -244,7 +250,7 @@ function rankResults(results: TechnologyResult[]): TechnologyResult[] {
   const order = new Map(results.map((r, i) => [r.technology, i]));
   const sorted = [...results].sort((a, b) => {
     if (a.eligible !== b.eligible) return a.eligible ? -1 : 1;
-    if (Math.abs(a.score - b.score) > TIE_EPSILON) return b.score - a.score;
+    if (!isTie(a.score, b.score)) return b.score - a.score;
     return (order.get(a.technology) ?? 0) - (order.get(b.technology) ?? 0);
   });
   let rank = 0;

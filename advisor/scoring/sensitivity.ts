@@ -45,6 +45,8 @@ export interface Sensitivity {
 }
 
 const MAX_LISTED = 6;
+/** Two weight changes this close in size are the same size. */
+const SAME_SIZE = 1e-9;
 
 function labelOf(knowledge: Knowledge, questionId: string, optionId: string): string {
   if (optionId === DONT_KNOW) return "Don't know";
@@ -124,6 +126,7 @@ export function weightSensitivity(base: Scored, knowledge: Knowledge = DEFAULT_K
   const changes: WeightChange[] = [];
   for (const w of base.weights) {
     let best: WeightChange | null = null;
+    let bestSlope = 0;
     for (const challenger of challengers) {
       // Unnormalised lead of the leader over this challenger.
       let lead = 0;
@@ -134,7 +137,7 @@ export function weightSensitivity(base: Scored, knowledge: Knowledge = DEFAULT_K
       const to = w.weight + delta;
       const direction = d < 0 ? 'raise' : 'lower';
       // Lowering must go below `to`, so `to` must be above zero; weights are never negative.
-      if (to < 0 || (direction === 'lower' && to <= 0)) continue;
+      if (to < 0 || (direction === 'lower' && to <= SAME_SIZE)) continue;
       const candidate: WeightChange = {
         criterion: w.criterion,
         name: w.name,
@@ -144,7 +147,17 @@ export function weightSensitivity(base: Scored, knowledge: Knowledge = DEFAULT_K
         newTop: challenger.technology,
         newTopName: challenger.name,
       };
-      if (!best || Math.abs(to - w.weight) < Math.abs(best.to - best.from)) best = candidate;
+      const size = Math.abs(to - w.weight);
+      const bestSize = best ? Math.abs(best.to - best.from) : Infinity;
+      if (size < bestSize - SAME_SIZE) {
+        best = candidate;
+        bestSlope = Math.abs(d);
+      } else if (best && Math.abs(size - bestSize) <= SAME_SIZE && Math.abs(d) > bestSlope) {
+        // Two challengers tie the leader at the same weight: just past it, the one gaining faster leads.
+        // (Equal slopes keep the earlier one: the ranking breaks exact ties by data order.)
+        best = candidate;
+        bestSlope = Math.abs(d);
+      }
     }
     if (best) changes.push(best);
   }
