@@ -82,7 +82,30 @@ const postgresNaive: BackendDefinition = {
   },
 };
 
-export const BACKENDS: BackendDefinition[] = [postgres, postgresNaive];
+const eventstoredb: BackendDefinition = {
+  name: 'eventstoredb',
+  title: 'EventStoreDB',
+  server: 'eventstoredb',
+  // No embeddable EventStoreDB exists: an unreachable server is a loud skip, even under CI=true.
+  embedded: false,
+  async start(log) {
+    const { connectToEventStoreDb } = await import('./runtime/eventstoredb.ts');
+    const server = await connectToEventStoreDb({ log });
+    const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-store.ts');
+    return {
+      description: server.description,
+      env: { EVENTSTORE_CONNECTION_STRING: server.connectionString },
+      createStore: () => EventStoreDbEventStore.connect({ connectionString: server.connectionString }),
+      stop: async () => {}, // an external server: nothing of ours to stop
+    };
+  },
+  async tour(running, narrate) {
+    const { runEventStoreDbTour } = await import('./eventstoredb/tour.ts');
+    await runEventStoreDbTour(running.env.EVENTSTORE_CONNECTION_STRING!, narrate);
+  },
+};
+
+export const BACKENDS: BackendDefinition[] = [postgres, postgresNaive, eventstoredb];
 
 export function backendByName(name: string): BackendDefinition | undefined {
   return BACKENDS.find((b) => b.name === name);

@@ -1,0 +1,429 @@
+/**
+ * The EventStoreDB event store: the contract on EventStoreDB's own features, with `@eventstore/db-client`.
+ *
+ * What the server does for us, and what this adapter adds:
+ * - Optimistic concurrency: the server checks `any`, `no_stream`, `stream_exists` or an exact revision
+ *   atomically with the write. Revisions are 0-based like our versions.
+ * - Global order: `$all`, ordered by (commit, prepare) log positions, packed into one bigint (mapping.ts).
+ *   `readAll` and `$all` subscriptions leave out system streams and events (`$`-prefixed).
+ * - Subscriptions: native catch-up subscriptions (the server catches up, then pushes), with a server-side
+ *   stream-name filter on `$all`; wrapped in the contract's bounded buffer (catch-up-subscription.ts).
+ * - Idempotency: the server deduplicates a retried batch by event id, but only best-effort for `any`
+ *   and without refusing a batch that mixes stored and new ids. So before appending a batch that carries
+ *   caller-chosen ids, the adapter looks for them among the last `idempotencyWindow` events of the stream:
+ *   an exact retry is answered with the original result, a mix is refused with DuplicateEventIdError.
+ *   The server's own deduplication stays as the second line for two retries racing each other. Limits,
+ *   stated plainly: ids are looked up in this stream only (EventStoreDB has no index by event id), and
+ *   only within the window.
+ * - Checkpoints and snapshots: one `$`-stream per subscriber or aggregate with `$maxCount: 1` (mapping.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  StreamNotFoundError,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type ReadPosition,
+  type ResolvedEvent,
+  type StreamingRead,
+} from '@eventstore/db-client';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_READ_ALL_PAGE,
+  DuplicateEventIdError,
+  WrongExpectedVersionError,
+  validateAppend,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+  validateStreamId,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type EventStore,
+  type JsonValue,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type SnapshotStore,
+  type StoreLimits,
+  type SubscribeToAllOptions,
+  type SubscribeToStreamOptions,
+  type Subscription,
+  type ValidatedEvent,
+} from '../core/index.ts';
+import { createCatchUpSubscription } from './catch-up-subscription.ts';
+import { BACKEND, translateError, translated } from './errors.ts';
+import {
+  assertApplicationEventTypes,
+  assertApplicationStream,
+  checkpointStreamId,
+  fromResolvedEvent,
+  packPosition,
+  revisionToVersion,
+  serverReadPosition,
+  snapshotStreamId,
+  toEventData,
+  toExpectedRevision,
+  type EventToWrite,
+} from './mapping.ts';
+
+export interface EventStoreDbStoreOptions {
+  /** `esdb://host:2113?tls=false` and friends; see the client's connection-string documentation. */
+  connectionString: string;
+  limits?: Partial<StoreLimits>;
+  /** How many of a stream's newest events an append with caller-chosen ids is checked against. */
+  idempotencyWindow?: number;
+}
+
+/** Events per server read while `readAll` skips system events to fill a page. */
+const SYSTEM_SKIP_PAGE = 500;
+
+export class EventStoreDbEventStore implements EventStore {
+  readonly backend = BACKEND;
+  readonly unsupported = {};
+  readonly limits: StoreLimits;
+  readonly checkpoints: CheckpointStore;
+  readonly snapshots: SnapshotStore;
+  private readonly client: EventStoreDBClient;
+  private readonly idempotencyWindow: number;
+  private readonly openSubscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(options: EventStoreDbStoreOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.idempotencyWindow = options.idempotencyWindow ?? 1000;
+    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.checkpoints = new EventStoreDbCheckpoints(this.client);
+    this.snapshots = new EventStoreDbSnapshots(this.client);
+  }
+
+  /** The client, for what only EventStoreDB offers (the tour uses it). */
+  get nativeClient(): EventStoreDBClient {
+    return this.client;
+  }
+
+  static async connect(options: EventStoreDbStoreOptions): Promise<EventStoreDbEventStore> {
+    return new EventStoreDbEventStore(options);
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
+    assertApplicationStream(input.streamId);
+    assertApplicationEventTypes(input.events);
+    const callerChoseIds = events.some((e) => e.id !== undefined);
+    if (callerChoseIds) {
+      const earlier = await this.findEarlierAppend(input.streamId, input.events);
+      if (earlier) return earlier;
+    }
+    const context = { streamId: input.streamId, expectedVersion: input.expectedVersion };
+    try {
+      const result = await this.client.appendToStream(input.streamId, input.events.map(toEventData), {
+        expectedRevision: toExpectedRevision(input.expectedVersion),
+      });
+      return { nextExpectedVersion: revisionToVersion(result.nextExpectedRevision), globalPosition: await this.positionOf(input.streamId, result.nextExpectedRevision) };
+    } catch (error) {
+      const translatedError = translateError(error, context);
+      // A concurrent call with the same ids won the race: answer as a retry, or refuse.
+      if (translatedError instanceof WrongExpectedVersionError && callerChoseIds) {
+        const earlier = await this.findEarlierAppend(input.streamId, input.events);
+        if (earlier) return earlier;
+      }
+      throw translatedError;
+    }
+  }
+
+  /**
+   * The `$all` position of the event at `revision`, read back. The append's own reply carries a position
+   * too, but for a batch it need not be the position a reader sees for the last event (the server
+   * reports the transaction's positions), and the contract promises exactly that one: one extra read,
+   * by revision, so a concurrent writer cannot confuse it.
+   */
+  private async positionOf(streamId: string, revision: bigint): Promise<bigint> {
+    const [last] = await this.readNative(streamId, { direction: FORWARDS, fromRevision: revision, maxCount: 1 });
+    if (!last) throw new Error(`EventStoreDB acknowledged the append to '${streamId}' but revision ${revision} cannot be read back`);
+    return last.globalPosition;
+  }
+
+  /**
+   * None of the ids stored (in the window): undefined, go ahead. All stored, in this order, as one
+   * contiguous run: the original result. Anything else: refused, nothing written.
+   */
+  private async findEarlierAppend(streamId: string, events: ValidatedEvent[]): Promise<AppendResult | undefined> {
+    const recent = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: this.idempotencyWindow });
+    const byId = new Map(recent.map((e) => [e.id, e]));
+    const stored = events.map((e) => byId.get(e.id));
+    const found = stored.filter((e): e is RecordedEvent => e !== undefined);
+    if (found.length === 0) return undefined;
+    const isRetry =
+      found.length === events.length &&
+      found.every((e, i) => i === 0 || e.streamVersion === found[i - 1]!.streamVersion + 1);
+    if (!isRetry) {
+      throw new DuplicateEventIdError(
+        streamId,
+        found.map((e) => e.id),
+        'they are already stored, and this batch is not an exact retry of the append that stored them',
+      );
+    }
+    const last = found[found.length - 1]!;
+    return { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamId(streamId, this.limits);
+    assertApplicationStream(streamId);
+    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
+    const forward = direction === 'forward';
+    return this.readNative(streamId, {
+      direction: forward ? FORWARDS : BACKWARDS,
+      fromRevision: fromVersion === undefined ? (forward ? START : END) : BigInt(fromVersion),
+      maxCount,
+    });
+  }
+
+  /** Reads a stream; a missing (or soft-deleted) stream reads as []. */
+  private async readNative(
+    streamId: string,
+    options: { direction: typeof FORWARDS | typeof BACKWARDS; fromRevision: typeof START | typeof END | bigint; maxCount?: number },
+  ): Promise<RecordedEvent[]> {
+    try {
+      return await collect(this.client.readStream(streamId, options));
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw translateError(error, { streamId });
+    }
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { direction, fromPosition, maxCount = DEFAULT_READ_ALL_PAGE } = validateReadAllOptions(options);
+    return direction === 'forward' ? this.readAllForward(fromPosition ?? 0n, maxCount) : this.readAllBackward(fromPosition, maxCount);
+  }
+
+  /** Events at or after `from`, system events skipped, until `maxCount` are found or the log ends. */
+  private async readAllForward(from: bigint, maxCount: number): Promise<RecordedEvent[]> {
+    const page: RecordedEvent[] = [];
+    let next: ReadPosition = from === 0n ? START : serverReadPosition(from);
+    while (page.length < maxCount) {
+      // One more than needed: the first may lie before `from` (see serverReadPosition).
+      const ask = Math.min(maxCount - page.length + 1, SYSTEM_SKIP_PAGE);
+      const raw = await translated(() => collectRaw(this.client.readAll({ direction: FORWARDS, fromPosition: next, maxCount: ask })));
+      for (const resolved of raw) {
+        const event = fromResolvedEvent(resolved);
+        if (event && event.globalPosition >= from && page.length < maxCount) page.push(event);
+      }
+      const last = raw.at(-1)?.event?.position;
+      if (raw.length < ask || !last) break;
+      // The server's start is inclusive: continue just after the last record read, dropped again above.
+      next = last;
+      from = maxBigint(from, packPosition(last) + 1n);
+    }
+    return page;
+  }
+
+  /** Events at or before `from` (the end when absent), newest first, system events skipped. */
+  private async readAllBackward(from: bigint | undefined, maxCount: number): Promise<RecordedEvent[]> {
+    const page: RecordedEvent[] = [];
+    let upTo = from;
+    if (from !== undefined) {
+      // A backward read starts strictly before its position; the event at `from` itself comes forwards.
+      const atFrom = await this.readAllForward(from, 1);
+      if (atFrom[0] && atFrom[0].globalPosition === from) page.push(atFrom[0]);
+    }
+    let next: ReadPosition = from === undefined ? END : serverReadPosition(from);
+    while (page.length < maxCount) {
+      const ask = Math.min(maxCount - page.length, SYSTEM_SKIP_PAGE);
+      const raw = await translated(() => collectRaw(this.client.readAll({ direction: BACKWARDS, fromPosition: next, maxCount: ask })));
+      for (const resolved of raw) {
+        const event = fromResolvedEvent(resolved);
+        if (event && (upTo === undefined || event.globalPosition < upTo) && page.length < maxCount) page.push(event);
+      }
+      const last = raw.at(-1)?.event?.position;
+      if (raw.length < ask || !last) break;
+      next = last;
+      upTo = packPosition(last);
+    }
+    return page;
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    const after = options.afterPosition;
+    if (after !== undefined && !(typeof after === 'bigint' && after >= 0n)) {
+      throw new RangeError(`afterPosition must be a bigint >= 0n, got ${String(after)}`);
+    }
+    return this.track(
+      createCatchUpSubscription<AllStreamResolvedEvent>(
+        {
+          prepare: async () => {
+            const [newest] = await this.readAll({ direction: 'backward', maxCount: 1 });
+            if (!newest || (after !== undefined && newest.globalPosition <= after)) return true;
+            return (event) => event.globalPosition >= newest.globalPosition;
+          },
+          open: () =>
+            this.client.subscribeToAll(
+              {
+                fromPosition: after === undefined || after === 0n ? START : serverReadPosition(after),
+                // Server-side filter: system streams never cross the wire.
+                filter: streamNameFilter({ regex: '^[^$]' }),
+              },
+              { highWaterMark: 1 },
+            ),
+          toEvent: (raw) => {
+            const event = fromResolvedEvent(raw);
+            return event && (after === undefined || event.globalPosition > after) ? event : undefined;
+          },
+          translateError: (error) => translateError(error),
+        },
+        options,
+      ),
+    );
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
+    validateStreamId(streamId, this.limits);
+    assertApplicationStream(streamId);
+    const after = options.afterVersion;
+    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) {
+      throw new RangeError(`afterVersion must be a whole number >= 0, got ${String(after)}`);
+    }
+    return this.track(
+      createCatchUpSubscription<ResolvedEvent>(
+        {
+          prepare: async () => {
+            const [newest] = await this.readStream(streamId, { direction: 'backward', maxCount: 1 });
+            if (!newest || (after !== undefined && newest.streamVersion <= after)) return true;
+            return (event) => event.streamVersion >= newest.streamVersion;
+          },
+          // The server starts after the given revision (exclusive), like our afterVersion.
+          open: () =>
+            this.client.subscribeToStream(streamId, { fromRevision: after === undefined ? START : BigInt(after) }, { highWaterMark: 1 }),
+          toEvent: (raw) => {
+            const event = fromResolvedEvent(raw);
+            return event && (after === undefined || event.streamVersion > after) ? event : undefined;
+          },
+          translateError: (error) => translateError(error, { streamId }),
+        },
+        options,
+      ),
+    );
+  }
+
+  private track(subscription: Subscription): Subscription {
+    this.openSubscriptions.add(subscription);
+    const close = subscription.close;
+    return Object.assign(subscription, {
+      close: async () => {
+        this.openSubscriptions.delete(subscription);
+        await close();
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.openSubscriptions].map((s) => s.close()));
+    await this.client.dispose();
+  }
+}
+
+async function collectRaw<E>(read: StreamingRead<E>): Promise<E[]> {
+  const items: E[] = [];
+  for await (const item of read) items.push(item);
+  return items;
+}
+
+async function collect(read: StreamingRead<ResolvedEvent>): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  for await (const resolved of read) {
+    const event = fromResolvedEvent(resolved);
+    if (event) events.push(event);
+  }
+  return events;
+}
+
+function maxBigint(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+/** Writes `$maxCount: 1` on a stream created by this first append, so only its newest event is kept. */
+async function keepOnlyNewest(client: EventStoreDBClient, streamId: string): Promise<void> {
+  await translated(() => client.setStreamMetadata(streamId, { maxCount: 1 }), { streamId });
+}
+
+/**
+ * Checkpoints: the stream `$checkpoint-<subscriber>` holds events `{ position }` (a decimal string: JSON
+ * numbers lose precision past 2^53); `$maxCount: 1` keeps only the newest. Reading it is one
+ * backwards read of one event.
+ */
+class EventStoreDbCheckpoints implements CheckpointStore {
+  constructor(private readonly client: EventStoreDBClient) {}
+
+  async load(subscriberId: string): Promise<bigint | undefined> {
+    const [last] = await readNewest(this.client, checkpointStreamId(subscriberId));
+    const position = (last?.data as { position?: unknown } | undefined)?.position;
+    return typeof position === 'string' ? BigInt(position) : undefined;
+  }
+
+  async store(subscriberId: string, position: bigint): Promise<void> {
+    const streamId = checkpointStreamId(subscriberId);
+    const result = await translated(
+      () => this.client.appendToStream(streamId, toEventData(systemEvent('Checkpoint', { position: position.toString() })), { expectedRevision: ANY }),
+      { streamId },
+    );
+    if (result.nextExpectedRevision === 0n) await keepOnlyNewest(this.client, streamId);
+  }
+}
+
+/**
+ * Snapshots: the stream `$snapshot-<stream>` with `$maxCount: 1`. A save appends at the revision it read,
+ * so two loaders racing cannot put an older snapshot over a newer one: the loser re-reads and decides again.
+ */
+class EventStoreDbSnapshots implements SnapshotStore {
+  constructor(private readonly client: EventStoreDBClient) {}
+
+  async load(streamId: string): Promise<Snapshot | undefined> {
+    const [last] = await readNewest(this.client, snapshotStreamId(streamId));
+    return last ? (last.data as unknown as Snapshot) : undefined;
+  }
+
+  async save(streamId: string, snapshot: Snapshot): Promise<void> {
+    const snapshotStream = snapshotStreamId(streamId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [current] = await readNewest(this.client, snapshotStream);
+      if (current && (current.data as unknown as Snapshot).streamVersion > snapshot.streamVersion) return;
+      try {
+        const data = { streamVersion: snapshot.streamVersion, schemaVersion: snapshot.schemaVersion, state: snapshot.state };
+        const result = await this.client.appendToStream(snapshotStream, toEventData(systemEvent('Snapshot', data)), {
+          expectedRevision: current ? BigInt(current.streamVersion) : NO_STREAM,
+        });
+        if (result.nextExpectedRevision === 0n) await keepOnlyNewest(this.client, snapshotStream);
+        return;
+      } catch (error) {
+        const translatedError = translateError(error, { streamId: snapshotStream });
+        if (!(translatedError instanceof WrongExpectedVersionError)) throw translatedError;
+      }
+    }
+  }
+}
+
+/** The newest event of a `$`-stream of ours (read directly: the contract's reads skip `$`-streams). */
+async function readNewest(client: EventStoreDBClient, streamId: string): Promise<{ data: unknown; streamVersion: number }[]> {
+  try {
+    const raw = await collectRaw(client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+    return raw.flatMap((r) => (r.event ? [{ data: r.event.data, streamVersion: revisionToVersion(r.event.revision) }] : []));
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw translateError(error, { streamId });
+  }
+}
+
+function systemEvent(type: string, data: JsonValue): EventToWrite {
+  return { id: randomUUID(), type, data, metadata: {} };
+}
