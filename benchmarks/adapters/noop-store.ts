@@ -1,0 +1,143 @@
+/**
+ * The no-op backend: an in-memory EventStore with no I/O and no validation, answering every call at
+ * once. Run under the same workloads it measures the harness itself (scheduling, recording, event
+ * building): whatever a real backend shows beyond it is the backend's.
+ * It keeps what it is given (reads and subscriptions need something to return); nothing else.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_LIMITS,
+  createPollingSubscription,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type SnapshotStore,
+  type SubscribeToAllOptions,
+  type SubscribeToStreamOptions,
+  type Subscription,
+  WrongExpectedVersionError,
+} from '../../labs/core/index.ts';
+
+export class NoopEventStore implements EventStore {
+  readonly backend = 'noop';
+  readonly unsupported = {};
+  readonly limits = DEFAULT_LIMITS;
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly appended = new EventEmitter();
+  private readonly checkpointMap = new Map<string, bigint>();
+  private readonly snapshotMap = new Map<string, Snapshot>();
+  readonly checkpoints: CheckpointStore = {
+    load: async (id) => this.checkpointMap.get(id),
+    store: async (id, position) => void this.checkpointMap.set(id, position),
+  };
+  readonly snapshots: SnapshotStore = {
+    load: async (id) => this.snapshotMap.get(id),
+    save: async (id, snapshot) => void this.snapshotMap.set(id, snapshot),
+  };
+
+  constructor() {
+    this.appended.setMaxListeners(0);
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    let stream = this.streams.get(streamId);
+    const current = stream ? stream.length - 1 : -1;
+    const expected = options.expectedVersion ?? 'any';
+    // The check costs nothing and keeps the contended workload meaningful on this backend too.
+    if (typeof expected === 'number' ? expected !== current : expected === 'no_stream' ? current !== -1 : expected === 'stream_exists' && current === -1) {
+      throw new WrongExpectedVersionError(streamId, expected, current === -1 ? 'no_stream' : current);
+    }
+    if (!stream) this.streams.set(streamId, (stream = []));
+    const recordedAt = new Date();
+    for (const e of events) {
+      const recorded: RecordedEvent = {
+        id: e.id ?? randomUUID(),
+        streamId,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata ?? {},
+        streamVersion: stream.length,
+        globalPosition: BigInt(this.log.length + 1),
+        recordedAt,
+      };
+      stream.push(recorded);
+      this.log.push(recorded);
+    }
+    this.appended.emit('append');
+    return { nextExpectedVersion: stream.length - 1, globalPosition: BigInt(this.log.length) };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const stream = this.streams.get(streamId) ?? [];
+    const from = options.fromVersion ?? (options.direction === 'backward' ? stream.length - 1 : 0);
+    const max = options.maxCount ?? stream.length;
+    if (options.direction === 'backward') return stream.slice(Math.max(0, from - max + 1), from + 1).reverse();
+    return stream.slice(from, from + max);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? 1000;
+    if (options.direction === 'backward') {
+      const from = Math.min(this.log.length, Number(options.fromPosition ?? BigInt(this.log.length)));
+      return this.log.slice(Math.max(0, from - max), from).reverse();
+    }
+    const from = Math.max(1, Number(options.fromPosition ?? 1n));
+    return this.log.slice(from - 1, from - 1 + max);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: bigint | undefined, maxCount) => {
+          const events = await this.readAll({ fromPosition: (after ?? 0n) + 1n, maxCount });
+          return { events, cursor: events.at(-1)?.globalPosition ?? after };
+        },
+        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
+      },
+      options.afterPosition,
+      options,
+    );
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: number | undefined, maxCount) => {
+          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
+          return { events, cursor: events.at(-1)?.streamVersion ?? after };
+        },
+        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
+      },
+      options.afterVersion,
+      options,
+    );
+  }
+
+  private waitForAppend(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.appended.off('append', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.appended.on('append', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.log.length = 0;
+    this.streams.clear();
+  }
+}

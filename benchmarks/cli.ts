@@ -1,0 +1,218 @@
+/**
+ * npm run bench -- [run] [options]          run workloads on backends, write results JSON + HTML
+ * npm run bench -- list                     backends and workloads
+ * npm run bench -- report <results.json>    (re)render the HTML report of a results file
+ * npm run bench -- compare <a.json> <b.json> compare two results files (HTML + terminal table)
+ * npm run bench -- serve --backend <name>   start a backend behind the HTTP facade (for k6)
+ */
+import { copyFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { createProgressDisplay } from './harness/progress.ts';
+import { benchBackends, runSession, type SessionMode, type Via } from './harness/session.ts';
+import { loadWorkloads, withOverrides } from './harness/workload.ts';
+import { describeEnvironment } from './harness/environment.ts';
+import { renderHtml } from './report/html.ts';
+import { RESULTS_DIR, readResults, resultsPaths, writeResults } from './report/results.ts';
+import { renderTable } from './report/table.ts';
+import { compareTable } from './report/compare.ts';
+import { startFacade } from './http/facade.ts';
+
+const USAGE = `Usage: npm run bench -- [command] [options]
+
+Commands:
+  run (default)              run workloads on backends; writes benchmarks/results/<time>.json + .html and latest.json
+  list                       list backends and workloads
+  report <results.json>      render the HTML report of a results file   [--out file.html]
+  compare <a.json> <b.json>  compare two results files                   [--out file.html]
+  serve --backend <name>     serve a backend's store over HTTP for k6    [--port 8080] [--host 127.0.0.1]
+
+Run options:
+  -b, --backend <names>      backends, comma-separated or repeated (default: all, plus noop)
+  -w, --workload <names>     workloads (default: all in benchmarks/workloads)
+  -m, --mode <modes>         open | closed | max-rate, comma-separated (default: open)
+      --via <paths>          direct | http, comma-separated (default: direct)
+      --rate <n>             override the open-loop rate (operations/s)
+      --duration <s>         override the duration, seconds (warm-up included)
+      --warmup <s>           override the warm-up, seconds
+      --max-in-flight <n>    override the open-loop in-flight bound
+      --concurrency <n>      override the closed-loop workers
+      --quick                short runs: 4 s with 1 s warm-up
+      --no-baseline          skip the raw-driver baselines
+      --max-p99-ms <ms>      max-rate search: p99 limit (default 50)
+      --max-backlog <n>      max-rate search: backlog limit (default 1000)
+      --step-seconds <s>     max-rate search: measured seconds per step (default 5)
+      --interval-ms <ms>     time-series interval (default 1000)
+      --note <text>          a note stored with the environment (repeatable)
+      --out <dir>            results directory (default benchmarks/results)
+      --no-latest            do not update latest.json
+`;
+
+function list(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+function num(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      backend: { type: 'string', short: 'b', multiple: true },
+      workload: { type: 'string', short: 'w', multiple: true },
+      mode: { type: 'string', short: 'm', multiple: true },
+      via: { type: 'string', multiple: true },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      concurrency: { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-baseline': { type: 'boolean' },
+      'max-p99-ms': { type: 'string' },
+      'max-backlog': { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'interval-ms': { type: 'string' },
+      note: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'no-latest': { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const [command = 'run', ...rest] = positionals;
+
+  if (command === 'list') {
+    for (const b of benchBackends()) process.stdout.write(`backend  ${b.name.padEnd(16)} ${b.title}${b.embedded ? '' : ' (external server)'}\n`);
+    for (const w of await loadWorkloads()) process.stdout.write(`workload ${w.name.padEnd(16)} ${w.description}\n`);
+    return 0;
+  }
+
+  if (command === 'report') {
+    const [file] = rest;
+    if (!file) throw new Error('report needs a results file: npm run bench -- report benchmarks/results/latest.json');
+    const results = await readResults(file);
+    const out = values.out ?? file.replace(/\.json$/, '') + '.html';
+    await writeFile(out, await renderHtml(results));
+    process.stdout.write(`${renderTable(results, process.stdout.isTTY)}\n\nReport: ${out}\n`);
+    return 0;
+  }
+
+  if (command === 'compare') {
+    const [a, b] = rest;
+    if (!a || !b) throw new Error('compare needs two results files: npm run bench -- compare old.json new.json');
+    const [ra, rb] = await Promise.all([readResults(a), readResults(b)]);
+    const out = values.out ?? resolve(RESULTS_DIR, 'comparison.html');
+    await writeFile(out, await renderHtml(ra, { compareWith: rb }));
+    process.stdout.write(`${compareTable(ra, rb)}\n\nComparison report: ${out}\n`);
+    return 0;
+  }
+
+  if (command === 'serve') {
+    const [name] = list(values.backend);
+    const backend = benchBackends().find((b) => b.name === name);
+    if (!backend) throw new Error(`serve needs --backend, one of: ${benchBackends().map((b) => b.name).join(', ')}`);
+    const running = await backend.start((line) => process.stderr.write(`${line}\n`));
+    const store = await running.createStore();
+    const facade = await startFacade(store, { port: num(values.port, 'port') ?? 8080, host: values.host ?? '127.0.0.1' });
+    process.stdout.write(`${backend.title} (${running.description}) served at ${facade.url}\nk6: BENCH_HTTP_URL=${facade.url} k6 run benchmarks/k6/append.js\nCtrl-C to stop.\n`);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    await facade.close();
+    await store.close();
+    await running.stop();
+    return 0;
+  }
+
+  if (command !== 'run') throw new Error(`Unknown command '${command}'.\n\n${USAGE}`);
+
+  const all = benchBackends();
+  const names = list(values.backend);
+  const unknown = names.filter((n) => !all.some((b) => b.name === n));
+  if (unknown.length) throw new Error(`Unknown backend(s) ${unknown.join(', ')}; known: ${all.map((b) => b.name).join(', ')}`);
+  const backends = names.length ? names.map((n) => all.find((b) => b.name === n)!) : all;
+
+  const workloadNames = list(values.workload);
+  const available = await loadWorkloads();
+  const missing = workloadNames.filter((n) => !available.some((w) => w.name === n));
+  if (missing.length) throw new Error(`Unknown workload(s) ${missing.join(', ')}; known: ${available.map((w) => w.name).join(', ')}`);
+  const overrides = {
+    rate: num(values.rate, 'rate'),
+    durationSeconds: num(values.duration, 'duration') ?? (values.quick ? 4 : undefined),
+    warmupSeconds: values.warmup !== undefined ? Number(values.warmup) : values.quick ? 1 : undefined,
+    maxInFlight: num(values['max-in-flight'], 'max-in-flight'),
+    concurrency: num(values.concurrency, 'concurrency'),
+  };
+  const workloads = (workloadNames.length ? available.filter((w) => workloadNames.includes(w.name)) : available).map((w) => withOverrides(w, overrides));
+
+  const modes = list(values.mode);
+  for (const m of modes) if (!['open', 'closed', 'max-rate'].includes(m)) throw new Error(`--mode must be open, closed or max-rate, got ${m}`);
+  const via = list(values.via);
+  for (const v of via) if (!['direct', 'http'].includes(v)) throw new Error(`--via must be direct or http, got ${v}`);
+  const search = {
+    maxP99Ms: num(values['max-p99-ms'], 'max-p99-ms') ?? 50,
+    maxBacklog: num(values['max-backlog'], 'max-backlog') ?? 1000,
+    stepSeconds: num(values['step-seconds'], 'step-seconds') ?? 5,
+    warmupSeconds: 1,
+  };
+  const settings = {
+    backends: backends.map((b) => b.name),
+    workloads: workloads.map((w) => w.name),
+    modes: modes.length ? modes : ['open'],
+    via: via.length ? via : ['direct'],
+    overrides,
+    baseline: !values['no-baseline'],
+    search,
+    intervalMs: num(values['interval-ms'], 'interval-ms') ?? 1000,
+  };
+
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const { results, unavailable } = await runSession({
+    backends,
+    workloads,
+    modes: settings.modes as SessionMode[],
+    via: settings.via as Via[],
+    baseline: settings.baseline,
+    search,
+    intervalMs: settings.intervalMs,
+    command: ['npm', 'run', 'bench', '--', ...argv],
+    settings,
+    log,
+    progress: createProgressDisplay(),
+  });
+  results.environment.notes.push(...(values.note ?? []));
+
+  const outDir = values.out ?? RESULTS_DIR;
+  const paths = resultsPaths(outDir, new Date(results.startedAt));
+  await writeResults(paths.json, results);
+  await writeFile(paths.html, await renderHtml(results));
+  if (!values['no-latest']) await copyFile(paths.json, paths.latest);
+
+  process.stdout.write(`\n${renderTable(results, process.stdout.isTTY)}\n\n`);
+  process.stdout.write(`${describeEnvironment(results.environment)}\n`);
+  for (const u of unavailable) process.stdout.write(pc.yellow(`SKIPPED ${u.backend.name}: ${u.reason.split('\n')[0]}\n`));
+  process.stdout.write(`Results: ${paths.json}\nReport:  ${paths.html}\n${values['no-latest'] ? '' : `Latest:  ${paths.latest}\n`}`);
+  return results.runs.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${pc.red('bench:')} ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,235 @@
+/**
+ * Records every operation three ways, in HdrHistograms of microseconds:
+ * - service time: actual start -> completion (what a closed-loop tool reports);
+ * - send delay: intended start -> actual start (the schedule slipping: the harness or the in-flight
+ *   bound held the operation back);
+ * - corrected latency: intended start -> completion = send delay + service time. This is what a user
+ *   arriving at the intended time would have waited; it does not hide a stall (coordinated omission).
+ * Plus, per interval, a time series, and error counts by kind (conflicts apart). Operations intended
+ * during the warm-up are counted in the time series (flagged) but in no histogram or total.
+ */
+import * as hdr from 'hdr-histogram-js';
+import { DuplicateEventIdError, InvalidInputError, WrongExpectedVersionError } from '../../labs/core/index.ts';
+
+export type Histogram = hdr.Histogram;
+
+export function newHistogram(): Histogram {
+  // Microseconds from 1 µs to an hour, 3 significant digits; packed buckets keep sparse ones small.
+  return hdr.build({ bitBucketSize: 'packed', lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+}
+
+export function toMicros(ms: number): number {
+  return Math.max(1, Math.round(ms * 1000));
+}
+
+export function percentileMs(h: Histogram, percentile: number): number {
+  return h.totalCount === 0 ? 0 : h.getValueAtPercentile(percentile) / 1000;
+}
+
+/** One operation as the scheduler saw it (clock milliseconds). */
+export interface Timing {
+  index: number;
+  intendedMs: number;
+  startMs: number;
+  endMs: number;
+}
+
+/** Errors are counted by kind; a kind is stable text such as `conflict` or `pg:23505`. */
+export function classifyError(error: unknown): string {
+  if (error instanceof WrongExpectedVersionError) return 'conflict';
+  if (error instanceof DuplicateEventIdError) return 'duplicate-event-id';
+  if (error instanceof InvalidInputError) return 'invalid-input';
+  if (error instanceof Error) {
+    const kind = (error as { kind?: unknown }).kind;
+    if (typeof kind === 'string') return kind;
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' || typeof code === 'number' ? `${error.name}:${code}` : error.name;
+  }
+  return 'unknown';
+}
+
+export interface TimeSeriesPoint {
+  /** End of the interval, seconds since the schedule started. */
+  t: number;
+  phase: 'warmup' | 'run' | 'drain';
+  /** Successful operations per second completed in the interval. */
+  throughput: number;
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  serviceP99Ms: number;
+  sendDelayP99Ms: number;
+  errors: number;
+  conflicts: number;
+  /** Highest number of operations in flight seen in the interval. */
+  inFlight: number;
+  /** Highest number of operations due but not yet started (held back by the in-flight bound). */
+  pending: number;
+  /** Highest subscription backlog seen (events appended and acknowledged, not yet delivered). */
+  backlog: number;
+  lagP99Ms: number;
+}
+
+interface IntervalAccumulator {
+  ops: number;
+  events: number;
+  errors: number;
+  conflicts: number;
+  corrected: Histogram;
+  service: Histogram;
+  sendDelay: Histogram;
+  lag: Histogram;
+  inFlight: number;
+  pending: number;
+  backlog: number;
+}
+
+export interface RecorderOptions {
+  /** Clock time when the schedule started. */
+  t0: number;
+  warmupMs: number;
+  intervalMs: number;
+}
+
+export class Recorder {
+  readonly corrected = newHistogram();
+  readonly service = newHistogram();
+  readonly sendDelay = newHistogram();
+  readonly lag = newHistogram();
+  /** Successful measured operations and the events they carried. */
+  ok = 0;
+  events = 0;
+  readonly errors: Record<string, number> = {};
+  private readonly intervals = new Map<number, IntervalAccumulator>();
+  private drainStartMs: number | undefined;
+
+  constructor(readonly options: RecorderOptions) {}
+
+  get warmupEndMs(): number {
+    return this.options.t0 + this.options.warmupMs;
+  }
+
+  isMeasured(intendedMs: number): boolean {
+    return intendedMs >= this.warmupEndMs;
+  }
+
+  recordSuccess(t: Timing, events: number): void {
+    const acc = this.interval(t.endMs);
+    const corrected = toMicros(t.endMs - t.intendedMs);
+    const service = toMicros(t.endMs - t.startMs);
+    const sendDelay = toMicros(t.startMs - t.intendedMs);
+    acc.ops++;
+    acc.events += events;
+    acc.corrected.recordValue(corrected);
+    acc.service.recordValue(service);
+    acc.sendDelay.recordValue(sendDelay);
+    if (!this.isMeasured(t.intendedMs)) return;
+    this.ok++;
+    this.events += events;
+    this.corrected.recordValue(corrected);
+    this.service.recordValue(service);
+    this.sendDelay.recordValue(sendDelay);
+  }
+
+  recordError(t: Timing, kind: string): void {
+    const acc = this.interval(t.endMs);
+    acc.errors++;
+    if (kind === 'conflict') acc.conflicts++;
+    if (!this.isMeasured(t.intendedMs)) return;
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+  }
+
+  /** End-to-end subscription lag of one event: from the start of its append to its delivery. */
+  recordLag(sentMs: number, deliveredMs: number): void {
+    const value = toMicros(deliveredMs - sentMs);
+    this.interval(deliveredMs).lag.recordValue(value);
+    if (this.isMeasured(sentMs)) this.lag.recordValue(value);
+  }
+
+  /** Samples the gauges; each interval keeps the highest value seen. */
+  gauge(nowMs: number, values: { inFlight?: number; pending?: number; backlog?: number }): void {
+    const acc = this.interval(nowMs);
+    if (values.inFlight !== undefined) acc.inFlight = Math.max(acc.inFlight, values.inFlight);
+    if (values.pending !== undefined) acc.pending = Math.max(acc.pending, values.pending);
+    if (values.backlog !== undefined) acc.backlog = Math.max(acc.backlog, values.backlog);
+  }
+
+  /** Intervals from here on are labelled `drain` (the backlog workload's second phase). */
+  startDrain(nowMs: number): void {
+    this.drainStartMs = nowMs;
+  }
+
+  timeSeries(): TimeSeriesPoint[] {
+    const { t0, intervalMs } = this.options;
+    const last = Math.max(-1, ...this.intervals.keys());
+    const points: TimeSeriesPoint[] = [];
+    let backlogCarry = 0;
+    for (let i = 0; i <= last; i++) {
+      const acc = this.intervals.get(i) ?? this.emptyInterval();
+      const endMs = t0 + (i + 1) * intervalMs;
+      const seconds = intervalMs / 1000;
+      // A backlog that was not sampled in an interval has not changed since the last sample.
+      if (this.intervals.has(i)) backlogCarry = acc.backlog;
+      points.push({
+        t: round((i + 1) * seconds, 3),
+        phase: this.drainStartMs !== undefined && endMs > this.drainStartMs ? 'drain' : endMs <= this.warmupEndMs ? 'warmup' : 'run',
+        throughput: round(acc.ops / seconds, 1),
+        eventsPerSecond: round(acc.events / seconds, 1),
+        p50Ms: round(percentileMs(acc.corrected, 50), 3),
+        p99Ms: round(percentileMs(acc.corrected, 99), 3),
+        serviceP99Ms: round(percentileMs(acc.service, 99), 3),
+        sendDelayP99Ms: round(percentileMs(acc.sendDelay, 99), 3),
+        errors: acc.errors,
+        conflicts: acc.conflicts,
+        inFlight: acc.inFlight,
+        pending: acc.pending,
+        backlog: backlogCarry,
+        lagP99Ms: round(percentileMs(acc.lag, 99), 3),
+      });
+    }
+    return points;
+  }
+
+  /** The newest complete interval, for the live progress line. */
+  latest(nowMs: number): TimeSeriesPoint | undefined {
+    const index = Math.floor((nowMs - this.options.t0) / this.options.intervalMs) - 1;
+    if (index < 0) return undefined;
+    return this.timeSeries()[index];
+  }
+
+  destroy(): void {
+    for (const h of [this.corrected, this.service, this.sendDelay, this.lag]) h.destroy();
+    for (const acc of this.intervals.values()) for (const h of [acc.corrected, acc.service, acc.sendDelay, acc.lag]) h.destroy();
+  }
+
+  private interval(nowMs: number): IntervalAccumulator {
+    const index = Math.max(0, Math.floor((nowMs - this.options.t0) / this.options.intervalMs));
+    let acc = this.intervals.get(index);
+    if (!acc) {
+      acc = this.emptyInterval();
+      this.intervals.set(index, acc);
+    }
+    return acc;
+  }
+
+  private emptyInterval(): IntervalAccumulator {
+    return {
+      ops: 0,
+      events: 0,
+      errors: 0,
+      conflicts: 0,
+      corrected: newHistogram(),
+      service: newHistogram(),
+      sendDelay: newHistogram(),
+      lag: newHistogram(),
+      inFlight: 0,
+      pending: 0,
+      backlog: 0,
+    };
+  }
+}
+
+export function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
