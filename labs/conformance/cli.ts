@@ -1,11 +1,14 @@
 /**
- * npm run conformance -- --backend <name> [--json] [--scenario <id> ...]
+ * npm run conformance -- --backend <name> [--json] [--out <file>] [--scenario <id> ...]
  *
  * Runs the conformance suite against a real server of that backend (external from the environment, or
  * embedded) and prints a table, or with --json one JSON document:
  * { "backend", "startedAt", "scenarios": [ { "id", "status", "detail", "durationMs" } ] }.
+ * npm prints its own "> script" banner on stdout first: to pipe the JSON, use `npm run -s conformance …`
+ * or `--out <file>`, which writes the JSON document to that file.
  * Exit code: 0 when nothing failed (pitfall stores: when exactly their expected failures failed).
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { backendByName, backendNames } from '../backends.ts';
@@ -17,12 +20,13 @@ const { values } = parseArgs({
   options: {
     backend: { type: 'string', short: 'b' },
     json: { type: 'boolean', default: false },
+    out: { type: 'string' },
     scenario: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
-const usage = `Usage: npm run conformance -- --backend <${backendNames().join('|')}> [--json] [--scenario <id>]…`;
+const usage = `Usage: npm run -s conformance -- --backend <${backendNames().join('|')}> [--json] [--out <file>] [--scenario <id>]…`;
 if (values.help) {
   console.log(usage);
   process.exit(0);
@@ -67,6 +71,7 @@ try {
   report = skippedReport(definition.name, reason, only);
 }
 
+if (values.out) await writeFile(values.out, `${JSON.stringify(report, null, 2)}\n`);
 if (values.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
