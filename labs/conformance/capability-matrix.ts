@@ -82,7 +82,7 @@ export function renderMatrix(matrix: CapabilityMatrix): string {
   }
   if (!any) lines.push('Every scenario passed on every backend.', '');
   lines.push('## The scenarios', '');
-  for (const s of scenarios) lines.push(`- \`${s.id}\` — ${s.property}`);
-  lines.push('');
+  // One heading per scenario, so that `capabilities.md#appendexpected-version` links to it.
+  for (const s of scenarios) lines.push(`### \`${s.id}\``, '', `${s.title}. ${s.property}`, '');
   return lines.join('\n');
 }
