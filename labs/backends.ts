@@ -105,7 +105,109 @@ const eventstoredb: BackendDefinition = {
   },
 };
 
-export const BACKENDS: BackendDefinition[] = [postgres, postgresNaive, eventstoredb];
+const dynamodb: BackendDefinition = {
+  name: 'dynamodb',
+  title: 'DynamoDB API (dynalite unless DYNAMODB_ENDPOINT is set)',
+  server: 'dynamodb',
+  embedded: true,
+  async start(log) {
+    const { startDynamoDb } = await import('./runtime/dynamodb.ts');
+    const { DynamoDbEventStore } = await import('./dynamodb/dynamodb-store.ts');
+    const server = await startDynamoDb({ log });
+    let features: string;
+    try {
+      // Creates the table once (idempotent) and detects, not assumes, what the endpoint implements.
+      const setup = await DynamoDbEventStore.connect({ endpoint: server.endpoint, ensureTable: true, probe: true });
+      features = setup.features?.description ?? '';
+      await setup.close();
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return {
+      description: `${server.description}; ${features}`,
+      env: { DYNAMODB_ENDPOINT: server.endpoint },
+      createStore: async () => new DynamoDbEventStore({ endpoint: server.endpoint }),
+      stop: () => server.stop(),
+    };
+  },
+};
+
+const dynamodbNaive: BackendDefinition = {
+  name: 'dynamodb-naive',
+  title: 'DynamoDB, naive tutorial store (pitfall demo)',
+  server: 'dynamodb',
+  embedded: true,
+  expectedFailures: {
+    'append.idempotent': 'no idempotency: a retry with the same event ids is refused with WrongExpectedVersion (the version moved) or, with any, written twice',
+    'append.concurrent-writers': 'versions computed client-side and written by an unconditional BatchWriteItem: writers that read the same version all win it and overwrite each other (lost updates)',
+    'read.all-no-skip-under-concurrent-commits': 'global order by a GSI on the writer millisecond timestamp: appends stamped in the same millisecond get equal positions, so a reader following $all sees positions repeat or skips the ones it had not read yet',
+  },
+  async start(log) {
+    const { startDynamoDb } = await import('./runtime/dynamodb.ts');
+    const { NaiveDynamoDbEventStore, ensureNaiveTable } = await import('./dynamodb/naive/naive-store.ts');
+    const server = await startDynamoDb({ log });
+    try {
+      await ensureNaiveTable(server.endpoint);
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+    return {
+      description: server.description,
+      env: { DYNAMODB_ENDPOINT: server.endpoint },
+      createStore: async () => new NaiveDynamoDbEventStore(server.endpoint),
+      stop: () => server.stop(),
+    };
+  },
+};
+
+const kafka: BackendDefinition = {
+  name: 'kafka',
+  title: 'Apache Kafka',
+  server: 'kafka',
+  embedded: true,
+  pitfall: 'kafka-naive',
+  async start(log) {
+    const { startKafka } = await import('./runtime/kafka.ts');
+    const broker = await startKafka({ log });
+    const { KafkaEventStore } = await import('./kafka/kafka-store.ts');
+    return {
+      description: broker.description,
+      env: { KAFKA_BROKERS: broker.brokers.join(',') },
+      createStore: () => KafkaEventStore.connect({ brokers: broker.brokers }),
+      stop: () => broker.stop(),
+    };
+  },
+  async tour(running, narrate) {
+    const { runKafkaTour } = await import('./kafka/tour.ts');
+    await runKafkaTour(running.env.KAFKA_BROKERS!.split(','), narrate);
+  },
+};
+
+const kafkaNaive: BackendDefinition = {
+  name: 'kafka-naive',
+  title: 'Apache Kafka, naive producer-as-event-store (pitfall demo)',
+  server: 'kafka',
+  embedded: true,
+  expectedFailures: {
+    'append.concurrent-writers': 'check the version, then produce: nothing stops a second writer between the two, so racing writers all "succeed" and the stream holds several events claiming the same version',
+    'append.idempotent': 'the idempotent producer only drops resends of one producer session; an append retried after a timeout is written a second time',
+  },
+  async start(log) {
+    const { startKafka } = await import('./runtime/kafka.ts');
+    const broker = await startKafka({ log });
+    const { NaiveKafkaEventStore } = await import('./kafka/naive/naive-store.ts');
+    return {
+      description: broker.description,
+      env: { KAFKA_BROKERS: broker.brokers.join(',') },
+      createStore: () => NaiveKafkaEventStore.connect({ brokers: broker.brokers }),
+      stop: () => broker.stop(),
+    };
+  },
+};
+
+export const BACKENDS: BackendDefinition[] = [postgres, postgresNaive, eventstoredb, dynamodb, dynamodbNaive, kafka, kafkaNaive];
 
 export function backendByName(name: string): BackendDefinition | undefined {
   return BACKENDS.find((b) => b.name === name);

@@ -1,0 +1,302 @@
+/**
+ * PITFALL DEMO. A DynamoDB event store written the way many tutorials write one:
+ * - one item per event (pk = stream id, sk = version), versions computed client-side from a Query of
+ *   the last version, then an UNCONDITIONAL BatchWriteItem: "optimistic concurrency" that is only a
+ *   check-then-act in the client. Two writers that read the same version both write it; the second
+ *   PutRequest silently overwrites the first: a lost update, and both callers are told they succeeded.
+ *   (BatchWriteItem also takes at most 25 items and is not atomic: a batch of 50 is two requests.)
+ * - no idempotency: a retried append is refused (the version moved) or written again;
+ * - global order from a GSI on the writer's timestamp in milliseconds (`Date.now()`, taken when the
+ *   events are built, as tutorials do), position = ms * 1000 + index in the batch. Timestamps are not
+ *   unique: appends stamped in the same millisecond get the same positions, and a reader that resumes
+ *   "after the last position" skips the ones it had not seen yet (or sees positions go backwards). A
+ *   writer that stamped earlier can also commit later, after a reader passed its timestamp; across
+ *   servers, clock skew adds to it. (GSIs are also eventually consistent on AWS; dynalite updates them
+ *   at once, so that part is not what fails here.)
+ * Same contract, same conformance suite; the fixes are in ../dynamodb-store.ts and ../table.ts.
+ */
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DEFAULT_READ_ALL_PAGE,
+  WrongExpectedVersionError,
+  createPollingSubscription,
+  validateAppend,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+  validateStreamId,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type EventStore,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type SnapshotStore,
+  type StoreLimits,
+  type SubscribeToAllOptions,
+  type SubscribeToStreamOptions,
+  type Subscription,
+} from '../../core/index.ts';
+import { dynamoDbClientConfig } from '../../runtime/dynamodb.ts';
+import { errorName, mapDynamoDbError } from '../errors.ts';
+import { waitForActive } from '../table.ts';
+import { DYNAMODB_LIMITS } from '../dynamodb-store.ts';
+
+export const NAIVE_TABLE = 'event-store-naive';
+const TIME_INDEX = 'by-time';
+
+/** The tutorial's table: events keyed by stream and version, plus a GSI on a timestamp for "all events". */
+export async function ensureNaiveTable(endpoint: string, tableName = NAIVE_TABLE): Promise<void> {
+  const client = new DynamoDBClient(dynamoDbClientConfig(endpoint));
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: 'streamId', AttributeType: 'S' },
+          { AttributeName: 'version', AttributeType: 'N' },
+          { AttributeName: 'gsi1pk', AttributeType: 'S' },
+          { AttributeName: 'ts', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'streamId', KeyType: 'HASH' },
+          { AttributeName: 'version', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: TIME_INDEX,
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'ts', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw mapDynamoDbError(error, 'CreateTable', tableName);
+  } finally {
+    // waitForActive needs a client too; a second short-lived one keeps this function self-contained.
+    client.destroy();
+  }
+  const waiter = new DynamoDBClient(dynamoDbClientConfig(endpoint));
+  try {
+    await waitForActive(waiter, tableName, 60_000);
+  } finally {
+    waiter.destroy();
+  }
+}
+
+/** The tutorial's clock: milliseconds since the epoch (the position is ms × 1000 + index in the batch). */
+function nowMillis(): bigint {
+  return BigInt(Date.now());
+}
+
+export class NaiveDynamoDbEventStore implements EventStore {
+  readonly backend = 'dynamodb-naive';
+  readonly unsupported = {};
+  readonly limits: StoreLimits = DYNAMODB_LIMITS;
+  readonly checkpoints: CheckpointStore;
+  readonly snapshots: SnapshotStore;
+  private readonly client: DynamoDBClient;
+
+  constructor(endpoint: string, private readonly tableName = NAIVE_TABLE) {
+    this.client = new DynamoDBClient(dynamoDbClientConfig(endpoint));
+    this.checkpoints = {
+      load: async (id) => {
+        const item = await this.get(`checkpoint#${id}`);
+        return item?.p?.S ? BigInt(item.p.S) : undefined;
+      },
+      store: async (id, position) => {
+        await this.put({ streamId: { S: `checkpoint#${id}` }, version: { N: '0' }, p: { S: position.toString() } });
+      },
+    };
+    this.snapshots = {
+      load: async (streamId) => {
+        const item = await this.get(`snapshot#${streamId}`);
+        return item?.state?.S ? (JSON.parse(item.state.S) as Snapshot) : undefined;
+      },
+      save: async (streamId, snapshot) => {
+        await this.put({ streamId: { S: `snapshot#${streamId}` }, version: { N: '0' }, state: { S: JSON.stringify(snapshot) } });
+      },
+    };
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
+    // The tutorial stamps the events when it builds them, before it talks to the database.
+    const createdAt = nowMillis();
+    // "Optimistic concurrency": read the last version, compare in the client...
+    const last = await this.lastVersion(input.streamId);
+    const expected = input.expectedVersion;
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && last === undefined) ||
+      (expected === 'stream_exists' && last !== undefined) ||
+      expected === last;
+    if (!ok) throw new WrongExpectedVersionError(input.streamId, expected, last ?? 'no_stream');
+    const first = last === undefined ? 0 : last + 1;
+    // ...then write without any condition, 25 items per request (the BatchWriteItem maximum).
+    const requests: WriteRequest[] = input.events.map((e, i) => ({
+      PutRequest: {
+        Item: {
+          streamId: { S: input.streamId },
+          version: { N: String(first + i) },
+          eventId: { S: e.id },
+          type: { S: e.type },
+          data: { S: e.dataJson },
+          metadata: { S: e.metadataJson },
+          createdAt: { S: new Date(Number(createdAt)).toISOString() },
+          gsi1pk: { S: 'all' },
+          ts: { N: (createdAt * 1000n + BigInt(i)).toString() },
+        },
+      },
+    }));
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: WriteRequest[] = requests.slice(i, i + 25);
+      while (pending.length > 0) {
+        const result = await this.call('BatchWriteItem', () => this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } })));
+        pending = result.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
+    return { nextExpectedVersion: first + input.events.length - 1, globalPosition: createdAt * 1000n + BigInt(input.events.length - 1) };
+  }
+
+  private async lastVersion(streamId: string): Promise<number | undefined> {
+    const { Items } = await this.call('Query', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'streamId = :s',
+          ExpressionAttributeValues: { ':s': { S: streamId } },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      ),
+    );
+    const version = Items?.[0]?.version?.N;
+    return version === undefined ? undefined : Number(version);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamId(streamId, this.limits);
+    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
+    const forward = direction === 'forward';
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.call('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: `streamId = :s AND version ${forward ? '>=' : '<='} :v`,
+            ExpressionAttributeValues: { ':s': { S: streamId }, ':v': { N: String(fromVersion ?? (forward ? 0 : Number.MAX_SAFE_INTEGER)) } },
+            ScanIndexForward: forward,
+            Limit: maxCount,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (maxCount === undefined || items.length < maxCount));
+    return items.slice(0, maxCount).map(toRecorded);
+  }
+
+  /** "All events" by the timestamp GSI: ordered by when writers stamped them, not when they committed. */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { direction, fromPosition, maxCount } = validateReadAllOptions(options);
+    const forward = direction === 'forward';
+    const { Items } = await this.call('Query', () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TIME_INDEX,
+          KeyConditionExpression: `gsi1pk = :all AND ts ${forward ? '>=' : '<='} :from`,
+          ExpressionAttributeValues: {
+            ':all': { S: 'all' },
+            ':from': { N: (fromPosition ?? (forward ? 0n : 10n ** 30n)).toString() },
+          },
+          ScanIndexForward: forward,
+          Limit: maxCount ?? DEFAULT_READ_ALL_PAGE,
+        }),
+      ),
+    );
+    return (Items ?? []).map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: bigint | undefined, maxCount) => {
+          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
+          return { events, cursor: events.at(-1)?.globalPosition ?? after };
+        },
+      },
+      options.afterPosition,
+      options,
+    );
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        readAfter: async (after: number | undefined, maxCount) => {
+          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
+          return { events, cursor: events.at(-1)?.streamVersion ?? after };
+        },
+      },
+      options.afterVersion,
+      options,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private async get(key: string): Promise<Record<string, AttributeValue> | undefined> {
+    const { Item } = await this.call('GetItem', () =>
+      this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { streamId: { S: key }, version: { N: '0' } } })),
+    );
+    return Item;
+  }
+
+  private async put(item: Record<string, AttributeValue>): Promise<void> {
+    await this.call('PutItem', () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw mapDynamoDbError(error, operation, this.tableName);
+    }
+  }
+}
+
+function toRecorded(item: Record<string, AttributeValue>): RecordedEvent {
+  return {
+    id: item.eventId?.S ?? '',
+    streamId: item.streamId?.S ?? '',
+    type: item.type?.S ?? '',
+    data: JSON.parse(item.data?.S ?? 'null') as RecordedEvent['data'],
+    metadata: JSON.parse(item.metadata?.S ?? '{}') as RecordedEvent['metadata'],
+    streamVersion: Number(item.version?.N),
+    globalPosition: BigInt(item.ts?.N ?? '0'),
+    recordedAt: new Date(item.createdAt?.S ?? 0),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * THE TABLE DESIGN of the DynamoDB event store. One table, two key attributes, every item type in it.
+ *
+ *   pk (S)                      sk (N)          what
+ *   stream#<streamId>           first version   COMMIT ITEM: one per append, holding the whole batch
+ *   $all                        commit number   LOG ENTRY: the same batch, in global order (pending/committed/void)
+ *   $commit-counter             0               the atomic counter handing out commit numbers (UpdateItem ADD)
+ *   $all-stable                 0               every log entry up to this commit number is resolved
+ *   checkpoint#<subscriberId>   0               a subscriber's position
+ *   snapshot#<streamId>         0               the latest snapshot of an aggregate
+ *
+ * Why each choice (the race or failure it prevents):
+ * - ATOMIC BATCHES WITHOUT TRANSACTIONS. dynalite has no TransactWriteItems and one PutItem is the only
+ *   atomic unit DynamoDB has without it, so a batch lives in ONE commit item (as Equinox's DynamoStore
+ *   and the mature DynamoDB event stores do), keyed by the stream (partition) and the version of its first
+ *   event (sort key). Reading a stream is one Query of one partition, in version order.
+ *   Cost: a batch must fit in one 400 KB item; past it the append is refused with BatchTooLargeError
+ *   (it is never split: two items are two writes, and a crash between them would leave half a batch).
+ * - OPTIMISTIC CONCURRENCY BY A CONDITIONAL PUT. An append at expected version E puts the commit item
+ *   with sort key E+1 under `attribute_not_exists(pk)`: of several writers at E exactly one succeeds, the
+ *   others get ConditionalCheckFailedException -> WrongExpectedVersionError with the actual version. Since
+ *   batches have different sizes, E+1 could fall INSIDE an existing commit (a writer holding a stale E);
+ *   the writer therefore first reads the stream's commits (consistent Query) and only puts at
+ *   (last version it saw) + 1. Commits are never deleted and tails only grow, so a put at "observed tail
+ *   + 1" can never overlap an existing commit: the slots form one gap-free chain from version 0.
+ * - IDEMPOTENCY BY EVENT ID, INSIDE THE SAME CONDITION. That read also returns every stored event id of
+ *   the stream; a batch whose ids are already there (an exact retry) is answered with the original
+ *   result, a batch mixing stored and new ids is refused. Because the put is conditional on the slot
+ *   the read saw as free, a retry racing the original (a client that timed out while the first call was
+ *   still in flight) loses the slot, reads again, finds its ids and returns the original result: never
+ *   two copies. Ids are unique per stream (not across streams), and the check reads the whole stream.
+ * - GLOBAL ORDER BY AN ATOMIC COUNTER AND A LOG PARTITION. DynamoDB has no order across partitions. Each
+ *   append draws a commit number (UpdateItem ADD on $commit-counter) and writes the log entry
+ *   ($all, commit) as a PENDING intent holding the whole batch BEFORE its commit item. Readers of $all
+ *   Query the log partition in commit order and stop at the first entry that is not resolved yet:
+ *     missing (number drawn, nothing written) -> wait; after a timeout CLOSE it: put a void entry under
+ *       attribute_not_exists. A writer that was only slow then fails its intent put and draws again.
+ *     pending -> wait; after a timeout RESOLVE it from the intent: if the stream slot holds this commit,
+ *       mark it committed; if another commit took the slot, mark it void; if the slot is still free, put
+ *       the commit item on the dead writer's behalf (its checks still hold: nothing changed the stream).
+ *   So a reader never passes a number that can still turn into events (no skips), and never waits for
+ *   ever on one whose writer died (no hangs). The timeout only affects latency, never correctness: a
+ *   live writer that is declared dead merely redraws (missing) or finds its commit completed (pending).
+ *   Cost: both keys are hot (one partition for the counter, one for the log: DynamoDB's ~1000 writes/s
+ *   per partition caps the store's appends), every event is written twice (commit item and log entry),
+ *   and an append takes 4 round trips plus the read (see docs/labs/dynamodb.md).
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  TransactWriteItemsCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BackendUnavailableError } from '../core/index.ts';
+import { errorName, mapDynamoDbError } from './errors.ts';
+
+export const DEFAULT_TABLE = 'event-store';
+
+/** Creates the table when it is missing (idempotent; several starters may race) and waits for ACTIVE. */
+export async function ensureTable(client: DynamoDBClient, tableName: string, timeoutMs = 60_000): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (errorName(error) !== 'ResourceInUseException') throw mapDynamoDbError(error, 'CreateTable', tableName);
+  }
+  await waitForActive(client, tableName, timeoutMs);
+}
+
+export async function waitForActive(client: DynamoDBClient, tableName: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName })).catch((error: unknown) => {
+      throw mapDynamoDbError(error, 'DescribeTable', tableName);
+    });
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) {
+      throw new BackendUnavailableError('dynamodb', `table '${tableName}' is still ${Table?.TableStatus ?? 'unknown'} after ${timeoutMs} ms`);
+    }
+    await sleep(100);
+  }
+}
+
+export interface EndpointFeatures {
+  /** TransactWriteItems answered (DynamoDB Local, AWS) or UnknownOperationException (dynalite). */
+  transactions: boolean;
+  /** For people: what was detected and what the design does with it. */
+  description: string;
+}
+
+/**
+ * Detects, rather than assumes, whether the endpoint implements transactions: a TransactWriteItems
+ * with one ConditionCheck on a key that never exists writes nothing either way. The design does not
+ * need them; the result is reported so that the lab says what the endpoint can do.
+ */
+export async function probeEndpointFeatures(client: DynamoDBClient, tableName: string): Promise<EndpointFeatures> {
+  let transactions: boolean;
+  try {
+    await client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            ConditionCheck: {
+              TableName: tableName,
+              Key: { pk: { S: '$probe' }, sk: { N: '0' } },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+    transactions = true;
+  } catch (error) {
+    const name = errorName(error);
+    if (name === 'UnknownOperationException') transactions = false;
+    else if (name === 'TransactionCanceledException') transactions = true;
+    else throw mapDynamoDbError(error, 'TransactWriteItems (probe)', tableName);
+  }
+  return {
+    transactions,
+    description: transactions
+      ? 'TransactWriteItems: supported by the endpoint (not needed: one conditional PutItem per commit); Streams: not used (subscriptions poll)'
+      : 'TransactWriteItems: not implemented by the endpoint (UnknownOperationException; not needed: one conditional PutItem per commit); Streams: not used (subscriptions poll)',
+  };
+}
