@@ -1,0 +1,77 @@
+/**
+ * Checkpoints are what Kafka already has for them: the committed offset of a consumer group. Subscriber
+ * `billing` stores position p as the committed offset p of group `<ns>.checkpoint.billing` on the events
+ * partition; Kafka keeps it in `__consumer_offsets` (retained while the group exists, 7 days after it
+ * empties by default: `offsets.retention.minutes`).
+ *
+ * Position p is the offset of the last handled record + 1, which is exactly Kafka's meaning of a
+ * committed offset: "the next record to read". A plain consumer of that group would resume at the same
+ * place as `subscribeToAll({ afterPosition: p })`.
+ *
+ * The offset is committed with a transactional producer (`sendOffsets`: AddOffsetsToTxn + TxnOffsetCommit),
+ * not by joining the group: no rebalance per checkpoint, and the same call could commit a projection's
+ * output records together with its offset (Kafka's consume-transform-produce exactly-once pattern).
+ * kafkajs' OffsetFetch does not ask for stable offsets, so `store` waits until `load` sees the new value.
+ */
+import { randomBytes } from 'node:crypto';
+import { Partitioners, type Producer } from 'kafkajs';
+import type { CheckpointStore } from '../core/index.ts';
+import type { LogView } from './log-view.ts';
+import { EVENTS_PARTITION } from './topology.ts';
+
+export class KafkaCheckpoints implements CheckpointStore {
+  private producer: Promise<Producer> | undefined;
+  // One id per store instance: checkpoint writers do not need to fence each other.
+  private readonly transactionalId: string;
+
+  constructor(private readonly view: LogView) {
+    this.transactionalId = `${view.topology.namespace}.checkpoints.${process.pid}-${randomBytes(4).toString('hex')}`;
+  }
+
+  async load(subscriberId: string): Promise<bigint | undefined> {
+    const [topic] = await this.view.admin.fetchOffsets({ groupId: this.view.topology.checkpointGroup(subscriberId), topics: [this.view.topology.events] });
+    const offset = topic?.partitions.find((p) => p.partition === EVENTS_PARTITION)?.offset;
+    return offset === undefined || offset === '-1' ? undefined : BigInt(offset);
+  }
+
+  async store(subscriberId: string, position: bigint): Promise<void> {
+    const producer = await this.connect();
+    const transaction = await producer.transaction();
+    try {
+      await transaction.sendOffsets({
+        consumerGroupId: this.view.topology.checkpointGroup(subscriberId),
+        topics: [{ topic: this.view.topology.events, partitions: [{ partition: EVENTS_PARTITION, offset: position.toString() }] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      throw error;
+    }
+    const deadline = Date.now() + 10_000;
+    while ((await this.load(subscriberId)) !== position) {
+      if (Date.now() > deadline) throw new Error(`Checkpoint ${position} of '${subscriberId}' was committed but not visible within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private connect(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.view.kafka.producer({
+        transactionalId: this.transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    this.producer.catch(() => (this.producer = undefined));
+    return this.producer;
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  }
+}

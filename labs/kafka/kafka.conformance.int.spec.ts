@@ -1,0 +1,3 @@
+import { defineConformanceTests } from '../conformance/node-test.ts';
+
+defineConformanceTests('kafka');

@@ -1,0 +1,222 @@
+/**
+ * The process's view of the store's topics: ONE kafkajs consumer (its own throwaway consumer group)
+ * reads the events partition and the snapshots topic from offset 0 into memory, and keeps following
+ * them. Every store instance of the process (the conformance suite opens several) shares it; each store
+ * still has its own producers, which is where concurrency is decided (fenced-writer.ts).
+ *
+ * - `catchUp(topic)` asks the broker for the partition's end offset and waits until the view has read up
+ *   to it: everything committed before the call is then in the view. Transaction markers and aborted
+ *   records take offsets too, so progress is tracked from kafkajs' batch events (which include them),
+ *   not from delivered messages.
+ * - The consumer reads `read_committed`: records of open or aborted transactions are never seen, so a
+ *   reader following the view by offset cannot pass a record that commits later.
+ * - The view is refcounted and closed (consumer leaves, its group is deleted) shortly after the last
+ *   store of the process closes, so a test process does not keep a consumer group behind.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { JsonValue, Snapshot } from '../core/index.ts';
+import { createKafka, endOffset, ensureTopics } from './client.ts';
+import { EventLogIndex, type IndexedEvent } from './event-log-index.ts';
+import { decodeEvent } from './records.ts';
+import { EVENTS_PARTITION, topologyFor, type KafkaTopology } from './topology.ts';
+
+export interface LogViewStats {
+  events: number;
+  streams: number;
+  snapshots: number;
+  /** Time the first catch-up (the replay of the whole log) took, in ms. */
+  replayMs: number | undefined;
+}
+
+export class LogView {
+  readonly index = new EventLogIndex();
+  readonly snapshots = new Map<string, Snapshot>();
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly topology: KafkaTopology;
+  private readonly consumer: Consumer;
+  private readonly groupId: string;
+  private readonly progress = new EventEmitter();
+  private snapshotsPosition = 0n;
+  private failure: Error | undefined;
+  private closed = false;
+  replayMs: number | undefined;
+
+  private constructor(readonly brokers: readonly string[], namespace: string) {
+    this.topology = topologyFor(namespace);
+    this.kafka = createKafka(brokers, `${namespace}-view`);
+    this.admin = this.kafka.admin();
+    this.groupId = `${namespace}.view.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.progress.setMaxListeners(0);
+  }
+
+  // ---- one view per process, per broker list and namespace ------------------------------------------
+  private static readonly shared = new Map<string, { view: Promise<LogView>; users: number; closeTimer?: NodeJS.Timeout }>();
+
+  /** The view of these topics in this process, started on first use. Call `release()` once per acquire. */
+  static acquire(brokers: readonly string[], namespace: string): Promise<LogView> {
+    const key = `${brokers.join(',')}|${namespace}`;
+    let entry = LogView.shared.get(key);
+    if (!entry) {
+      const view = new LogView(brokers, namespace);
+      entry = { view: view.start().then(() => view), users: 0 };
+      LogView.shared.set(key, entry);
+      entry.view.catch(() => LogView.shared.delete(key));
+    }
+    entry.users++;
+    clearTimeout(entry.closeTimer);
+    entry.closeTimer = undefined;
+    return entry.view;
+  }
+
+  /**
+   * Drops one user. The last one closes the view after a short grace period, so that a store closed and
+   * reopened right away (the conformance suite does that per scenario) does not replay the log again.
+   */
+  static release(brokers: readonly string[], namespace: string, graceMs = 1_000): void {
+    const key = `${brokers.join(',')}|${namespace}`;
+    const entry = LogView.shared.get(key);
+    if (!entry) return;
+    entry.users--;
+    if (entry.users > 0) return;
+    entry.closeTimer = setTimeout(() => {
+      if (entry.users > 0) return;
+      LogView.shared.delete(key);
+      void entry.view.then((view) => view.close()).catch(() => {});
+    }, graceMs);
+  }
+
+  private async start(): Promise<void> {
+    const started = performance.now();
+    await this.admin.connect();
+    await ensureTopics(this.admin, this.topology.specs);
+    await this.consumer.connect();
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      // Includes batches made only of transaction markers or aborted records, which eachBatch never sees.
+      this.advance(payload.topic, BigInt(payload.lastOffset) + 1n);
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.fail(payload.error);
+    });
+    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false, // a throwaway group: it always starts from offset 0
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) this.applyRecord(batch.topic, message);
+        this.advance(batch.topic, BigInt(batch.lastOffset()) + 1n);
+      },
+    });
+    await this.catchUp(this.topology.events, 60_000);
+    await this.catchUp(this.topology.snapshots, 60_000);
+    this.replayMs = Math.round(performance.now() - started);
+  }
+
+  private applyRecord(topic: string, message: KafkaMessage): void {
+    if (topic === this.topology.events) {
+      const decoded = decodeEvent(message);
+      if (decoded) this.index.apply(decoded);
+      else this.index.advanceTo(BigInt(message.offset) + 1n);
+      return;
+    }
+    const streamId = message.key?.toString('utf8');
+    if (streamId === undefined) return;
+    if (message.value === null) {
+      this.snapshots.delete(streamId); // a tombstone
+      return;
+    }
+    try {
+      const snapshot = JSON.parse(message.value.toString('utf8')) as { streamVersion: number; schemaVersion: number; state: JsonValue };
+      this.snapshots.set(streamId, { streamVersion: snapshot.streamVersion, schemaVersion: snapshot.schemaVersion, state: snapshot.state });
+    } catch {
+      // not a snapshot of this store: ignored
+    }
+  }
+
+  private advance(topic: string, offset: bigint): void {
+    if (topic === this.topology.events) this.index.advanceTo(offset);
+    else if (offset > this.snapshotsPosition) this.snapshotsPosition = offset;
+    this.progress.emit('progress');
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    this.progress.emit('progress');
+  }
+
+  positionOf(topic: string): bigint {
+    return topic === this.topology.events ? this.index.position : this.snapshotsPosition;
+  }
+
+  /** Resolves once the view has read every offset below `offset` of the topic's partition. */
+  waitFor(topic: string, offset: bigint, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.failure) return finish(new Error(`The Kafka log view stopped: ${this.failure.message}`, { cause: this.failure }));
+        if (this.closed) return finish(new Error('The Kafka log view is closed'));
+        if (this.positionOf(topic) >= offset) return finish();
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`The Kafka log view did not reach offset ${offset} of ${topic} within ${timeoutMs} ms (it is at ${this.positionOf(topic)})`)),
+        timeoutMs,
+      );
+      const finish = (error?: Error) => {
+        clearTimeout(timer);
+        this.progress.off('progress', check);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.progress.on('progress', check);
+      check();
+    });
+  }
+
+  /** Waits until everything in the topic's partition when this is called has been read. */
+  async catchUp(topic: string, timeoutMs = 15_000): Promise<void> {
+    const end = await endOffset(this.admin, topic, EVENTS_PARTITION, timeoutMs);
+    await this.waitFor(topic, end, timeoutMs);
+  }
+
+  /** Resolves at the next progress of the view (new records or markers), or after `timeoutMs`, or on abort. */
+  waitForProgress(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.progress.off('progress', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.progress.once('progress', done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  eventsAfter(position: bigint | undefined, maxCount: number): IndexedEvent[] {
+    return this.index.readAll({ fromPosition: position === undefined ? 0n : position + 1n, maxCount });
+  }
+
+  stats(): LogViewStats {
+    return { events: this.index.size, streams: this.index.streamCount, snapshots: this.snapshots.size, replayMs: this.replayMs };
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.progress.emit('progress');
+    await this.consumer.disconnect().catch(() => {});
+    // The group held no offsets (autoCommit off); deleting it leaves nothing behind in the broker.
+    await this.admin.deleteGroups([this.groupId]).catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+  }
+}

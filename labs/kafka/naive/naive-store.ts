@@ -1,0 +1,70 @@
+/**
+ * The pitfall twin: the Kafka event store as it is often first written. Same topics layout (its own
+ * namespace), same log view, but the writer:
+ * - reads the stream's version, checks it, and produces: a check-then-act race with no exclusion. Two
+ *   writers at the same expected version both pass the check, both produce, both "succeed", and the
+ *   stream holds two events that each claim the same version (see the `stream-version` header);
+ * - relies on the idempotent producer for idempotency. It only removes duplicates of one producer
+ *   session's own retries; a client that times out and sends the append again writes it twice.
+ *
+ * The conformance suite runs it and asserts that it fails exactly `append.concurrent-writers` and
+ * `append.idempotent`, for real, on every run (labs/backends.ts).
+ */
+import { Partitioners, type Producer } from 'kafkajs';
+import type { AppendResult, ExpectedVersion, ValidatedEvent } from '../../core/index.ts';
+import { decideAppend } from '../fenced-writer.ts';
+import { KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
+import { LogView } from '../log-view.ts';
+import { encodeEvent, positionOfOffset } from '../records.ts';
+import { EVENTS_PARTITION } from '../topology.ts';
+
+export const NAIVE_NAMESPACE = 'workbench-naive';
+
+export class UncheckedWriter implements AppendWriter {
+  private producer: Promise<Producer> | undefined;
+
+  constructor(private readonly view: LogView) {}
+
+  async append(streamId: string, events: readonly ValidatedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    await this.view.catchUp(this.view.topology.events);
+    // The check is right; nothing keeps it true until the write lands.
+    const { current } = decideAppend(this.view, streamId, events, expected, false);
+    const producer = await this.connect();
+    const now = Date.now();
+    const first = (current ?? -1) + 1;
+    const [metadata] = await producer.send({
+      topic: this.view.topology.events,
+      acks: -1,
+      messages: events.map((event, i) => encodeEvent(streamId, event, first + i, EVENTS_PARTITION, now)),
+    });
+    const lastOffset = BigInt(metadata?.baseOffset ?? '0') + BigInt(events.length - 1);
+    await this.view.waitFor(this.view.topology.events, lastOffset + 1n);
+    return { nextExpectedVersion: first + events.length - 1, globalPosition: positionOfOffset(lastOffset) };
+  }
+
+  private connect(): Promise<Producer> {
+    this.producer ??= (async () => {
+      // The idempotent producer: it dedupes this session's own resends, and nothing else.
+      const producer = this.view.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      return producer;
+    })();
+    return this.producer;
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  }
+}
+
+export class NaiveKafkaEventStore extends KafkaEventStore {
+  override readonly backend: string = 'kafka-naive';
+
+  static override async connect(options: KafkaStoreOptions): Promise<NaiveKafkaEventStore> {
+    const namespace = options.namespace ?? NAIVE_NAMESPACE;
+    const view = await LogView.acquire(options.brokers, namespace);
+    return new NaiveKafkaEventStore(view, { ...options, namespace }, (v) => new UncheckedWriter(v));
+  }
+}

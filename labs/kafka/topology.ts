@@ -1,0 +1,51 @@
+/**
+ * The topics of one store namespace (`KAFKA_NAMESPACE`, default `workbench`):
+ *
+ * | topic                    | partitions | cleanup  | holds                                                |
+ * | ------------------------ | ---------- | -------- | ---------------------------------------------------- |
+ * | `<ns>.events`            | 1          | delete*  | every event of every stream: the global log          |
+ * | `<ns>.snapshots`         | 1          | compact  | the latest snapshot per stream id (the record key)   |
+ *
+ * (*) `retention.ms=-1`: an event log must not expire. Checkpoints are no topic of ours: they are the
+ * committed offsets of a consumer group per subscriber, on `<ns>.events`, stored by Kafka itself in
+ * `__consumer_offsets`.
+ *
+ * Why ONE partition for events: Kafka orders records only within a partition. One partition gives a total
+ * order (the offset), which readAll, subscriptions to all and projections need, and makes one writer's
+ * fencing cover every stream. The cost is that the whole store has one writer at a time and one
+ * partition's throughput (docs/labs/kafka.md). The category-topic layout most Kafka designs use (a topic
+ * per aggregate type, key = stream id, many partitions) is shown in the lab's tour, with what it cannot do.
+ */
+import type { TopicSpec } from './client.ts';
+
+export const EVENTS_PARTITION = 0;
+
+export interface KafkaTopology {
+  namespace: string;
+  events: string;
+  snapshots: string;
+  /** The one transactional id every writer of the events partition uses: sharing it is what fences. */
+  writerTransactionalId: string;
+  /** Consumer group whose committed offset is a subscriber's checkpoint. */
+  checkpointGroup(subscriberId: string): string;
+  specs: TopicSpec[];
+}
+
+export function topologyFor(namespace: string): KafkaTopology {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(namespace)) {
+    throw new RangeError(`Kafka namespace must be 1-100 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(namespace)}`);
+  }
+  const events = `${namespace}.events`;
+  const snapshots = `${namespace}.snapshots`;
+  return {
+    namespace,
+    events,
+    snapshots,
+    writerTransactionalId: `${events}-${EVENTS_PARTITION}.writer`,
+    checkpointGroup: (subscriberId) => `${namespace}.checkpoint.${subscriberId}`,
+    specs: [
+      { topic: events, numPartitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
+      { topic: snapshots, numPartitions: 1, config: { 'cleanup.policy': 'compact' } },
+    ],
+  };
+}
