@@ -1,0 +1,291 @@
+/**
+ * Reference solution after step 10 (a projection with checkpoints). The complete store: it passes every scenario of the conformance suite.
+ * What this step changed:
+ *   git diff --no-index workshop/postgres/solutions/09-store.ts workshop/postgres/solutions/10-store.ts
+ */
+import pg from 'pg';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_READ_ALL_PAGE,
+  DuplicateEventIdError,
+  WrongExpectedVersionError,
+  createPollingSubscription,
+  validateAppend,
+  validateReadAllOptions,
+  validateReadStreamOptions,
+  validateStreamId,
+  type AppendOptions,
+  type AppendResult,
+  type CheckpointStore,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedVersion,
+  type JsonValue,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Snapshot,
+  type SnapshotStore,
+  type SubscribeToAllOptions,
+  type SubscribeToStreamOptions,
+  type Subscription,
+  type UnsupportedCapabilities,
+  type ValidatedEvent,
+} from '../../../labs/core/index.ts';
+import { MAX_POSITION, packPosition, unpackPosition } from '../../../labs/postgres/positions.ts';
+
+/** The checker calls this for every store instance it needs (the suite opens several at once). */
+export async function createStore(connectionString: string): Promise<EventStore> {
+  return new WorkshopPostgresStore(connectionString);
+}
+
+/** One row of `events` (your schema.sql), as `pg` returns it: bigint columns arrive as strings. */
+interface EventRow {
+  position: string;
+  transaction_id: string;
+  event_id: string;
+  stream_id: string;
+  stream_version: string;
+  type: string;
+  data: JsonValue;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS = 'position, transaction_id, event_id, stream_id, stream_version, type, data, metadata, recorded_at';
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    streamVersion: Number(row.stream_version),
+    globalPosition: packPosition(BigInt(row.transaction_id), BigInt(row.position)),
+    recordedAt: row.recorded_at,
+  };
+}
+
+class WorkshopPostgresStore implements EventStore {
+  readonly backend = 'postgres (workshop)';
+  /**
+   * What your store cannot do yet. The checker only runs a scenario when the capabilities it needs are
+   * not listed here, and counts a listed one as "not built yet". Delete a line when its step is done.
+   */
+  readonly unsupported: UnsupportedCapabilities = {};
+  readonly limits = DEFAULT_LIMITS;
+  readonly checkpoints: CheckpointStore;
+  readonly snapshots: SnapshotStore;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string) {
+    this.pool = new pg.Pool({ connectionString, max: 5 });
+    this.pool.on('error', () => {}); // an idle connection that drops must not crash the process
+    this.checkpoints = new Checkpoints(this.pool);
+    this.snapshots = new Snapshots(this.pool);
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    // Given: validate before any I/O, so bad input never writes anything. `input.events` have ids, and
+    // their data and metadata as JSON text (dataJson, metadataJson) ready for a jsonb parameter.
+    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
+    // A retry of an append that already committed is answered from what is stored.
+    const earlier = await this.findEarlierAppend(input.streamId, input.events);
+    if (earlier) return earlier;
+    try {
+      return await this.appendNew(input);
+    } catch (error) {
+      // An identical retry racing us committed first (unique event_id, SQLSTATE 23505): answer as a retry.
+      if ((error as { code?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'events_event_id_key') {
+        const raced = await this.findEarlierAppend(input.streamId, input.events);
+        if (raced) return raced;
+      }
+      throw error;
+    }
+  }
+
+  /** None of the ids stored: undefined. An exact earlier append (same stream, ids, order): its result. Else refused. */
+  private async findEarlierAppend(streamId: string, events: ValidatedEvent[]): Promise<AppendResult | undefined> {
+    const ids = events.map((e) => e.id);
+    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; stream_version: string; position: string; transaction_id: string }>(
+      'SELECT event_id, stream_id, stream_version, position, transaction_id FROM events WHERE event_id = ANY($1::uuid[])',
+      [ids],
+    );
+    if (rows.length === 0) return undefined;
+    const byId = new Map(rows.map((r) => [r.event_id, r]));
+    const stored = ids.map((id) => byId.get(id));
+    const isRetry =
+      stored.every((r) => r !== undefined && r.stream_id === streamId) &&
+      stored.every((r, i) => i === 0 || Number(r!.stream_version) === Number(stored[i - 1]!.stream_version) + 1);
+    if (!isRetry) {
+      throw new DuplicateEventIdError(streamId, rows.map((r) => r.event_id), 'they are stored already, and this batch is not an exact retry');
+    }
+    const last = stored[stored.length - 1]!;
+    return { nextExpectedVersion: Number(last.stream_version), globalPosition: packPosition(BigInt(last.transaction_id), BigInt(last.position)) };
+  }
+
+  /** The append of steps 01-02: claim the versions, insert the events, in one transaction. */
+  private appendNew(input: ReturnType<typeof validateAppend>): Promise<AppendResult> {
+    return this.inTransaction(async (client) => {
+      // Check the expected version and claim the versions in one statement (see claimVersions).
+      const lastVersion = await claimVersions(client, input.streamId, input.expectedVersion, input.events.length);
+      const current = lastVersion - input.events.length;
+      let last: { position: string; transaction_id: string } | undefined;
+      for (const [i, e] of input.events.entries()) {
+        const inserted = await client.query<{ position: string; transaction_id: string }>(
+          'INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6) RETURNING position, transaction_id',
+          [e.id, input.streamId, current + 1 + i, e.type, e.dataJson, e.metadataJson],
+        );
+        last = inserted.rows[0];
+      }
+      return { nextExpectedVersion: current + input.events.length, globalPosition: packPosition(BigInt(last!.transaction_id), BigInt(last!.position)) };
+    });
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamId(streamId, this.limits);
+    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
+    const forward = direction === 'forward';
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events
+        WHERE stream_id = $1 AND stream_version ${forward ? '>=' : '<='} $2
+        ORDER BY stream_version ${forward ? 'ASC' : 'DESC'}
+        LIMIT $3`,
+      [streamId, fromVersion ?? (forward ? 0 : Number.MAX_SAFE_INTEGER), maxCount ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { direction, fromPosition, maxCount } = validateReadAllOptions(options);
+    const forward = direction === 'forward';
+    const { transactionId, position } = unpackPosition(fromPosition ?? (forward ? 0n : MAX_POSITION));
+    // Only transactions older than every running one are returned, in (transaction_id, position) order:
+    // a transaction still running cannot commit an event behind a position we hand out now.
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events
+        WHERE (transaction_id, position) ${forward ? '>=' : '<='} ($1::xid8, $2::bigint)
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY transaction_id ${forward ? 'ASC' : 'DESC'}, position ${forward ? 'ASC' : 'DESC'}
+        LIMIT $3`,
+      [transactionId.toString(), position.toString(), maxCount ?? DEFAULT_READ_ALL_PAGE],
+    );
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+    return createPollingSubscription(
+      {
+        // Read a page after the cursor; the loop asks for no more than its buffer has room for.
+        readAfter: async (after: bigint | undefined, maxCount) => {
+          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
+          return { events, cursor: events.at(-1)?.globalPosition ?? after };
+        },
+      },
+      options.afterPosition,
+      options,
+    );
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
+    validateStreamId(streamId, this.limits);
+    return createPollingSubscription(
+      {
+        readAfter: async (after: number | undefined, maxCount) => {
+          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
+          return { events, cursor: events.at(-1)?.streamVersion ?? after };
+        },
+      },
+      options.afterVersion,
+      options,
+    );
+  }
+
+  /** Runs `work` in one transaction on one connection: all of it commits, or none of it. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * Step 02: the concurrency check and the version claim in one statement. The row lock serialises writers
+ * of one stream; a writer that waited re-checks its WHERE against the committed row and matches nothing.
+ */
+async function claimVersions(client: pg.PoolClient, streamId: string, expected: ExpectedVersion, count: number): Promise<number> {
+  let claimed: pg.QueryResult<{ version: string }>;
+  if (expected === 'no_stream') {
+    claimed = await client.query('INSERT INTO streams (stream_id, version) VALUES ($1, $2 - 1) ON CONFLICT (stream_id) DO NOTHING RETURNING version', [streamId, count]);
+  } else if (expected === 'any') {
+    claimed = await client.query(
+      'INSERT INTO streams (stream_id, version) VALUES ($1, $2 - 1) ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + $2 RETURNING version',
+      [streamId, count],
+    );
+  } else if (expected === 'stream_exists') {
+    claimed = await client.query('UPDATE streams SET version = version + $2 WHERE stream_id = $1 RETURNING version', [streamId, count]);
+  } else {
+    claimed = await client.query('UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $3 RETURNING version', [streamId, count, expected]);
+  }
+  const row = claimed.rows[0];
+  if (row) return Number(row.version);
+  const { rows } = await client.query<{ version: string }>('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
+  throw new WrongExpectedVersionError(streamId, expected, rows[0] ? Number(rows[0].version) : 'no_stream');
+}
+
+/** Step 09: the latest snapshot of each stream. */
+class Snapshots implements SnapshotStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async load(streamId: string): Promise<Snapshot | undefined> {
+    const { rows } = await this.pool.query<{ stream_version: string; schema_version: number; state: JsonValue }>(
+      'SELECT stream_version, schema_version, state FROM snapshots WHERE stream_id = $1',
+      [streamId],
+    );
+    const row = rows[0];
+    return row ? { streamVersion: Number(row.stream_version), schemaVersion: row.schema_version, state: row.state } : undefined;
+  }
+
+  async save(streamId: string, snapshot: Snapshot): Promise<void> {
+    // Never replace a newer snapshot with an older one (two loaders may race).
+    await this.pool.query(
+      `INSERT INTO snapshots (stream_id, stream_version, schema_version, state) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (stream_id) DO UPDATE SET stream_version = EXCLUDED.stream_version,
+         schema_version = EXCLUDED.schema_version, state = EXCLUDED.state
+       WHERE snapshots.stream_version <= EXCLUDED.stream_version`,
+      [streamId, snapshot.streamVersion, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
+    );
+  }
+}
+
+/** Step 10: how far each subscriber got. */
+class Checkpoints implements CheckpointStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async load(subscriberId: string): Promise<bigint | undefined> {
+    const { rows } = await this.pool.query<{ position: string }>('SELECT position FROM checkpoints WHERE subscriber_id = $1', [subscriberId]);
+    return rows[0] ? BigInt(rows[0].position) : undefined;
+  }
+
+  async store(subscriberId: string, position: bigint): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO checkpoints (subscriber_id, position) VALUES ($1, $2) ON CONFLICT (subscriber_id) DO UPDATE SET position = EXCLUDED.position',
+      [subscriberId, position.toString()],
+    );
+  }
+}

@@ -1,0 +1,16 @@
+-- Your PostgreSQL event store's tables. The checker runs this whole file in a fresh, empty schema for
+-- every check (search_path is set for you), so write table names without a schema prefix and do not
+-- worry about migrations: change a table by editing its CREATE TABLE.
+-- Each step's README says what to add here. labs/postgres/schema.sql is the finished design: peek only
+-- when a hint sends you there.
+
+-- TODO step 01: create the table `events`, one row per event, with the columns store.ts reads
+-- (see the EventRow interface there):
+--   position        a number that grows with every insert (an identity column), the primary key
+--   event_id        uuid
+--   stream_id       text
+--   stream_version  bigint, the event's 0-based index inside its stream
+--   type            text
+--   data            jsonb
+--   recorded_at     timestamptz, filled by the database
+-- and make it impossible to store two events with the same version in one stream.

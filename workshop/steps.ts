@@ -1,0 +1,128 @@
+/**
+ * The workshop's paths as data: one path per technology, each a numbered list of steps. A step names the
+ * conformance scenarios it introduces; its checker runs those and every scenario of the steps before it
+ * (the store grows step by step, and nothing built earlier may break). Adding a path for another backend
+ * is a folder (`workshop/<backend>/`: steps, starter, work, solutions, harness) plus one entry here.
+ */
+import { SCENARIO_IDS, type ScenarioId } from '../labs/conformance/scenario.ts';
+import type { WorkshopHarness } from './harness.ts';
+
+export interface WorkshopStep {
+  /** Two digits: `01` … `10`. */
+  id: string;
+  /** Folder name under `steps/`: `01-events-and-streams`. */
+  slug: string;
+  title: string;
+  /** The scenarios this step introduces (the checker adds those of every earlier step). */
+  scenarios: ScenarioId[];
+}
+
+export interface WorkshopPath {
+  /** Matches the backend name of labs/backends.ts: `postgres`. */
+  backend: string;
+  title: string;
+  /** The learner's files, the same names in `starter/`, `work/` and (prefixed `NN-`) in `solutions/`. */
+  files: string[];
+  /** The file the checker imports; it exports `createStore(connection: string): Promise<EventStore>`. */
+  storeFile: string;
+  steps: WorkshopStep[];
+  /** Starts (or connects to) a real server and prepares an isolated place for each check. */
+  startHarness(log?: (line: string) => void): Promise<WorkshopHarness>;
+}
+
+export const postgresPath: WorkshopPath = {
+  backend: 'postgres',
+  title: 'PostgreSQL',
+  files: ['store.ts', 'schema.sql'],
+  storeFile: 'store.ts',
+  steps: [
+    {
+      id: '01',
+      slug: 'events-and-streams',
+      title: 'Events and streams',
+      scenarios: ['append.new-stream', 'read.stream-forward', 'read.missing-stream', 'input.invalid'],
+    },
+    {
+      id: '02',
+      slug: 'expected-version',
+      title: 'Append with an expected version',
+      scenarios: ['append.expected-version', 'append.stream-exists-and-any', 'append.concurrent-writers'],
+    },
+    {
+      id: '03',
+      slug: 'read-and-rebuild',
+      title: 'Read a stream and rebuild an aggregate',
+      scenarios: ['read.stream-backward', 'read.stream-from-version'],
+    },
+    { id: '04', slug: 'read-all', title: 'Read all streams in global order', scenarios: ['read.all-ordered'] },
+    {
+      id: '05',
+      slug: 'out-of-order-commits',
+      title: 'The out-of-order commit trap',
+      scenarios: ['read.all-no-skip-under-concurrent-commits'],
+    },
+    {
+      id: '06',
+      slug: 'subscriptions',
+      title: 'Subscriptions: catch up, go live, push back',
+      scenarios: ['subscribe.catch-up-then-live', 'subscribe.backpressure'],
+    },
+    { id: '07', slug: 'idempotency', title: 'Idempotent appends', scenarios: ['append.idempotent'] },
+    {
+      id: '08',
+      slug: 'metadata-and-upcasting',
+      title: 'Metadata and event versioning (upcasting)',
+      scenarios: ['metadata.correlation-causation', 'schema.upcasting'],
+    },
+    { id: '09', slug: 'snapshots', title: 'Snapshots', scenarios: ['snapshot.load-from-snapshot'] },
+    {
+      id: '10',
+      slug: 'projection',
+      title: 'A projection with checkpoints',
+      scenarios: ['subscribe.resume-from-checkpoint', 'projection.read-model'],
+    },
+  ],
+  async startHarness(log) {
+    const { startPostgresHarness } = await import('./postgres/harness.ts');
+    return startPostgresHarness(log);
+  },
+};
+
+/** Every path of the workshop. DynamoDB and Kafka join when their adapters pass the suite. */
+export const WORKSHOP_PATHS: WorkshopPath[] = [postgresPath];
+
+export function pathByBackend(backend: string): WorkshopPath | undefined {
+  return WORKSHOP_PATHS.find((p) => p.backend === backend);
+}
+
+/** Accepts `5`, `05` or `05-out-of-order-commits`. */
+export function stepById(path: WorkshopPath, id: string): WorkshopStep | undefined {
+  const digits = /^(\d{1,2})(?:-|$)/.exec(id)?.[1];
+  if (!digits) return undefined;
+  return path.steps.find((s) => s.id === digits.padStart(2, '0'));
+}
+
+/** The steps up to and including `step`, in order. */
+export function stepsUpTo(path: WorkshopPath, step: WorkshopStep): WorkshopStep[] {
+  return path.steps.slice(0, path.steps.indexOf(step) + 1);
+}
+
+/** What the checker of `step` runs: its own scenarios and those of every earlier step, in suite order. */
+export function scenariosToCheck(path: WorkshopPath, step: WorkshopStep): ScenarioId[] {
+  const wanted = new Set(stepsUpTo(path, step).flatMap((s) => s.scenarios));
+  return SCENARIO_IDS.filter((id) => wanted.has(id));
+}
+
+/** The step that introduces a scenario. */
+export function stepOfScenario(path: WorkshopPath, id: ScenarioId): WorkshopStep | undefined {
+  return path.steps.find((s) => s.scenarios.includes(id));
+}
+
+export function nextStep(path: WorkshopPath, step: WorkshopStep): WorkshopStep | undefined {
+  return path.steps[path.steps.indexOf(step) + 1];
+}
+
+export function previousStep(path: WorkshopPath, step: WorkshopStep): WorkshopStep | undefined {
+  const index = path.steps.indexOf(step);
+  return index > 0 ? path.steps[index - 1] : undefined;
+}
