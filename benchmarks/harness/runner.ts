@@ -51,9 +51,9 @@ export interface RunSummary {
   durationSeconds: number;
   warmupSeconds: number;
   measuredSeconds: number;
-  /** Successful operations after the warm-up. */
+  /** Successful operations intended after the warm-up: the ones in the latency histograms. */
   operations: number;
-  /** Successful operations per second after the warm-up. */
+  /** Successful operations completed after the warm-up, per second (from its end to the last completion). */
   throughput: number;
   eventsPerSecond: number;
   /** Corrected latency (intended start -> completion). */
@@ -260,6 +260,8 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
       schedule = await runClosedLoop(wrapped, { clock, concurrency: workload.concurrency, durationMs, t0 }, hooks);
     }
 
+    for (const intended of schedule.unsentIntendedMs) rec.recordUnsent(intended, schedule.unsentAtMs);
+
     // 4. Subscribers: live ones get a moment to deliver the tail; a paused one is started now and timed.
     let drain: RunSummary['drain'] = null;
     if (workload.subscribers > 0 && workload.subscriberMode === 'live') {
@@ -291,8 +293,8 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
 
     const cpu = process.cpuUsage(cpuBefore);
     const wallMs = Math.max(1, clock.now() - wallBefore);
-    const measuredMs =
-      options.mode === 'open' ? durationMs - workload.warmupSeconds * 1000 : Math.max(1, schedule.endMs - rec.warmupEndMs);
+    // Throughput counts completions after the warm-up, over the time from its end to the last completion.
+    const measuredMs = Math.max(1, schedule.endMs - rec.warmupEndMs);
     const timeSeries = rec.timeSeries();
     const summary = summarise(rec, workload, options.mode, measuredMs, schedule, timeSeries, drain, ((cpu.user + cpu.system) / 1000 / wallMs) * 100);
     const histograms: EncodedHistograms = {
@@ -301,7 +303,9 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
       sendDelay: encode(rec.sendDelay),
       lag: rec.lag.totalCount > 0 ? encode(rec.lag) : null,
     };
-    if (schedule.unsent > 0) notes.push(`${schedule.unsent} operations were due but never sent: the in-flight bound (${workload.maxInFlight}) was reached`);
+    if (schedule.unsent > 0) {
+      notes.push(`${schedule.unsent} operations were due but never sent: the in-flight bound (${workload.maxInFlight}) was reached; their latency is recorded at its lower bound (end of schedule - intended start)`);
+    }
     rec.destroy();
     return { status: 'ok', summary, histograms, timeSeries, notes };
   } finally {
@@ -334,8 +338,8 @@ function summarise(
     warmupSeconds: workload.warmupSeconds,
     measuredSeconds: round(seconds, 3),
     operations: rec.ok,
-    throughput: round(rec.ok / seconds, 1),
-    eventsPerSecond: round(rec.events / seconds, 1),
+    throughput: round(rec.completed / seconds, 1),
+    eventsPerSecond: round(rec.completedEvents / seconds, 1),
     p50Ms: ms(rec.corrected, 50),
     p90Ms: ms(rec.corrected, 90),
     p99Ms: ms(rec.corrected, 99),
@@ -349,6 +353,7 @@ function summarise(
     errorCount,
     conflicts,
     conflictRate: round(conflicts / Math.max(1, rec.ok + errorCount), 4),
+    // (the unsent operations are also in the corrected and send-delay histograms, at their lower bound)
     unsent: schedule.unsent,
     maxPending: Math.max(0, ...timeSeries.map((p) => p.pending)),
     lag: rec.lag.totalCount > 0 ? latency(rec.lag) : null,

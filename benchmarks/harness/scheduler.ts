@@ -29,6 +29,9 @@ export interface ScheduleResult {
   dispatched: number;
   /** Open loop: operations whose intended start passed but that were never started (backpressure). */
   unsent: number;
+  /** Their intended start times, and when the schedule gave up on them. */
+  unsentIntendedMs: number[];
+  unsentAtMs: number;
 }
 
 export interface OpenLoopOptions {
@@ -94,9 +97,11 @@ export async function runOpenLoop(operation: Operation, options: OpenLoopOptions
       await clock.sleepUntil(Math.min(t0 + next * intervalMs, endMs));
     }
   }
-  const unsent = Math.max(0, Math.min(total, dueCount(Math.min(clock.now(), endMs))) - next);
+  const unsentAtMs = clock.now();
+  const unsent = Math.max(0, Math.min(total, dueCount(Math.min(unsentAtMs, endMs))) - next);
+  const unsentIntendedMs = Array.from({ length: unsent }, (_, k) => t0 + (next + k) * intervalMs);
   await Promise.all(running);
-  return { t0, endMs: Math.max(lastEnd, endMs), dispatched: next, unsent };
+  return { t0, endMs: Math.max(lastEnd, endMs), dispatched: next, unsent, unsentIntendedMs, unsentAtMs };
 }
 
 export interface ClosedLoopOptions {
@@ -139,5 +144,5 @@ export async function runClosedLoop(operation: Operation, options: ClosedLoopOpt
     }
   };
   await Promise.all(Array.from({ length: concurrency }, () => worker()));
-  return { t0, endMs: Math.max(lastEnd, endMs), dispatched: next, unsent: 0 };
+  return { t0, endMs: Math.max(lastEnd, endMs), dispatched: next, unsent: 0, unsentIntendedMs: [], unsentAtMs: endMs };
 }
