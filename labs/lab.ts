@@ -88,7 +88,7 @@ async function tour(backend: BackendDefinition, heading: string): Promise<Scenar
     running = await backend.start((line) => console.log(pc.dim(`  ${line}`)));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    console.log(`\n${pc.bold(pc.yellow(`${backend.title} is not available: `))}${reason}`);
+    console.log(`\n${pc.bold(pc.yellow('Not available.'))} ${reason}`);
     if (!backend.embedded) console.log(pc.dim('This backend cannot be started by the workbench itself; see its lab page in docs/labs/.'));
     return selectScenarios(only).map((s) => ({ id: s.id, status: 'skipped', detail: reason, durationMs: 0 }));
   }
