@@ -110,6 +110,7 @@ const dynamodb: BackendDefinition = {
   title: 'DynamoDB API (dynalite unless DYNAMODB_ENDPOINT is set)',
   server: 'dynamodb',
   embedded: true,
+  pitfall: 'dynamodb-naive',
   async start(log) {
     const { startDynamoDb } = await import('./runtime/dynamodb.ts');
     const { DynamoDbEventStore } = await import('./dynamodb/dynamodb-store.ts');
