@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Producer } from 'kafkajs';
 import type { CheckpointStore } from '../core/index.ts';
+import { isConcurrentTransactionsError } from './client.ts';
 import type { LogView } from './log-view.ts';
 import { EVENTS_PARTITION } from './topology.ts';
 
@@ -35,6 +36,27 @@ export class KafkaCheckpoints implements CheckpointStore {
   }
 
   async store(subscriberId: string, position: bigint): Promise<void> {
+    // Storing the same offset twice is harmless, so a transaction refused because the previous one's
+    // markers are still being written (CONCURRENT_TRANSACTIONS, which kafkajs does not retry for
+    // AddOffsetsToTxn) is simply tried again with a fresh producer, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.commitOffset(subscriberId, position);
+        break;
+      } catch (error) {
+        await this.close();
+        if (attempt >= 8 || !isConcurrentTransactionsError(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
+    }
+    const deadline = Date.now() + 10_000;
+    while ((await this.load(subscriberId)) !== position) {
+      if (Date.now() > deadline) throw new Error(`Checkpoint ${position} of '${subscriberId}' was committed but not visible within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private async commitOffset(subscriberId: string, position: bigint): Promise<void> {
     const producer = await this.connect();
     const transaction = await producer.transaction();
     try {
@@ -46,11 +68,6 @@ export class KafkaCheckpoints implements CheckpointStore {
     } catch (error) {
       await transaction.abort().catch(() => {});
       throw error;
-    }
-    const deadline = Date.now() + 10_000;
-    while ((await this.load(subscriberId)) !== position) {
-      if (Date.now() > deadline) throw new Error(`Checkpoint ${position} of '${subscriberId}' was committed but not visible within 10 s`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 

@@ -43,6 +43,11 @@ export function isFencedError(error: unknown): boolean {
   return error instanceof Error && /fenced|epoch/i.test(error.message);
 }
 
+/** The transaction coordinator is still completing this producer's previous transaction (markers). */
+export function isConcurrentTransactionsError(error: unknown): boolean {
+  return kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS') || (error instanceof Error && /concurrent operation on the same transaction/i.test(error.message));
+}
+
 function isRetriableMetadataError(error: unknown): boolean {
   const types = kafkaErrorTypes(error);
   return (

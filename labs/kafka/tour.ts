@@ -1,3 +1,119 @@
-export async function runKafkaTour(_brokers: string[], narrate: (line: string) => void): Promise<void> {
-  narrate('(tour coming)');
+/**
+ * The Kafka lab's own steps, after the conformance scenarios (`npm run lab -- kafka`): what the common
+ * Kafka layout gives and what it costs, fencing as the broker shows it, and the two pitfalls run for real.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Partitioners } from 'kafkajs';
+import { createKafka, ensureTopics, isFencedError, kafkaErrorTypes } from './client.ts';
+import { runCommitOrderDemo } from './commit-order-demo.ts';
+import { KafkaEventStore } from './kafka-store.ts';
+import { NaiveKafkaEventStore } from './naive/naive-store.ts';
+
+export async function runKafkaTour(brokers: readonly string[], narrate: (line: string) => void): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  const kafka = createKafka(brokers, 'kafka-tour');
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics: string[] = [];
+  try {
+    // 1. The layout most Kafka designs use: a topic per category, key = stream id.
+    const cartTopic = `workbench-tour.cart-${run}`;
+    topics.push(cartTopic);
+    await ensureTopics(admin, [{ topic: cartTopic, numPartitions: 3 }]);
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const carts = Array.from({ length: 6 }, (_, i) => `cart-${i + 1}`);
+    const partitionOf = new Map<string, number>();
+    for (let round = 0; round < 4; round++) {
+      for (const cart of carts) {
+        const [meta] = await producer.send({ topic: cartTopic, messages: [{ key: cart, value: JSON.stringify({ cart, round }) }] });
+        if (meta) partitionOf.set(cart, meta.partition);
+      }
+    }
+    await producer.disconnect();
+    const offsets = await admin.fetchTopicOffsets(cartTopic);
+    narrate(
+      `Category topic '${cartTopic}' with 3 partitions, key = stream id: 6 carts x 4 events went to partitions ` +
+        `${carts.map((c) => `${c}->p${partitionOf.get(c)}`).join(', ')} (murmur2 of the key, as the Java client does); ` +
+        `records per partition: ${offsets.sort((a, b) => a.partition - b.partition).map((o) => `p${o.partition}=${o.high}`).join(', ')}.`,
+    );
+    const cart1Partition = offsets.find((o) => o.partition === partitionOf.get('cart-1'));
+    narrate(
+      `Each cart's events are in one partition, in order. Reading cart-1 (4 events) without an index means reading partition ` +
+        `p${partitionOf.get('cart-1')} from offset 0: ${cart1Partition?.high ?? '?'} records scanned to keep 4, and the scan grows with every other cart ` +
+        `that hashes there. Across partitions there is no order at all: a reader of the topic interleaves p0, p1, p2 as fetches return.`,
+    );
+
+    // 2. What this workbench's store does instead, and what its view costs.
+    const store = await KafkaEventStore.connect({ brokers });
+    try {
+      const stats = store.viewStats();
+      narrate(
+        `The workbench store keeps ONE single-partition topic (total order, offset + 1 = global position) and an in-process index fed by one consumer: ` +
+          `this process replayed ${stats.events} events of ${stats.streams} streams in ${stats.replayMs ?? '?'} ms at start, and keeps them in memory. ` +
+          `Reading a stream is then a map lookup; the price is that replay on every start and the memory.`,
+      );
+    } finally {
+      await store.close();
+    }
+
+    // 3. Fencing, as the broker does it: the same transactional id in two producers.
+    const fenceTopic = `workbench-tour.fencing-${run}`;
+    topics.push(fenceTopic);
+    await ensureTopics(admin, [{ topic: fenceTopic, numPartitions: 1 }]);
+    const transactionalId = `${fenceTopic}.writer`;
+    const zombie = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await zombie.connect();
+    const zombieTransaction = await zombie.transaction();
+    await zombieTransaction.send({ topic: fenceTopic, messages: [{ key: 'account-1', value: 'written by the old writer' }] });
+    const successor = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await successor.connect(); // InitProducerId: new epoch, the zombie's open transaction is aborted
+    let zombieOutcome = 'ACCEPTED: the old writer was not fenced';
+    try {
+      await zombieTransaction.commit();
+    } catch (error) {
+      zombieOutcome = isFencedError(error) ? `refused as fenced (${kafkaErrorTypes(error)[0] ?? 'fenced'})` : `failed: ${String(error)}`;
+    }
+    await Promise.allSettled([zombie.disconnect(), successor.disconnect()]);
+    narrate(
+      `Fencing: writer A opened a transaction on '${fenceTopic}'; writer B started with the same transactional id (a new producer epoch); A's commit was then ${zombieOutcome}. ` +
+        `Kafka's protocol says a newer epoch fences the older producer; with kafkajs 2.2.4 against Kafka 4.4.0 this was measured not to happen, ` +
+        `so the store's guarantee comes from its in-process single writer per partition: one writing process per namespace (docs/labs/kafka.md).`,
+    );
+
+    // 4. Pitfall 1, two writers with no concurrency control.
+    const naiveA = await NaiveKafkaEventStore.connect({ brokers });
+    const naiveB = await NaiveKafkaEventStore.connect({ brokers });
+    try {
+      const account = `tour-${run}-account`;
+      await naiveA.appendToStream(account, [{ id: randomUUID(), type: 'Opened', data: { balance: 100 } }], { expectedVersion: 'no_stream' });
+      const outcomes = await Promise.allSettled([
+        naiveA.appendToStream(account, [{ id: randomUUID(), type: 'Withdrawn', data: { amount: 80, by: 'A' } }], { expectedVersion: 0 }),
+        naiveB.appendToStream(account, [{ id: randomUUID(), type: 'Withdrawn', data: { amount: 70, by: 'B' } }], { expectedVersion: 0 }),
+      ]);
+      const stream = await naiveA.readStream(account);
+      const claimed = stream.slice(1).map((e) => `${(e.data as { by: string }).by} at version ${e.streamVersion}`);
+      narrate(
+        `Naive store, two writers both at expectedVersion 0 on '${account}': ${outcomes.filter((o) => o.status === 'fulfilled').length} of 2 "succeeded"; ` +
+          `the stream now holds ${stream.length} events (${claimed.join(', ')}), both writers believed they wrote version 1: 150 withdrawn from a balance of 100.`,
+      );
+    } finally {
+      await Promise.allSettled([naiveA.close(), naiveB.close()]);
+    }
+
+    // 5. Pitfall 2, commit before processing.
+    const naive = await runCommitOrderDemo(brokers, 'commit-before-processing');
+    narrate(
+      `A consumer that commits offsets before processing: ${naive.produced} events, crashed after handling ${naive.handledBeforeCrash} with offset ${naive.committedAtCrash} committed; ` +
+        `the restart resumed there and handled ${naive.handledAfterRestart}: ${naive.lost} events LOST, without any error.`,
+    );
+    const correct = await runCommitOrderDemo(brokers, 'process-then-commit');
+    narrate(
+      `The same crash with process-then-commit: committed offset ${correct.committedAtCrash} at the crash, the restart handled ${correct.handledAfterRestart}: ` +
+        `${correct.lost} lost, ${correct.handledTwice} handled twice (at-least-once: make handlers idempotent, or commit output and offset in one transaction).`,
+    );
+  } finally {
+    await admin.deleteTopics({ topics }).catch(() => {});
+    await admin.disconnect();
+  }
 }
