@@ -45,11 +45,17 @@ export class LearnerCodeError extends Error {
 
 export type CreateStore = (connection: string) => Promise<EventStore>;
 
-/** Imports the learner's store module and returns its `createStore`. */
+let imports = 0;
+
+/**
+ * Imports the learner's store module and returns its `createStore`. Every call imports it afresh (a
+ * query string defeats Node's module cache), so a process that checks twice sees the edited file. Files
+ * it imports in turn are cached; the CLI runs each check in a fresh process anyway.
+ */
 export async function loadCreateStore(file: string): Promise<CreateStore> {
   let loaded: unknown;
   try {
-    loaded = await import(pathToFileURL(file).href);
+    loaded = await import(`${pathToFileURL(file).href}?check=${++imports}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new LearnerCodeError(file, `could not be loaded: ${message}`);

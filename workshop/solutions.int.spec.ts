@@ -1,0 +1,48 @@
+/**
+ * The facilitator's setup check, as tests: every step's reference solution passes its step's checker
+ * (its own scenarios and all earlier ones) on every path whose backend starts here; and step 05's trap is
+ * real: the step-04 solution (read all by position) fails the no-skip scenario.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { checkStep } from './checker.ts';
+import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
+import { solutionCode } from './layout.ts';
+import { WORKSHOP_PATHS, previousStep, stepOfScenario } from './steps.ts';
+
+for (const path of WORKSHOP_PATHS) {
+  void describe(`workshop ${path.backend}: the reference solutions`, () => {
+    let started: HarnessOrSkip = { skip: 'not started' };
+    before(async () => {
+      started = await startHarnessForTests(path);
+    });
+    after(async () => {
+      await started.harness?.stop();
+    });
+
+    for (const step of path.steps) {
+      test(`step ${step.id} (${step.title}): the reference solution passes the step's checker`, async (t) => {
+        if (!started.harness) return t.skip(started.skip);
+        const check = await checkStep({ path, step, code: solutionCode(path, step), harness: started.harness });
+        assert.equal(check.codeError, undefined, check.codeError?.message);
+        const failing = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}: ${r.detail}`);
+        assert.deepEqual(failing, [], `solutions/${step.id}-* does not pass step ${step.id}`);
+        assert.equal(check.passed, true);
+        assert.deepEqual(check.stepsDone, path.steps.slice(0, path.steps.indexOf(step) + 1).map((s) => s.id));
+      });
+    }
+
+    const trap = stepOfScenario(path, 'read.all-no-skip-under-concurrent-commits');
+    const before05 = trap && previousStep(path, trap);
+    if (trap && before05) {
+      test(`step ${trap.id}'s trap is real: the step-${before05.id} solution skips events under concurrent commits`, async (t) => {
+        if (!started.harness) return t.skip(started.skip);
+        const check = await checkStep({ path, step: trap, code: solutionCode(path, before05), harness: started.harness });
+        const failing = check.results.filter((r) => r.status !== 'pass');
+        assert.deepEqual(failing.map((r) => `${r.id}: ${r.status}`), ['read.all-no-skip-under-concurrent-commits: fail'], 'only the trap fails');
+        assert.match(failing[0]!.detail, /skipped \d+ of \d+ committed events/);
+        t.diagnostic(failing[0]!.detail.split('\n')[0]!);
+      });
+    }
+  });
+}

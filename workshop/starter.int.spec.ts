@@ -1,0 +1,67 @@
+/**
+ * The newcomer's first loop, as tests: the starter fails step 01 (on its TODOs), and the same check
+ * passes once the step-01 solution is copied into the work directory. Also: a store that still declares
+ * a capability unsupported fails the step about it (never a pass), and a broken schema.sql is reported
+ * with its line instead of running anything.
+ */
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { checkStep } from './checker.ts';
+import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
+import { codeIn, pathDir, solutionCode, solutionFile, starterDir } from './layout.ts';
+import { postgresPath as path } from './steps.ts';
+
+const [step01, step02, step03] = path.steps as [typeof path.steps[0], typeof path.steps[0], typeof path.steps[0]];
+
+void describe('workshop postgres: from the starter to a passing step 01', () => {
+  let started: HarnessOrSkip = { skip: 'not started' };
+  // A copy of work/ at the same depth as work/ (its imports are relative), removed afterwards.
+  let work: string | undefined;
+  before(async () => {
+    started = await startHarnessForTests(path);
+    work = await mkdtemp(join(pathDir(path), '.spec-work-'));
+    await cp(starterDir(path), work, { recursive: true });
+  });
+  after(async () => {
+    await started.harness?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('the starter fails every scenario of step 01, each on a TODO of step 01', async (t) => {
+    if (!started.harness) return t.skip(started.skip);
+    const check = await checkStep({ path, step: step01, code: codeIn(path, work!), harness: started.harness });
+    assert.equal(check.passed, false);
+    assert.deepEqual(check.results.map((r) => [r.id, r.status]), step01.scenarios.map((id) => [id, 'fail']));
+    for (const r of check.results) assert.match(r.detail, /^TODO step 01: /, r.id);
+    assert.deepEqual(check.stepsDone, []);
+  });
+
+  test('after filling step 01 (its solution copied into work), the same check passes', async (t) => {
+    if (!started.harness) return t.skip(started.skip);
+    for (const file of path.files) await cp(solutionFile(path, step01, file), join(work!, file));
+    const check = await checkStep({ path, step: step01, code: codeIn(path, work!), harness: started.harness });
+    assert.deepEqual(check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`), []);
+    assert.equal(check.passed, true);
+    assert.deepEqual(check.stepsDone, ['01']);
+  });
+
+  test('a capability still declared unsupported fails its step as "not built", never passes', async (t) => {
+    if (!started.harness) return t.skip(started.skip);
+    const check = await checkStep({ path, step: step03, code: solutionCode(path, step02), harness: started.harness });
+    const backward = check.results.find((r) => r.id === 'read.stream-backward');
+    assert.equal(backward?.status, 'not-built');
+    assert.match(backward.detail, /read-backward: TODO step 03/);
+    assert.equal(check.passed, false);
+    assert.deepEqual(check.stepsDone, ['01', '02']);
+  });
+
+  test('a schema.sql that does not apply is reported with its line, and nothing runs', async (t) => {
+    if (!started.harness) return t.skip(started.skip);
+    await writeFile(join(work!, 'schema.sql'), 'CREATE TABLE events (\n  position bigint PRIMARY KEY,\n  oops oops oops\n);\n');
+    const check = await checkStep({ path, step: step01, code: codeIn(path, work!), harness: started.harness });
+    assert.equal(check.results.length, 0);
+    assert.match(check.codeError?.message ?? '', /did not apply \(line 3\): syntax error at or near "oops"/);
+  });
+});
