@@ -110,7 +110,7 @@ async function list(): Promise<number> {
       else console.log(`  ${pc.dim('·')} ${pc.dim(label)}${hintNote}`);
     }
     const current = currentStep(progress, path);
-    console.log(`\n  ${pc.bold('Now:')} read ${relativeToRepo(stepDir(path, current))}/README.md, fill the TODOs of step ${current.id},`);
+    console.log(`\n  ${pc.bold('Now:')} read ${relativeToRepo(stepDir(path, current))}/README.md and do what it asks,`);
     console.log(`       then ${pc.cyan(cmd(`check ${path.backend} ${current.id}`))}\n`);
   }
   for (const planned of PLANNED_PATHS) console.log(pc.dim(`${planned.title}: no path yet (${planned.reason}).`));
@@ -237,7 +237,8 @@ async function watchStep(backend: string | undefined, stepId: string | undefined
     await new Promise<void>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', cli, 'check', path.backend, step.id], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...harness.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+        // The child's output goes straight to this terminal: keep its colours when there are any.
+        env: { ...process.env, ...harness.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
         stdio: 'inherit',
       });
       child.on('exit', () => resolve());
