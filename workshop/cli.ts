@@ -77,6 +77,18 @@ async function startHarness(path: WorkshopPath): Promise<WorkshopHarness> {
   }
 }
 
+/** For a learner, a server that does not start is a set-up problem with a next move, not a stack trace. */
+async function startHarnessOrExplain(path: WorkshopPath): Promise<WorkshopHarness> {
+  try {
+    return await startHarness(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(pc.red(`${path.title} could not start: ${reason}`));
+    console.error(`Ask the facilitator, or use a server of your own (DATABASE_URL and friends: docs/docker.md).`);
+    process.exit(1);
+  }
+}
+
 async function runCheck(path: WorkshopPath, step: WorkshopStep, code: LearnerCode, harness: WorkshopHarness): Promise<StepCheck> {
   try {
     return await checkStep({
@@ -121,7 +133,7 @@ async function list(): Promise<number> {
 async function check(backend: string | undefined, stepId: string | undefined): Promise<number> {
   const path = resolvePath(backend);
   const step = resolveStep(path, stepId);
-  const harness = await startHarness(path);
+  const harness = await startHarnessOrExplain(path);
   try {
     const result = await runCheck(path, step, codeIn(path, workDir(path)), harness);
     const progress = await loadProgress(PROGRESS_FILE);
@@ -221,7 +233,7 @@ async function watchStep(backend: string | undefined, stepId: string | undefined
   const step = resolveStep(path, stepId);
   const dir = workDir(path);
   if (!existsSync(dir)) fail(`${relativeToRepo(dir)}/ is missing: ${cmd(`reset ${path.backend}`)} restores it.`);
-  const harness = await startHarness(path);
+  const harness = await startHarnessOrExplain(path);
   const cli = fileURLToPath(import.meta.url);
   let running = false;
   let again = false;

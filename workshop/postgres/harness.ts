@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { BackendUnavailableError } from '../../labs/core/errors.ts';
 import { startPostgres } from '../../labs/runtime/postgres.ts';
 import { LearnerCodeError, loadCreateStore, type LearnerCode, type WorkshopHarness } from '../harness.ts';
 
@@ -27,6 +28,13 @@ export async function startPostgresHarness(log?: (line: string) => void): Promis
   const server = await startPostgres({ log });
   const admin = new pg.Pool({ connectionString: server.connectionString, max: 2 });
   admin.on('error', () => {});
+  try {
+    await admin.query('SELECT 1'); // DATABASE_URL may point at a server that is not there
+  } catch (error) {
+    await admin.end().catch(() => {});
+    await server.stop();
+    throw new BackendUnavailableError('postgres', `cannot connect to ${server.description}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   return {
     description: server.description,
     env: { DATABASE_URL: server.connectionString },
