@@ -2,7 +2,9 @@
  * Runs the scenarios against one backend and reports each as pass, fail, unsupported (declared by the
  * backend, with its reason) or skipped (the backend could not be reached, with the reason).
  */
+import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import type { EventStore, EventStoreFactory } from '../core/index.ts';
 import type { ConformanceReport, Scenario, ScenarioId, ScenarioResult } from './scenario.ts';
 import { scenarios as allScenarios } from './scenarios.ts';
@@ -80,10 +82,20 @@ export async function runScenario(
     ]).finally(() => clearTimeout(timer));
     return finish('pass', lines.join(' | ') || scenario.property);
   } catch (error) {
-    return finish('fail', error instanceof Error ? error.message : String(error));
+    return finish('fail', describeFailure(error));
   } finally {
     await Promise.allSettled(opened.map((s) => s.close()));
   }
+}
+
+/** The assertion's message, plus what was expected and what came back when the message omits them. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error instanceof AssertionError && error.generatedMessage === false && !error.message.includes('\n')) {
+    const show = (value: unknown) => inspect(value, { depth: 3, breakLength: Infinity, maxStringLength: 120 });
+    return `${error.message} (expected ${show(error.expected)}, got ${show(error.actual)})`;
+  }
+  return error.message;
 }
 
 export async function runConformance(
