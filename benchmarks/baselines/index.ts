@@ -3,10 +3,11 @@
  * is measured next to the same workload done with its bare driver, in the same run.
  *
  * Extension point: to add one, write benchmarks/baselines/<server>.ts exporting a `Baseline` (a
- * BenchTarget doing the equivalent writes and reads the simplest way: DynamoDB PutItem/BatchWriteItem,
- * Kafka producer.send, EventStoreDB appendToStream with `any`) and list it below.
+ * BenchTarget doing the equivalent writes and reads the simplest way, e.g. Kafka producer.send,
+ * EventStoreDB appendToStream with `any`) and list it below. Kafka and EventStoreDB have none yet.
  */
 import type { BenchTarget } from '../adapters/target.ts';
+import { dynamodbBaseline } from './dynamodb.ts';
 import { postgresBaseline } from './postgres.ts';
 
 export interface Baseline {
@@ -22,6 +23,7 @@ export interface Baseline {
 
 export const BASELINES: Record<string, Baseline> = {
   postgres: postgresBaseline,
+  dynamodb: dynamodbBaseline,
 };
 
 export function baselineFor(server: string): Baseline | undefined {

@@ -120,10 +120,10 @@ ${r.environment.notes.length ? `<ul>${r.environment.notes.map((n) => `<li>${esca
   main { padding: 0 28px 40px; }
   .lede { color: var(--muted); max-width: 980px; margin: 4px 0 0; }
   table { border-collapse: collapse; background: var(--card); font-variant-numeric: tabular-nums; width: 100%; }
-  th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+  th, td { padding: 3px 7px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
   th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
   th { background: #eef1f6; position: sticky; top: 0; font-weight: 600; }
-  td.note { text-align: left; white-space: normal; color: var(--muted); min-width: 200px; }
+  td.note { text-align: left; white-space: normal; color: var(--muted); min-width: 220px; max-width: 380px; font-size: 12px; }
   tr.skipped td { color: #9aa1ad; }
   .better { color: #1a7f37; } .worse { color: #c62828; }
   .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; max-height: 520px; }
@@ -187,11 +187,13 @@ function summaryTable() {
       continue;
     }
     const rate = r.mode === 'max-rate' ? 'max ' + (r.search && r.search.maxSustainableRate !== null ? fmt(r.search.maxSustainableRate) : 'none') : s.targetRate !== null ? fmt(s.targetRate) : s.concurrency + ' workers';
-    const notes = [...r.notes];
-    if (s.drain) notes.unshift('drained ' + fmt(s.drain.events) + ' events in ' + s.drain.seconds + ' s (' + fmt(s.drain.eventsPerSecond) + '/s)');
-    if (s.unsent) notes.unshift(s.unsent + ' unsent');
+    // Short notes in the cell; the full text of the run's notes on hover.
+    const notes = [];
+    if (s.unsent) notes.push(s.unsent + ' unsent (held back by the in-flight bound)');
+    if (s.drain) notes.push('drained ' + fmt(s.drain.events) + ' events in ' + s.drain.seconds + ' s (' + fmt(s.drain.eventsPerSecond) + '/s)' + (s.drain.completed ? '' : ', NOT complete'));
+    for (const n of r.notes) if (!/never sent/.test(n)) notes.push(n.length > 90 ? n.slice(0, 89) + '…' : n);
     const cells = [esc(r.label), esc(r.workload), r.mode, rate, fmt(s.throughput, 1), fmt(s.eventsPerSecond, 1), fmt(s.p50Ms, 3), fmt(s.p99Ms, 3), fmt(s.p999Ms, 3), fmt(s.maxMs, 1), fmt(s.service.p99Ms, 3), fmt(s.sendDelay.p99Ms, 3), s.errorCount - s.conflicts, s.conflicts ? s.conflicts + ' (' + (s.conflictRate * 100).toFixed(1) + ' %)' : 0, s.lag ? fmt(s.lag.p99Ms, 2) : '', s.baseline ? s.baseline.throughputRatio + '× ops/s, ' + s.baseline.p99Ratio + '× p99' : ''];
-    tr.innerHTML = cells.map((c) => '<td>' + c + '</td>').join('') + '<td class="note">' + esc(notes.join('; ')) + '</td>' + (DATA.compare ? '<td>' + compareCell(r) + '</td>' : '');
+    tr.innerHTML = cells.map((c) => '<td>' + c + '</td>').join('') + '<td class="note" title="' + esc(r.notes.join('\n')) + '">' + esc(notes.join('; ')) + '</td>' + (DATA.compare ? '<td>' + compareCell(r) + '</td>' : '');
     body.append(tr);
   }
   t.append(body);

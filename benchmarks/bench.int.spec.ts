@@ -1,0 +1,183 @@
+/**
+ * Smoke runs, for correctness only (never timing): every workload for about a second against every
+ * backend in labs/backends.ts that can start (and the no-op one), with the raw-driver baselines, written
+ * as a results file that reads back valid and renders as a report; then the HTTP path against the facade.
+ *
+ * A server that cannot start is skipped loudly with the reason (and fails under CI=true when the
+ * workbench embeds it), as the conformance tests do. The test run starts each server once and exports
+ * its env, so `start()` here connects to it.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unavailableReason } from '../labs/conformance/node-test.ts';
+import { benchBackends, runSession, type Via } from './harness/session.ts';
+import { loadWorkloads, withOverrides, type Workload } from './harness/workload.ts';
+import { readResults, writeResults, type ResultsFile, type RunRecord } from './report/results.ts';
+import { renderHtml } from './report/html.ts';
+import { baselineFor } from './baselines/index.ts';
+import { startFacade } from './http/facade.ts';
+import type { BackendDefinition } from '../labs/backends.ts';
+
+const SMOKE = { durationSeconds: 0.8, warmupSeconds: 0.2 };
+
+// When this file runs alone it starts the servers itself; stopping the embedded Kafka broker right after
+// a KafkaEventStore closed leaves kafkajs reconnecting, which keeps the process alive with no handle to
+// close (labs/kafka, reported). Under the test run the broker outlives this file and it exits by itself;
+// otherwise, once every test has reported, give it two seconds and end it.
+after(() => {
+  setTimeout(() => process.exit(), 2000).unref();
+});
+
+async function smokeWorkloads(names?: string[]): Promise<Workload[]> {
+  const all = await loadWorkloads();
+  return all
+    .filter((w) => !names || names.includes(w.name))
+    .map((w) =>
+      withOverrides(
+        {
+          ...w,
+          // Smaller prepared data and a bounded drain: this checks that everything runs, not how fast.
+          prepare: w.prepare ? { streams: Math.min(w.prepare.streams, 10), eventsPerStream: Math.min(w.prepare.eventsPerStream, 100) } : undefined,
+          drainTimeoutSeconds: 30,
+        },
+        { ...SMOKE, rate: Math.min(w.rate, 200) },
+      ),
+    );
+}
+
+/** Runs a session for one backend; returns undefined (after skipping the test loudly) when it is unavailable. */
+async function session(t: { skip(message: string): void }, backend: BackendDefinition, workloads: Workload[], via: Via[], baseline: boolean): Promise<ResultsFile | undefined> {
+  const { results, unavailable } = await runSession({
+    backends: [backend],
+    workloads,
+    modes: ['open'],
+    via,
+    baseline,
+    search: { maxP99Ms: 50, maxBacklog: 1000, stepSeconds: 1, warmupSeconds: 0.2 },
+    intervalMs: 200,
+    command: ['bench.int.spec.ts'],
+    settings: { smoke: true },
+    unavailable: unavailableReason,
+  });
+  const down = unavailable[0];
+  if (down) {
+    if (process.env.CI === 'true' && backend.embedded) throw new Error(`${backend.name} could not start and CI=true: ${down.reason}`);
+    t.skip(`SKIPPED, ${backend.title} is not available: ${down.reason.split('\n')[0]}`);
+    return undefined;
+  }
+  return results;
+}
+
+async function assertValidFileAndReport(results: ResultsFile): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+  try {
+    const path = join(dir, 'results.json');
+    await writeResults(path, results);
+    const back = await readResults(path);
+    assert.deepEqual(back, JSON.parse(JSON.stringify(results)));
+    const html = await renderHtml(back);
+    await writeFile(join(dir, 'report.html'), html);
+    assert.ok(html.includes('const DATA = '));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+void describe('benchmark smoke: every workload on every backend that can start', () => {
+  for (const backend of benchBackends()) {
+    void test(`${backend.name}: every workload runs, the results file is valid and renders`, async (t) => {
+      const workloads = await smokeWorkloads();
+      const results = await session(t, backend, workloads, ['direct'], true);
+      if (!results) return;
+      const declared = (reason: string | undefined) => /does not support|has no subscriptions/.test(reason ?? '');
+      for (const workload of workloads) {
+        const store: RunRecord | undefined = results.runs.find((r) => r.workload === workload.name && r.kind !== 'raw');
+        assert.ok(store, `${workload.name} has a run`);
+        assert.notEqual(store.status, 'failed', `${backend.name} ${workload.name} failed: ${store.reason ?? ''}`);
+        if (store.status === 'skipped') {
+          assert.ok(declared(store.reason), `skipped only for a declared capability: ${store.reason ?? ''}`);
+          t.diagnostic(`${workload.name}: ${store.reason ?? ''}`);
+          continue;
+        }
+        const s: NonNullable<RunRecord['summary']> = store.summary!;
+        assert.ok(s.operations + s.errorCount + s.unsent > 0, `${workload.name}: something was measured`);
+        assert.ok(store.timeSeries!.length > 0);
+        if (workload.subscriberMode === 'backlog' && workload.subscribers > 0) {
+          assert.ok(s.drain?.completed, `${workload.name}: the paused subscriber drained the backlog`);
+          assert.ok(s.drain!.events > 0);
+        }
+        if (workload.subscriberMode === 'live' && workload.subscribers > 0 && s.operations > 0) {
+          assert.ok(s.lag !== null, `${workload.name}: lag was measured`);
+        }
+        // (The naive pitfall store is expected to fail concurrent writers with raw errors: it may show them.)
+        if (workload.expectedVersion === 'tracked' && !backend.expectedFailures?.['append.concurrent-writers']) {
+          assert.deepEqual(Object.keys(s.errors).filter((k) => k !== 'conflict'), [], `${workload.name}: only conflicts, got ${JSON.stringify(s.errors)}`);
+        }
+      }
+      if (baselineFor(backend.server)) {
+        const raws = results.runs.filter((r) => r.kind === 'raw');
+        assert.ok(raws.some((r) => r.status === 'ok'), `${backend.name}: the raw baseline ran`);
+        for (const r of raws) assert.notEqual(r.status, 'failed', `raw baseline ${r.workload}: ${r.reason ?? ''}`);
+      }
+      await assertValidFileAndReport(results);
+    });
+  }
+});
+
+void describe('benchmark smoke over HTTP (the facade k6 drives)', () => {
+  const httpBackends = benchBackends().filter((b) => b.name === 'noop' || b.name === 'postgres');
+  for (const backend of httpBackends) {
+    void test(`${backend.name} via HTTP: append, contended, read-stream and read-all workloads run`, async (t) => {
+      const workloads = await smokeWorkloads(['append-single', 'append-contended', 'read-stream', 'read-all']);
+      const results = await session(t, backend, workloads, ['http'], false);
+      if (!results) return;
+      for (const run of results.runs) {
+        assert.equal(run.via, 'http');
+        assert.equal(run.kind, 'http');
+        assert.equal(run.status, 'ok', `${run.workload}: ${run.reason ?? ''}`);
+        const s = run.summary!;
+        assert.ok(s.operations + s.unsent > 0);
+        assert.deepEqual(Object.keys(s.errors).filter((k) => k !== 'conflict'), [], `${run.workload}: unexpected errors ${JSON.stringify(s.errors)}`);
+      }
+      await assertValidFileAndReport(results);
+    });
+  }
+
+  void test("postgres via HTTP: the store's typed errors become 400 and 409 with its message", async (t) => {
+    const backend = benchBackends().find((b) => b.name === 'postgres');
+    if (!backend) return t.skip('no postgres backend registered');
+    const reason = unavailableReason(backend.server);
+    if (reason) return t.skip(`SKIPPED, PostgreSQL is not available: ${reason}`);
+    let running: Awaited<ReturnType<BackendDefinition['start']>>;
+    try {
+      running = await backend.start();
+    } catch (error) {
+      if (process.env.CI === 'true') throw error;
+      return t.skip(`SKIPPED, PostgreSQL is not available: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const store = await running.createStore();
+    const facade = await startFacade(store);
+    try {
+      const post = (path: string, body: unknown) =>
+        fetch(facade.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+      const stream = `http-errors-${Date.now()}`;
+      assert.equal((await post(`/streams/${stream}`, { events: [{ type: 'A', data: {} }], expectedVersion: 'no_stream' })).status, 200);
+      const conflict = await post(`/streams/${stream}`, { events: [{ type: 'A', data: {} }], expectedVersion: 'no_stream' });
+      assert.equal(conflict.status, 409);
+      assert.equal(conflict.json.actual, 0);
+      const badEvent = await post(`/streams/${stream}`, { events: [{ type: '', data: {} }] });
+      assert.equal(badEvent.status, 400);
+      assert.match(String(badEvent.json.message), /events\[0\]|index 0/);
+      const badStream = await post(`/streams/${encodeURIComponent(' padded ')}`, { events: [{ type: 'A', data: {} }] });
+      assert.equal(badStream.status, 400);
+      assert.match(String(badStream.json.message), /white space/);
+    } finally {
+      await facade.close();
+      await store.close();
+      await running.stop();
+    }
+  });
+});
