@@ -173,11 +173,16 @@ const kafka: BackendDefinition = {
     const { startKafka } = await import('./runtime/kafka.ts');
     const broker = await startKafka({ log });
     const { KafkaEventStore } = await import('./kafka/kafka-store.ts');
+    const { closeKafkaViews } = await import('./kafka/kafka-store.ts');
     return {
       description: broker.description,
       env: { KAFKA_BROKERS: broker.brokers.join(',') },
       createStore: () => KafkaEventStore.connect({ brokers: broker.brokers }),
-      stop: () => broker.stop(),
+      // The stores' log views linger briefly after close; end them while the broker still answers.
+      stop: async () => {
+        await closeKafkaViews();
+        await broker.stop();
+      },
     };
   },
   async tour(running, narrate) {
@@ -199,11 +204,16 @@ const kafkaNaive: BackendDefinition = {
     const { startKafka } = await import('./runtime/kafka.ts');
     const broker = await startKafka({ log });
     const { NaiveKafkaEventStore } = await import('./kafka/naive/naive-store.ts');
+    const { closeKafkaViews } = await import('./kafka/kafka-store.ts');
     return {
       description: broker.description,
       env: { KAFKA_BROKERS: broker.brokers.join(',') },
       createStore: () => NaiveKafkaEventStore.connect({ brokers: broker.brokers }),
-      stop: () => broker.stop(),
+      // The stores' log views linger briefly after close; end them while the broker still answers.
+      stop: async () => {
+        await closeKafkaViews();
+        await broker.stop();
+      },
     };
   },
 };

@@ -56,6 +56,8 @@ export class LogView {
       maxWaitTimeInMs: 100,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
+      // kafkajs restarts a crashed consumer forever by default; once the view is closing, it must not.
+      retry: { restartOnFailure: async () => !this.closed },
     });
     this.progress.setMaxListeners(0);
   }
@@ -94,6 +96,22 @@ export class LogView {
       LogView.shared.delete(key);
       void entry.view.then((view) => view.close()).catch(() => {});
     }, graceMs);
+  }
+
+  /**
+   * Closes every view of this process now, lingering ones included. Call it before stopping the broker:
+   * a view closed after its broker is gone would have a consumer retrying to reach it.
+   */
+  static async closeAll(): Promise<void> {
+    const entries = [...LogView.shared.values()];
+    LogView.shared.clear();
+    await Promise.allSettled(
+      entries.map(async (entry) => {
+        clearTimeout(entry.closeTimer);
+        const view = await entry.view;
+        await view.close();
+      }),
+    );
   }
 
   private async start(): Promise<void> {
@@ -210,13 +228,24 @@ export class LogView {
     return { events: this.index.size, streams: this.index.streamCount, snapshots: this.snapshots.size, replayMs: this.replayMs };
   }
 
-  private async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.progress.emit('progress');
-    await this.consumer.disconnect().catch(() => {});
-    // The group held no offsets (autoCommit off); deleting it leaves nothing behind in the broker.
-    await this.admin.deleteGroups([this.groupId]).catch(() => {});
-    await this.admin.disconnect().catch(() => {});
+  private closing: Promise<void> | undefined;
+
+  private close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.progress.emit('progress');
+      // Bounded: a broker that is already gone must not keep the process waiting.
+      await withTimeout(this.consumer.disconnect(), 10_000);
+      // The group held no offsets (autoCommit off); deleting it leaves nothing behind in the broker.
+      await withTimeout(this.admin.deleteGroups([this.groupId]), 5_000);
+      await withTimeout(this.admin.disconnect(), 5_000);
+    })();
+    return this.closing;
   }
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
