@@ -1,7 +1,8 @@
 /**
  * The facilitator's setup check, as tests: every step's reference solution passes its step's checker
  * (its own scenarios and all earlier ones) on every path whose backend starts here; and step 05's trap is
- * real: the step-04 solution (read all by position) fails the no-skip scenario.
+ * real: the step-04 solution (read all by position) fails the no-skip scenario. Paths: every entry of
+ * WORKSHOP_PATHS (PostgreSQL, DynamoDB).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

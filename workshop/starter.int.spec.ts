@@ -2,7 +2,7 @@
  * The newcomer's first loop, as tests: the starter fails step 01 (on its TODOs), and the same check
  * passes once the step-01 solution is copied into the work directory. Also: a store that still declares
  * a capability unsupported fails the step about it (never a pass), and a broken schema.sql is reported
- * with its line instead of running anything.
+ * with its line instead of running anything. The DynamoDB path's first loop is checked the same way.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { checkStep } from './checker.ts';
 import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
 import { codeIn, pathDir, solutionCode, solutionFile, starterDir } from './layout.ts';
-import { postgresPath as path } from './steps.ts';
+import { dynamodbPath, postgresPath as path } from './steps.ts';
 
 const [step01, step02, step03] = path.steps as [typeof path.steps[0], typeof path.steps[0], typeof path.steps[0]];
 
@@ -63,5 +63,39 @@ void describe('workshop postgres: from the starter to a passing step 01', () => 
     const check = await checkStep({ path, step: step01, code: codeIn(path, work!), harness: started.harness });
     assert.equal(check.results.length, 0);
     assert.match(check.codeError?.message ?? '', /did not apply \(line 3\): syntax error at or near "oops"/);
+  });
+});
+
+void describe('workshop dynamodb: from the starter to a passing step 01', () => {
+  const dynamo = dynamodbPath;
+  const [first] = dynamo.steps as [typeof dynamo.steps[0]];
+  let started: HarnessOrSkip = { skip: 'not started' };
+  let work: string | undefined;
+  before(async () => {
+    started = await startHarnessForTests(dynamo);
+    work = await mkdtemp(join(pathDir(dynamo), '.spec-work-'));
+    await cp(starterDir(dynamo), work, { recursive: true });
+  });
+  after(async () => {
+    await started.harness?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  test('the starter fails every scenario of step 01, each on a TODO of step 01', async (t) => {
+    if (!started.harness) return t.skip(started.skip);
+    const check = await checkStep({ path: dynamo, step: first, code: codeIn(dynamo, work!), harness: started.harness });
+    assert.equal(check.passed, false);
+    assert.deepEqual(check.results.map((r) => [r.id, r.status]), first.scenarios.map((id) => [id, 'fail']));
+    for (const r of check.results) assert.match(r.detail, /^TODO step 01: /, r.id);
+    assert.deepEqual(check.stepsDone, []);
+  });
+
+  test('after filling step 01 (its solution copied into work), the same check passes', async (t) => {
+    if (!started.harness) return t.skip(started.skip);
+    for (const file of dynamo.files) await cp(solutionFile(dynamo, first, file), join(work!, file));
+    const check = await checkStep({ path: dynamo, step: first, code: codeIn(dynamo, work!), harness: started.harness });
+    assert.deepEqual(check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`), []);
+    assert.equal(check.passed, true);
+    assert.deepEqual(check.stepsDone, ['01']);
   });
 });

@@ -88,16 +88,31 @@ export const postgresPath: WorkshopPath = {
   },
 };
 
+/**
+ * The same ten steps on DynamoDB: the same step ids, titles and scenarios (so the checker, progress and
+ * reset work unchanged), different concepts in the READMEs (conditional puts, one item per commit, an
+ * atomic counter and a reader that closes abandoned numbers). One file: the table is created per check.
+ */
+export const dynamodbPath: WorkshopPath = {
+  backend: 'dynamodb',
+  title: 'DynamoDB',
+  files: ['store.ts'],
+  storeFile: 'store.ts',
+  steps: postgresPath.steps.map((step) => ({ ...step, scenarios: [...step.scenarios] })),
+  async startHarness(log) {
+    const { startDynamoDbHarness } = await import('./dynamodb/harness.ts');
+    return startDynamoDbHarness(log);
+  },
+};
+
 /** Every path of the workshop. */
-export const WORKSHOP_PATHS: WorkshopPath[] = [postgresPath];
+export const WORKSHOP_PATHS: WorkshopPath[] = [postgresPath, dynamodbPath];
 
 /**
- * Paths not written yet (listed, so nobody looks for them). Their adapters landed in labs/ while the
- * PostgreSQL path was built; each needs its own steps, starter, solutions and harness (a fresh table /
- * topic prefix per check), following workshop/postgres/.
+ * Paths not written yet (listed, so nobody looks for them). Each needs its own steps, starter, solutions
+ * and harness (a fresh topic prefix per check), following workshop/postgres/ and workshop/dynamodb/.
  */
 export const PLANNED_PATHS: { backend: string; title: string; reason: string }[] = [
-  { backend: 'dynamodb', title: 'DynamoDB', reason: 'not written yet; meanwhile: npm run lab -- dynamodb' },
   { backend: 'kafka', title: 'Kafka', reason: 'not written yet; meanwhile: npm run lab -- kafka' },
 ];
 
