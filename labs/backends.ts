@@ -29,6 +29,11 @@ export interface BackendDefinition {
   embedded: boolean;
   /** Starts (or connects to) a real server; throws BackendUnavailableError with the reason. */
   start(log?: (line: string) => void): Promise<RunningBackend>;
+  /**
+   * What a pass does not tell: guarantees that are emulated or hold only under a stated condition.
+   * Shown in the capability matrix beside the results.
+   */
+  caveats?: string[];
   /** Optional lab steps beyond the conformance scenarios (what only this backend offers). */
   tour?(running: RunningBackend, narrate: (line: string) => void): Promise<void>;
   /** The pitfall twin of this backend (its name in this list), run after the tour in the lab. */
@@ -165,6 +170,11 @@ const dynamodbNaive: BackendDefinition = {
 
 const kafka: BackendDefinition = {
   name: 'kafka',
+  caveats: [
+    'optimistic-concurrency and idempotent-append are emulated by the store (a version and event-id check before a transactional write), for ONE writing process: its writers are serialised by a mutex. Transactional fencing between processes was not seen to work with kafkajs 2.2.4 against Kafka 4.4.0 (the tour measures it), so two writing processes are not protected.',
+    'global-order comes from a single-partition events topic: a total order, capped at one partition\'s throughput.',
+    'Reading one stream is served from an in-process index built by replaying the whole log at start.',
+  ],
   title: 'Apache Kafka',
   server: 'kafka',
   embedded: true,

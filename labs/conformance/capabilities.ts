@@ -31,7 +31,7 @@ for (const definition of BACKENDS) {
     console.error(pc.yellow(`  skipped: ${reason.split('\n')[0]}`));
     report = skippedReport(definition.name, reason);
   }
-  backends.push(matrixEntry(report, { title: definition.title, server: definition.server, expectedFailures: definition.expectedFailures }));
+  backends.push(matrixEntry(report, { title: definition.title, server: definition.server, expectedFailures: definition.expectedFailures, caveats: definition.caveats }));
 }
 const matrix: CapabilityMatrix = { generatedAt: new Date().toISOString(), environment, backends };
 await writeFile(new URL('../../docs/capabilities.json', import.meta.url), `${JSON.stringify(matrix, null, 2)}\n`);

@@ -26,6 +26,7 @@ export const capabilityMatrixSchema = z.object({
         }),
       ),
       expectedFailures: z.record(z.string(), z.string()).optional(),
+      caveats: z.array(z.string()).optional(),
     }),
   ),
 });
@@ -33,7 +34,10 @@ export const capabilityMatrixSchema = z.object({
 export type CapabilityMatrix = z.infer<typeof capabilityMatrixSchema>;
 export type MatrixBackend = CapabilityMatrix['backends'][number];
 
-export function matrixEntry(report: ConformanceReport, meta: { title: string; server: string; expectedFailures?: Record<string, string> }): MatrixBackend {
+export function matrixEntry(
+  report: ConformanceReport,
+  meta: { title: string; server: string; expectedFailures?: Record<string, string>; caveats?: string[] },
+): MatrixBackend {
   return { ...report, ...meta };
 }
 
@@ -81,6 +85,13 @@ export function renderMatrix(matrix: CapabilityMatrix): string {
     lines.push('');
   }
   if (!any) lines.push('Every scenario passed on every backend.', '');
+  const withCaveats = matrix.backends.filter((b) => b.caveats?.length);
+  if (withCaveats.length > 0) {
+    lines.push('## What a pass does not tell', '');
+    for (const b of withCaveats) {
+      lines.push(`### ${b.title} (\`${b.backend}\`)`, '', ...b.caveats!.map((c) => `- ${escape(c)}`), '');
+    }
+  }
   lines.push('## The scenarios', '');
   // One heading per scenario, so that `capabilities.md#appendexpected-version` links to it.
   for (const s of scenarios) lines.push(`### \`${s.id}\``, '', `${s.title}. ${s.property}`, '');

@@ -3,7 +3,8 @@
  * - topology.ts        the topics (one single-partition events topic, a compacted snapshots topic)
  * - records.ts         one event = one record (key = stream id, envelope in headers, position = offset + 1)
  * - log-view.ts        one consumer per process replays the log into an index and follows it
- * - fenced-writer.ts   optimistic concurrency, emulated: one writer at a time, enforced by fencing
+ * - fenced-writer.ts   optimistic concurrency, emulated: one writing process, its writers serialised by a
+ *                      mutex (cross-process fencing was not seen to work: see fenced-writer.ts)
  * - checkpoints.ts     committed consumer-group offsets; snapshots.ts: a compacted topic
  */
 import {
