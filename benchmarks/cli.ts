@@ -15,7 +15,7 @@ import { loadWorkloads, withOverrides } from './harness/workload.ts';
 import { describeEnvironment } from './harness/environment.ts';
 import { renderHtml } from './report/html.ts';
 import { RESULTS_DIR, readResults, resultsPaths, writeResults } from './report/results.ts';
-import { renderTable } from './report/table.ts';
+import { renderMarkdown, renderTable } from './report/table.ts';
 import { compareTable } from './report/compare.ts';
 import { startFacade } from './http/facade.ts';
 
@@ -24,7 +24,7 @@ const USAGE = `Usage: npm run bench -- [command] [options]
 Commands:
   run (default)              run workloads on backends; writes benchmarks/results/<time>.json + .html and latest.json
   list                       list backends and workloads
-  report <results.json>      render the HTML report of a results file   [--out file.html]
+  report <results.json>      render the HTML report of a results file   [--out file.html] [--markdown]
   compare <a.json> <b.json>  compare two results files                   [--out file.html]
   serve --backend <name>     serve a backend's store over HTTP for k6    [--port 8080] [--host 127.0.0.1]
 
@@ -83,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
       note: { type: 'string', multiple: true },
       out: { type: 'string' },
       'no-latest': { type: 'boolean' },
+      markdown: { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -104,6 +105,10 @@ async function main(argv: string[]): Promise<number> {
     const [file] = rest;
     if (!file) throw new Error('report needs a results file: npm run bench -- report benchmarks/results/latest.json');
     const results = await readResults(file);
+    if (values.markdown) {
+      process.stdout.write(`${renderMarkdown(results)}\n`);
+      return 0;
+    }
     const out = values.out ?? file.replace(/\.json$/, '') + '.html';
     await writeFile(out, await renderHtml(results));
     process.stdout.write(`${renderTable(results, process.stdout.isTTY)}\n\nReport: ${out}\n`);

@@ -111,6 +111,7 @@ export class Recorder {
   readonly errors: Record<string, number> = {};
   private readonly intervals = new Map<number, IntervalAccumulator>();
   private drainStartMs: number | undefined;
+  private lastMs = -Infinity;
 
   constructor(readonly options: RecorderOptions) {}
 
@@ -192,11 +193,12 @@ export class Recorder {
     for (let i = 0; i <= last; i++) {
       const acc = this.intervals.get(i) ?? this.emptyInterval();
       const endMs = t0 + (i + 1) * intervalMs;
-      const seconds = intervalMs / 1000;
+      // The last interval is usually cut short by the end of the run: rates over the part it covers.
+      const seconds = i === last ? Math.max(intervalMs / 10, Math.min(intervalMs, this.lastMs - (t0 + i * intervalMs))) / 1000 : intervalMs / 1000;
       // A backlog that was not sampled in an interval has not changed since the last sample.
       if (this.intervals.has(i)) backlogCarry = acc.backlog;
       points.push({
-        t: round((i + 1) * seconds, 3),
+        t: round((i * intervalMs) / 1000 + seconds, 3),
         phase: this.drainStartMs !== undefined && endMs > this.drainStartMs ? 'drain' : endMs <= this.warmupEndMs ? 'warmup' : 'run',
         throughput: round(acc.ops / seconds, 1),
         eventsPerSecond: round(acc.events / seconds, 1),
@@ -228,6 +230,7 @@ export class Recorder {
   }
 
   private interval(nowMs: number): IntervalAccumulator {
+    if (nowMs > this.lastMs) this.lastMs = nowMs;
     const index = Math.max(0, Math.floor((nowMs - this.options.t0) / this.options.intervalMs));
     let acc = this.intervals.get(index);
     if (!acc) {

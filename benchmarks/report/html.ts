@@ -136,6 +136,7 @@ ${r.environment.notes.length ? `<ul>${r.environment.notes.map((n) => `<li>${esca
   .env p, .env ul { margin: 4px 0; color: var(--muted); }
   code { font-size: 12px; }
   .steps td, .steps th { font-size: 12px; }
+  h3.mode { margin: 14px 0 0; color: var(--muted); font-weight: 600; }
 </style>
 </head>
 <body>
@@ -169,6 +170,10 @@ const fmt = (n, d = 2) => n === null || n === undefined ? '' : (Math.abs(n) >= 1
 const el = (tag, attrs = {}, html = '') => { const e = document.createElement(tag); Object.assign(e, attrs); if (html) e.innerHTML = html; return e; };
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 Chart.defaults.font.size = 11;
+// Log axes: label the powers of ten only, without trailing zeros.
+const LOG_TICKS = { callback: (v) => { const l = Math.log10(v); return Math.abs(l - Math.round(l)) < 1e-9 ? (v >= 1 ? v.toLocaleString('en-US') : String(Number(v.toPrecision(1)))) : ''; } };
+// Dashed companions (service time, send delay, held back) share their run's colour and legend entry.
+const LEGEND = { labels: { boxWidth: 12, filter: (item) => !/ \(service\)$| send delay$| held back$/.test(item.text) } };
 Chart.defaults.animation = false;
 
 function summaryTable() {
@@ -236,9 +241,9 @@ function percentilePlot(parent, runs) {
       maintainAspectRatio: false, parsing: false,
       scales: {
         x: { type: 'linear', min: 0, max: 4, ticks: { stepSize: 1, callback: (v) => PCT_LABELS[v] ?? '' }, title: { display: true, text: 'percentile' } },
-        y: { type: 'logarithmic', title: { display: true, text: 'ms' } },
+        y: { type: 'logarithmic', ticks: LOG_TICKS, title: { display: true, text: 'ms' } },
       },
-      plugins: { legend: { labels: { boxWidth: 12, filter: (item) => !item.text.endsWith('(service)') } }, tooltip: { callbacks: { title: (items) => 'p' + (100 * (1 - Math.pow(10, -items[0].parsed.x))).toFixed(3) } } },
+      plugins: { legend: LEGEND, tooltip: { callbacks: { title: (items) => 'p' + (100 * (1 - Math.pow(10, -items[0].parsed.x))).toFixed(3) } } },
     },
   });
 }
@@ -249,7 +254,7 @@ function seriesPlot(parent, runs, title, note, pick, yTitle, logY) {
   for (const r of withData) {
     for (const [suffix, fn, dash] of pick) {
       const c = colorOf(r.label);
-      datasets.push({ label: r.label + suffix, data: r.timeSeries.map((p) => ({ x: p.t, y: logY ? Math.max(fn(p), 0.001) : fn(p) })), borderColor: c, backgroundColor: c, pointRadius: 0, borderWidth: dash.length ? 1 : 2, borderDash: dash, segment: { borderDash: (ctx) => (r.timeSeries[ctx.p1DataIndex] && r.timeSeries[ctx.p1DataIndex].phase === 'warmup' ? [2, 3] : dash.length ? dash : undefined) } });
+      datasets.push({ label: r.label + suffix, data: r.timeSeries.map((p) => ({ x: p.t, y: logY && fn(p) <= 0 ? null : fn(p) })), borderColor: c, backgroundColor: c, pointRadius: 0, borderWidth: dash.length ? 1 : 2, borderDash: dash, segment: { borderDash: (ctx) => (r.timeSeries[ctx.p1DataIndex] && r.timeSeries[ctx.p1DataIndex].phase === 'warmup' ? [2, 3] : dash.length ? dash : undefined) } });
     }
   }
   if (!datasets.length) return;
@@ -259,8 +264,8 @@ function seriesPlot(parent, runs, title, note, pick, yTitle, logY) {
     data: { datasets },
     options: {
       maintainAspectRatio: false, parsing: false,
-      scales: { x: { type: 'linear', title: { display: true, text: 'seconds' } }, y: { type: logY ? 'logarithmic' : 'linear', beginAtZero: !logY, title: { display: true, text: yTitle } } },
-      plugins: { legend: { labels: { boxWidth: 12 } } },
+      scales: { x: { type: 'linear', title: { display: true, text: 'seconds' } }, y: { type: logY ? 'logarithmic' : 'linear', beginAtZero: !logY, ticks: logY ? LOG_TICKS : {}, title: { display: true, text: yTitle } } },
+      plugins: { legend: LEGEND },
     },
   });
 }
@@ -283,18 +288,25 @@ function workloadSections() {
     section.append(el('h2', {}, esc(w)));
     section.append(el('p', { className: 'desc' }, esc(WORKLOAD_DESCRIPTIONS[w] || '')));
     if (!runs.length) { section.append(el('p', { className: 'desc' }, 'No target ran this workload (see the summary for why).')); root.append(section); continue; }
-    const grid = el('div', { className: 'grid' });
-    section.append(grid);
-    percentilePlot(grid, runs);
-    seriesPlot(grid, runs, 'Throughput over time', 'Successful operations per second, per interval (dotted: warm-up).', [['', (p) => p.throughput, []]], 'ops/s', false);
-    seriesPlot(grid, runs, 'p99 latency and send delay over time', 'Solid: corrected p99. Dashed: send delay p99 (backpressure).', [['', (p) => p.p99Ms, []], [' send delay', (p) => p.sendDelayP99Ms, [6, 4]]], 'ms', true);
-    if (runs.some((r) => r.timeSeries && r.timeSeries.some((p) => p.backlog > 0 || p.pending > 0))) {
-      seriesPlot(grid, runs, 'Backlog over time', 'Solid: subscription backlog (events). Dashed: operations held back by the in-flight bound.', [['', (p) => p.backlog, []], [' held back', (p) => p.pending, [6, 4]]], 'count', false);
+    // One group per load mode: open-loop latency and closed-loop throughput answer different questions.
+    for (const mode of ['open', 'closed', 'max-rate']) {
+      const group = runs.filter((r) => r.mode === mode);
+      if (!group.length) continue;
+      section.append(el('h3', { className: 'mode' }, { open: 'Open loop (fixed arrival rate)', closed: 'Closed loop (workers as fast as possible)', 'max-rate': 'Maximum sustainable rate search' }[mode]));
+      const grid = el('div', { className: 'grid' });
+      section.append(grid);
+      percentilePlot(grid, group);
+      seriesPlot(grid, group, 'Throughput over time', 'Successful operations per second, per interval (dotted: warm-up). Log scale.', [['', (p) => p.throughput, []]], 'ops/s', true);
+      if (mode === 'closed') seriesPlot(grid, group, 'p99 latency over time', 'p99 per interval (a closed loop has no send delay: it never falls behind a schedule).', [['', (p) => p.p99Ms, []]], 'ms', true);
+      else seriesPlot(grid, group, 'p99 latency and send delay over time', 'Solid: corrected p99. Dashed: send delay p99 (backpressure). Gaps: nothing completed.', [['', (p) => p.p99Ms, []], [' send delay', (p) => p.sendDelayP99Ms, [6, 4]]], 'ms', true);
+      if (group.some((r) => r.timeSeries && r.timeSeries.some((p) => p.backlog > 0 || p.pending > 0))) {
+        seriesPlot(grid, group, 'Backlog over time', 'Solid: subscription backlog (events). Dashed: operations held back by the in-flight bound.', [['', (p) => p.backlog, []], [' held back', (p) => p.pending, [6, 4]]], 'count', false);
+      }
+      if (group.some((r) => r.timeSeries && r.timeSeries.some((p) => p.lagP99Ms > 0))) {
+        seriesPlot(grid, group, 'Subscription lag over time', 'p99 of append start → delivery, per interval.', [['', (p) => p.lagP99Ms, []]], 'ms', true);
+      }
+      searchTable(grid, group);
     }
-    if (runs.some((r) => r.timeSeries && r.timeSeries.some((p) => p.lagP99Ms > 0))) {
-      seriesPlot(grid, runs, 'Subscription lag over time', 'p99 of append start → delivery, per interval.', [['', (p) => p.lagP99Ms, []]], 'ms', true);
-    }
-    searchTable(grid, runs);
     root.append(section);
   }
 }

@@ -7,9 +7,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const [input, output, width = '1400', extent = 'full'] = process.argv.slice(2);
+const [input, output, width = '1400', extent = 'full', selector] = process.argv.slice(2);
 if (!input || !output) {
-  process.stderr.write('usage: screenshot.ts <report.html> <out.png> [width] [full|top]\n');
+  process.stderr.write('usage: screenshot.ts <report.html> <out.png> [width] [full|top] [css selector]\n');
   process.exit(2);
 }
 const browser = await chromium.launch({
@@ -25,7 +25,8 @@ try {
   });
   await page.goto(pathToFileURL(resolve(input)).href);
   await page.waitForSelector('body[data-rendered="true"]', { timeout: 15_000 });
-  await page.screenshot({ path: output, fullPage: extent === 'full' });
+  if (selector) await page.locator(selector).first().screenshot({ path: output });
+  else await page.screenshot({ path: output, fullPage: extent === 'full' });
   if (errors.length) {
     process.stderr.write(`page errors:\n${errors.join('\n')}\n`);
     process.exitCode = 1;

@@ -52,3 +52,14 @@ export function renderTable(results: ResultsFile, color = true): string {
   const header = line(COLUMNS);
   return [color ? pc.bold(header) : header, widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** The same summary as a Markdown table, for docs/benchmarks.md (`npm run bench -- report <file> --markdown`). */
+export function renderMarkdown(results: ResultsFile): string {
+  const rows = summaryRows(results);
+  const escape = (c: string) => c.replace(/\|/g, '\\|');
+  return [
+    `| ${COLUMNS.join(' | ')} |`,
+    `| ${COLUMNS.map((_, i) => (i >= 3 && i <= 12 ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
+  ].join('\n');
+}
