@@ -12,7 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { backendByName, backendNames } from '../backends.ts';
-import { runConformance, skippedReport } from './runner.ts';
+import { judgeResults, runConformance, skippedReport } from './runner.ts';
 import { SCENARIO_IDS, type ScenarioId, type ConformanceReport } from './scenario.ts';
 import { formatReportTable } from './report.ts';
 
@@ -77,6 +77,5 @@ if (values.json) {
 } else {
   console.log(formatReportTable(report));
 }
-const expected = definition.expectedFailures ?? {};
-const unexpected = report.scenarios.filter((s) => (s.status === 'fail') !== (s.id in expected) && s.status !== 'skipped' && s.status !== 'unsupported');
+const { unexpected } = judgeResults(report.scenarios, definition.expectedFailures);
 process.exitCode = unexpected.length === 0 ? 0 : 1;

@@ -7,7 +7,8 @@
  * - A server that cannot start: with CI=true the tests fail (for servers the workbench embeds); otherwise each scenario is skipped with the
  *   reason, loudly. The test run's summary repeats it.
  * - A scenario needing a capability the backend declared unsupported is skipped as `unsupported: <reason>`.
- * - Pitfall stores must fail exactly their expected scenarios, for real.
+ * - Pitfall stores must fail their expected scenarios, for real, on every run (other failures of theirs
+ *   are reported as diagnostics: a naive store may get more wrong under load).
  * The report is also written to .workbench/results/conformance-<backend>.json for the summary.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -76,6 +77,10 @@ export function defineConformanceTests(backendName: string): void {
         if (why) {
           assert.equal(result.status, 'fail', `pitfall store was expected to fail ${scenario.id} (${why}) but it passed`);
           t.diagnostic(`fails as expected: ${result.detail}`);
+        } else if (definition.expectedFailures && result.status === 'fail') {
+          // A pitfall store must show its lesson every time; under load it may get more wrong than
+          // that (a timestamp order misses live events now and then). Report it, do not hide it.
+          t.diagnostic(`the pitfall store also failed this scenario this time: ${result.detail}`);
         } else {
           assert.equal(result.status, 'pass', result.detail);
         }

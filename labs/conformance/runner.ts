@@ -91,7 +91,7 @@ export async function runScenario(
 /** The assertion's message, plus what was expected and what came back when the message omits them. */
 function describeFailure(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  if (error instanceof AssertionError && error.generatedMessage === false && !error.message.includes('\n')) {
+  if (error instanceof AssertionError && error.operator !== 'fail' && !error.generatedMessage && !error.message.includes('\n')) {
     const show = (value: unknown) => inspect(value, { depth: 3, breakLength: Infinity, maxStringLength: 120 });
     return `${error.message} (expected ${show(error.expected)}, got ${show(error.actual)})`;
   }
@@ -117,5 +117,21 @@ export function skippedReport(backend: string, reason: string, only?: readonly S
     backend,
     startedAt: new Date().toISOString(),
     scenarios: selectScenarios(only).map((s) => ({ id: s.id, status: 'skipped', detail: reason, durationMs: 0 })),
+  };
+}
+
+/**
+ * How results compare with what a backend promises. A real store: every failure is unexpected. A pitfall
+ * store (with expectedFailures): each expected failure that passed is unexpected (the lesson did not
+ * show); its other failures are `extra` (it got more wrong this time), reported but not an error.
+ */
+export function judgeResults(
+  results: readonly ScenarioResult[],
+  expectedFailures: Partial<Record<ScenarioId, string>> | undefined,
+): { unexpected: ScenarioResult[]; extra: ScenarioResult[] } {
+  if (!expectedFailures) return { unexpected: results.filter((r) => r.status === 'fail'), extra: [] };
+  return {
+    unexpected: results.filter((r) => r.id in expectedFailures && r.status === 'pass'),
+    extra: results.filter((r) => !(r.id in expectedFailures) && r.status === 'fail'),
   };
 }
