@@ -67,6 +67,8 @@ const eventShape = z.object({
 /** A validated event: id assigned, metadata normalised, JSON size known. */
 export interface ValidatedEvent {
   id: string;
+  /** True when the caller chose the id (only such ids can repeat an earlier append). */
+  idSupplied: boolean;
   type: string;
   data: JsonValue;
   metadata: EventMetadata;
@@ -112,10 +114,16 @@ export function validateEvents(
     seen.add(id);
     const dataJson = JSON.stringify(event.data);
     const metadataJson = JSON.stringify(metadata);
-    const sizeBytes = Buffer.byteLength(JSON.stringify({ type: event.type, data: event.data, metadata }), 'utf8');
+    // The bytes of JSON.stringify({ type, data, metadata }), without building that string again.
+    const sizeBytes =
+      Buffer.byteLength(dataJson, 'utf8') +
+      Buffer.byteLength(metadataJson, 'utf8') +
+      Buffer.byteLength(JSON.stringify(event.type), 'utf8') +
+      '{"type":,"data":,"metadata":}'.length;
     if (sizeBytes > limits.maxEventBytes) throw new EventTooLargeError(index, sizeBytes, limits.maxEventBytes, backend);
     return {
       id,
+      idSupplied: event.id !== undefined,
       type: event.type,
       data: event.data as JsonValue,
       metadata: metadata as EventMetadata,

@@ -109,3 +109,9 @@ describe('read options', () => {
     assert.throws(() => validateReadAllOptions({ fromPosition: 5 as unknown as bigint }), InvalidReadOptionsError);
   });
 });
+
+test('the measured size is the byte length of the event as JSON', () => {
+  const event = { type: 'Ünïcode', data: { text: 'žluťoučký kůň', n: [1, 2] }, metadata: { correlationId: 'c' } };
+  const { events } = validateAppend('s', [event], 'any', DEFAULT_LIMITS, 'test');
+  assert.equal(events[0]!.sizeBytes, Buffer.byteLength(JSON.stringify(event), 'utf8'));
+});
