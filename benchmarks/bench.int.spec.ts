@@ -106,8 +106,14 @@ void describe('benchmark smoke: every workload on every backend that can start',
         assert.ok(s.operations + s.errorCount + s.unsent > 0, `${workload.name}: something was measured`);
         assert.ok(store.timeSeries!.length > 0);
         if (workload.subscriberMode === 'backlog' && workload.subscribers > 0) {
-          assert.ok(s.drain?.completed, `${workload.name}: the paused subscriber drained the backlog`);
-          assert.ok(s.drain!.events > 0);
+          if (backend.expectedFailures && !s.drain?.completed) {
+            // A pitfall store's subscriber may skip events (that is its lesson), so it can wait for a
+            // backlog it will never see: report it, do not count it as a harness failure.
+            t.diagnostic(`${workload.name}: the pitfall store's subscriber did not drain the backlog (it skips events)`);
+          } else {
+            assert.ok(s.drain?.completed, `${workload.name}: the paused subscriber drained the backlog`);
+            assert.ok(s.drain!.events > 0);
+          }
         }
         if (workload.subscriberMode === 'live' && workload.subscribers > 0 && s.operations > 0) {
           assert.ok(s.lag !== null, `${workload.name}: lag was measured`);
