@@ -8,7 +8,8 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_LIMITS,
-  createPollingSubscription,
+  subscribeToAllByPolling,
+  subscribeToStreamByPolling,
   type AppendOptions,
   type AppendResult,
   type CheckpointStore,
@@ -94,31 +95,11 @@ export class NoopEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: bigint | undefined, maxCount) => {
-          const events = await this.readAll({ fromPosition: (after ?? 0n) + 1n, maxCount });
-          return { events, cursor: events.at(-1)?.globalPosition ?? after };
-        },
-        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
-      },
-      options.afterPosition,
-      options,
-    );
+    return subscribeToAllByPolling(this, options, (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs));
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: number | undefined, maxCount) => {
-          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
-          return { events, cursor: events.at(-1)?.streamVersion ?? after };
-        },
-        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
-      },
-      options.afterVersion,
-      options,
-    );
+    return subscribeToStreamByPolling(this, streamId, options, (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs));
   }
 
   private waitForAppend(signal: AbortSignal, timeoutMs: number): Promise<void> {

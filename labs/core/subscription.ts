@@ -7,7 +7,7 @@
  * PostgreSQL's LISTEN/NOTIFY) or, at the latest, the poll interval: wake-ups only shorten the wait, the
  * read itself is what guarantees nothing is missed.
  */
-import type { Subscription, SubscriptionStats } from './event-store.ts';
+import type { EventStore, SubscribeToAllOptions, SubscribeToStreamOptions, Subscription, SubscriptionStats } from './event-store.ts';
 import type { RecordedEvent } from './types.ts';
 
 export interface PollingSource<Cursor> {
@@ -151,4 +151,46 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * The usual subscription to $all for a store that reads the log in pages: follow `readAll` from the
+ * position after the last delivered event. `waitForChange` is the store's push wake-up, if it has one.
+ */
+export function subscribeToAllByPolling(
+  store: Pick<EventStore, 'readAll'>,
+  options: SubscribeToAllOptions = {},
+  waitForChange?: PollingSource<bigint | undefined>['waitForChange'],
+): Subscription {
+  return createPollingSubscription<bigint | undefined>(
+    {
+      readAfter: async (after, maxCount) => {
+        const events = await store.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
+        return { events, cursor: events.at(-1)?.globalPosition ?? after };
+      },
+      waitForChange,
+    },
+    options.afterPosition,
+    options,
+  );
+}
+
+/** The same for one stream: follow `readStream` from the version after the last delivered event. */
+export function subscribeToStreamByPolling(
+  store: Pick<EventStore, 'readStream'>,
+  streamId: string,
+  options: SubscribeToStreamOptions = {},
+  waitForChange?: PollingSource<number | undefined>['waitForChange'],
+): Subscription {
+  return createPollingSubscription<number | undefined>(
+    {
+      readAfter: async (after, maxCount) => {
+        const events = await store.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
+        return { events, cursor: events.at(-1)?.streamVersion ?? after };
+      },
+      waitForChange,
+    },
+    options.afterVersion,
+    options,
+  );
 }

@@ -17,7 +17,8 @@ import {
   InvalidEventError,
   InvalidInputError,
   InvalidStreamIdError,
-  createPollingSubscription,
+  subscribeToAllByPolling,
+  subscribeToStreamByPolling,
   validateAppend,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -565,30 +566,12 @@ export class DynamoDbEventStore implements EventStore {
 
   /** Polling: dynalite has no Streams, and polling the log is what makes resolution happen anyway. */
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: bigint | undefined, maxCount) => {
-          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
-          return { events, cursor: events.at(-1)?.globalPosition ?? after };
-        },
-      },
-      options.afterPosition,
-      options,
-    );
+    return subscribeToAllByPolling(this, options);
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
     validateStreamId(streamId, this.limits);
-    return createPollingSubscription(
-      {
-        readAfter: async (after: number | undefined, maxCount) => {
-          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
-          return { events, cursor: events.at(-1)?.streamVersion ?? after };
-        },
-      },
-      options.afterVersion,
-      options,
-    );
+    return subscribeToStreamByPolling(this, streamId, options);
   }
 
   async close(): Promise<void> {

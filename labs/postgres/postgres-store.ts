@@ -11,7 +11,8 @@ import {
   DuplicateEventIdError,
   InvalidEventError,
   WrongExpectedVersionError,
-  createPollingSubscription,
+  subscribeToAllByPolling,
+  subscribeToStreamByPolling,
   validateAppend,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -281,32 +282,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: bigint | undefined, maxCount) => {
-          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
-          return { events, cursor: events.at(-1)?.globalPosition ?? after };
-        },
-        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
-      },
-      options.afterPosition,
-      options,
-    );
+    return subscribeToAllByPolling(this, options, (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs));
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
     validateStreamId(streamId, this.limits);
-    return createPollingSubscription(
-      {
-        readAfter: async (after: number | undefined, maxCount) => {
-          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
-          return { events, cursor: events.at(-1)?.streamVersion ?? after };
-        },
-        waitForChange: (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs),
-      },
-      options.afterVersion,
-      options,
-    );
+    return subscribeToStreamByPolling(this, streamId, options, (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs));
   }
 
   /**

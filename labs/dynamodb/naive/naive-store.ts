@@ -28,7 +28,8 @@ import {
 import {
   DEFAULT_READ_ALL_PAGE,
   WrongExpectedVersionError,
-  createPollingSubscription,
+  subscribeToAllByPolling,
+  subscribeToStreamByPolling,
   validateAppend,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -239,29 +240,11 @@ export class NaiveDynamoDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: bigint | undefined, maxCount) => {
-          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
-          return { events, cursor: events.at(-1)?.globalPosition ?? after };
-        },
-      },
-      options.afterPosition,
-      options,
-    );
+    return subscribeToAllByPolling(this, options);
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: number | undefined, maxCount) => {
-          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
-          return { events, cursor: events.at(-1)?.streamVersion ?? after };
-        },
-      },
-      options.afterVersion,
-      options,
-    );
+    return subscribeToStreamByPolling(this, streamId, options);
   }
 
   async close(): Promise<void> {

@@ -13,7 +13,8 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_READ_ALL_PAGE,
   WrongExpectedVersionError,
-  createPollingSubscription,
+  subscribeToAllByPolling,
+  subscribeToStreamByPolling,
   validateAppend,
   validateReadAllOptions,
   validateReadStreamOptions,
@@ -176,29 +177,11 @@ export class NaivePostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: bigint | undefined, maxCount) => {
-          const events = await this.readAll({ fromPosition: after === undefined ? 0n : after + 1n, maxCount });
-          return { events, cursor: events.at(-1)?.globalPosition ?? after };
-        },
-      },
-      options.afterPosition,
-      { ...options, pollIntervalMs: options.pollIntervalMs ?? 1000 }, // PITFALL: poll once a second
-    );
+    return subscribeToAllByPolling(this, { ...options, pollIntervalMs: options.pollIntervalMs ?? 1000 }); // PITFALL: poll once a second
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
-    return createPollingSubscription(
-      {
-        readAfter: async (after: number | undefined, maxCount) => {
-          const events = await this.readStream(streamId, { fromVersion: after === undefined ? 0 : after + 1, maxCount });
-          return { events, cursor: events.at(-1)?.streamVersion ?? after };
-        },
-      },
-      options.afterVersion,
-      { ...options, pollIntervalMs: options.pollIntervalMs ?? 1000 },
-    );
+    return subscribeToStreamByPolling(this, streamId, { ...options, pollIntervalMs: options.pollIntervalMs ?? 1000 });
   }
 
   async close(): Promise<void> {
