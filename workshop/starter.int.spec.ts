@@ -2,7 +2,8 @@
  * The newcomer's first loop, as tests: the starter fails step 01 (on its TODOs), and the same check
  * passes once the step-01 solution is copied into the work directory. Also: a store that still declares
  * a capability unsupported fails the step about it (never a pass), and a broken schema.sql is reported
- * with its line instead of running anything. The DynamoDB path's first loop is checked the same way.
+ * with its line instead of running anything. The DynamoDB and Kafka paths' first loops are checked the
+ * same way.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { checkStep } from './checker.ts';
 import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
 import { codeIn, pathDir, solutionCode, solutionFile, starterDir } from './layout.ts';
-import { dynamodbPath, postgresPath as path } from './steps.ts';
+import { dynamodbPath, kafkaPath, postgresPath as path, type WorkshopPath } from './steps.ts';
 
 const [step01, step02, step03] = path.steps as [typeof path.steps[0], typeof path.steps[0], typeof path.steps[0]];
 
@@ -66,36 +67,40 @@ void describe('workshop postgres: from the starter to a passing step 01', () => 
   });
 });
 
-void describe('workshop dynamodb: from the starter to a passing step 01', () => {
-  const dynamo = dynamodbPath;
-  const [first] = dynamo.steps as [typeof dynamo.steps[0]];
-  let started: HarnessOrSkip = { skip: 'not started' };
-  let work: string | undefined;
-  before(async () => {
-    started = await startHarnessForTests(dynamo);
-    work = await mkdtemp(join(pathDir(dynamo), '.spec-work-'));
-    await cp(starterDir(dynamo), work, { recursive: true });
-  });
-  after(async () => {
-    await started.harness?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+for (const other of [dynamodbPath, kafkaPath]) firstLoop(other);
 
-  test('the starter fails every scenario of step 01, each on a TODO of step 01', async (t) => {
-    if (!started.harness) return t.skip(started.skip);
-    const check = await checkStep({ path: dynamo, step: first, code: codeIn(dynamo, work!), harness: started.harness });
-    assert.equal(check.passed, false);
-    assert.deepEqual(check.results.map((r) => [r.id, r.status]), first.scenarios.map((id) => [id, 'fail']));
-    for (const r of check.results) assert.match(r.detail, /^TODO step 01: /, r.id);
-    assert.deepEqual(check.stepsDone, []);
-  });
+/** The starter fails step 01 on its TODOs; with the step-01 solution copied into a work copy it passes. */
+function firstLoop(other: WorkshopPath): void {
+  const [first] = other.steps as [WorkshopPath['steps'][0]];
+  void describe(`workshop ${other.backend}: from the starter to a passing step 01`, () => {
+    let started: HarnessOrSkip = { skip: 'not started' };
+    let work: string | undefined;
+    before(async () => {
+      started = await startHarnessForTests(other);
+      work = await mkdtemp(join(pathDir(other), '.spec-work-'));
+      await cp(starterDir(other), work, { recursive: true });
+    });
+    after(async () => {
+      await started.harness?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
 
-  test('after filling step 01 (its solution copied into work), the same check passes', async (t) => {
-    if (!started.harness) return t.skip(started.skip);
-    for (const file of dynamo.files) await cp(solutionFile(dynamo, first, file), join(work!, file));
-    const check = await checkStep({ path: dynamo, step: first, code: codeIn(dynamo, work!), harness: started.harness });
-    assert.deepEqual(check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`), []);
-    assert.equal(check.passed, true);
-    assert.deepEqual(check.stepsDone, ['01']);
+    test('the starter fails every scenario of step 01, each on a TODO of step 01', async (t) => {
+      if (!started.harness) return t.skip(started.skip);
+      const check = await checkStep({ path: other, step: first, code: codeIn(other, work!), harness: started.harness });
+      assert.equal(check.passed, false);
+      assert.deepEqual(check.results.map((r) => [r.id, r.status]), first.scenarios.map((id) => [id, 'fail']));
+      for (const r of check.results) assert.match(r.detail, /^TODO step 01: /, r.id);
+      assert.deepEqual(check.stepsDone, []);
+    });
+
+    test('after filling step 01 (its solution copied into work), the same check passes', async (t) => {
+      if (!started.harness) return t.skip(started.skip);
+      for (const file of other.files) await cp(solutionFile(other, first, file), join(work!, file));
+      const check = await checkStep({ path: other, step: first, code: codeIn(other, work!), harness: started.harness });
+      assert.deepEqual(check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`), []);
+      assert.equal(check.passed, true);
+      assert.deepEqual(check.stepsDone, ['01']);
+    });
   });
-});
+}

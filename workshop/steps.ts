@@ -105,16 +105,32 @@ export const dynamodbPath: WorkshopPath = {
   },
 };
 
+/**
+ * The same ten steps on Kafka: a log, not an event store. Key = stream id, one single-partition events
+ * topic (the offset is the global order), an index the read_committed tail fills, one writer per process
+ * that checks versions before producing, transactions for atomic batches, committed consumer-group
+ * offsets as checkpoints, a compacted snapshots topic. One file: the topics are created per check.
+ */
+export const kafkaPath: WorkshopPath = {
+  backend: 'kafka',
+  title: 'Kafka',
+  files: ['store.ts'],
+  storeFile: 'store.ts',
+  steps: postgresPath.steps.map((step) => ({ ...step, scenarios: [...step.scenarios] })),
+  async startHarness(log) {
+    const { startKafkaHarness } = await import('./kafka/harness.ts');
+    return startKafkaHarness(log);
+  },
+};
+
 /** Every path of the workshop. */
-export const WORKSHOP_PATHS: WorkshopPath[] = [postgresPath, dynamodbPath];
+export const WORKSHOP_PATHS: WorkshopPath[] = [postgresPath, dynamodbPath, kafkaPath];
 
 /**
  * Paths not written yet (listed, so nobody looks for them). Each needs its own steps, starter, solutions
- * and harness (a fresh topic prefix per check), following workshop/postgres/ and workshop/dynamodb/.
+ * and harness, following workshop/postgres/, workshop/dynamodb/ and workshop/kafka/.
  */
-export const PLANNED_PATHS: { backend: string; title: string; reason: string }[] = [
-  { backend: 'kafka', title: 'Kafka', reason: 'not written yet; meanwhile: npm run lab -- kafka' },
-];
+export const PLANNED_PATHS: { backend: string; title: string; reason: string }[] = [];
 
 export function pathByBackend(backend: string): WorkshopPath | undefined {
   return WORKSHOP_PATHS.find((p) => p.backend === backend);
