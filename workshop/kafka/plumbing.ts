@@ -42,6 +42,8 @@ export class KafkaLog {
   private readonly groupId: string;
   private readonly positions = new Map<string, bigint>();
   private readonly progress = new EventEmitter();
+  /** Every producer handed out, so closing the log leaves no connection behind (a test process exits). */
+  private readonly producers = new Set<Producer>();
   private failure: Error | undefined;
   private closed = false;
 
@@ -123,6 +125,7 @@ export class KafkaLog {
       transactionTimeout: 30_000,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    this.producers.add(producer);
     await producer.connect();
     return producer;
   }
@@ -130,6 +133,7 @@ export class KafkaLog {
   /** A plain idempotent producer (no transactions). */
   async producer(): Promise<Producer> {
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producers.add(producer);
     await producer.connect();
     return producer;
   }
@@ -178,6 +182,7 @@ export class KafkaLog {
   private async close(): Promise<void> {
     this.closed = true;
     this.progress.emit('progress');
+    await Promise.all([...this.producers].map((producer) => withTimeout(producer.disconnect(), 5_000)));
     await withTimeout(this.consumer.disconnect(), 10_000);
     await withTimeout(this.admin.deleteGroups([this.groupId]), 5_000);
     await withTimeout(this.admin.disconnect(), 5_000);
