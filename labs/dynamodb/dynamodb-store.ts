@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  BatchGetItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -43,8 +44,8 @@ import {
 import { dynamoDbClientConfig } from '../runtime/dynamodb.ts';
 import { AppendContentionError, BatchTooLargeError, isConditionalCheckFailed, mapDynamoDbError } from './errors.ts';
 import { MAX_ITEM_BYTES, itemSizeBytes } from './item-size.ts';
+import { GroupCommitLog, type GroupMember, type MemberState, type Placement } from './group-commit.ts';
 import {
-  COUNTER_KEY,
   EVENTS_PER_COMMIT,
   LOG_KEY,
   STABLE_KEY,
@@ -54,8 +55,8 @@ import {
   streamKey,
   unpackPosition,
 } from './keys.ts';
-import { UnresolvedTracker, decideLogStep, withGaps } from './log-entries.ts';
-import { assertExpectedVersion, findEarlierAppend, nextSlot, type StreamHead } from './stream-head.ts';
+import { UnresolvedTracker, decideLogStep } from './log-entries.ts';
+import { assertExpectedVersion, findEarlierAppend, guessSlot, nextSlot, type StreamHead } from './stream-head.ts';
 import { DEFAULT_TABLE, ensureTable, probeEndpointFeatures, type EndpointFeatures } from './table.ts';
 
 /**
@@ -70,8 +71,8 @@ export const DEFAULT_ABANDON_AFTER_MS = 3000;
 
 /** `any` and `stream_exists` appends retry on the next slot when another writer took theirs. */
 const MAX_APPEND_ATTEMPTS = 25;
-/** A writer whose intents keep being closed by readers (it is slower than abandonAfterMs) gives up. */
-const MAX_INTENT_ATTEMPTS = 10;
+/** Stream tails remembered by one store (see `guessSlot`); the oldest are forgotten first. */
+const MAX_KNOWN_TAILS = 100_000;
 
 // Lone UTF-16 surrogates cannot be encoded as UTF-8: DynamoDB would store U+FFFD instead, and two
 // different stream ids could land on the same key.
@@ -93,21 +94,37 @@ interface StoredEvent {
   metadataJson: string;
 }
 
-interface LogEntry {
-  commit: number;
-  state: 'pending' | 'committed' | 'void';
+/** One append inside a log entry. */
+interface LogMember {
+  /** Its index in the entry (its state is the attribute `st<index>`). */
+  index: number;
+  state: MemberState;
   streamId: string;
   slot: number;
+  /** Index of its first event among the entry's events. */
+  offset: number;
   recordedAt: string;
   events: StoredEvent[];
-  writer: string;
 }
 
-/** The batch as it will be written, with its two item sizes already checked. */
+interface LogEntry {
+  commit: number;
+  writer: string;
+  members: LogMember[];
+}
+
+/** The batch as it will be written, with its item sizes already checked. */
 interface PreparedBatch {
   streamId: string;
   events: StoredEvent[];
   recordedAt: string;
+  /** Bytes it adds to a log entry. */
+  memberBytes: number;
+}
+
+/** An append waiting for its place in the log. */
+interface QueuedMember extends GroupMember {
+  batch: PreparedBatch;
 }
 
 /** Counts requests per operation: the lab and the docs report round trips per append from it. */
@@ -136,6 +153,10 @@ export class DynamoDbEventStore implements EventStore {
   private readonly client: DynamoDBClient;
   private readonly abandonAfterMs: number;
   private readonly unresolved = new UnresolvedTracker();
+  /** Highest version this store has seen in each stream (a version, once written, stays). */
+  private readonly knownTails = new Map<string, number>();
+  private readonly log: GroupCommitLog<QueuedMember>;
+  private readonly marking = new Set<Promise<void>>();
   private closed = false;
 
   constructor(options: DynamoDbStoreOptions) {
@@ -145,6 +166,24 @@ export class DynamoDbEventStore implements EventStore {
     this.client = new DynamoDBClient(dynamoDbClientConfig(options.endpoint));
     this.checkpoints = new DynamoDbCheckpoints(this);
     this.snapshots = new DynamoDbSnapshots(this);
+    this.log = new GroupCommitLog<QueuedMember>({
+      newestCommit: () => this.newestCommit(),
+      putEntry: (commit, writer, members, offsets) =>
+        this.putItem('PutItem log entry', logEntryItem(commit, writer, members.map((m, i) => ({ batch: m.batch, slot: m.slot, offset: offsets[i]! }))), {
+          expression: 'attribute_not_exists(pk)',
+        }),
+      writerAt: (commit) => this.logWriterAt(commit),
+    });
+  }
+
+  /** Log entries written and appends they held: the average group size under load. */
+  get groupCommitStats(): { entries: number; members: number } {
+    return { ...this.log.stats };
+  }
+
+  /** Waits for background work (readers marking log entries); close() does it, tests that count requests too. */
+  async idle(): Promise<void> {
+    while (this.marking.size > 0) await Promise.allSettled([...this.marking]);
   }
 
   static async connect(options: DynamoDbStoreOptions & { probe?: boolean }): Promise<DynamoDbEventStore> {
@@ -178,14 +217,12 @@ export class DynamoDbEventStore implements EventStore {
     if (LONE_SURROGATE.test(input.streamId)) throw new InvalidStreamIdError(input.streamId, 'it contains a lone UTF-16 surrogate, which DynamoDB cannot store');
     const batch = prepareBatch(input.streamId, input.events);
     const ids = batch.events.map((e) => e.id);
+    // Ids the caller chose may already be stored (a retry): only then must the stream be read first.
+    const mayBeRetry = input.events.some((e) => e.idSupplied);
 
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-      let slot: number;
-      if (attempt === 1 && input.expectedVersion === 'no_stream') {
-        // A new stream can only start at slot 0, and an empty stream holds no ids: no read needed. If
-        // the slot is taken, the next pass reads the stream (a retry, or WrongExpectedVersion).
-        slot = 0;
-      } else {
+      let slot = attempt === 1 && !mayBeRetry ? guessSlot(input.expectedVersion, this.knownTails.get(input.streamId)) : undefined;
+      if (slot === undefined) {
         const head = await this.readStreamHead(input.streamId);
         const earlier = findEarlierAppend(input.streamId, head, ids);
         if (earlier) return earlier;
@@ -194,11 +231,20 @@ export class DynamoDbEventStore implements EventStore {
       }
       const result = await this.commit(batch, slot);
       if (result) return result;
-      // Another writer took the slot between our read and our put. Read again: the next pass answers
+      // Another writer took the slot (or the guess was stale). Read again: the next pass answers
       // WrongExpectedVersion (exact expectations), the original result (a racing retry), or tries the
       // next slot (`any`, `stream_exists`).
+      this.knownTails.delete(input.streamId);
     }
     throw new AppendContentionError(input.streamId, MAX_APPEND_ATTEMPTS);
+  }
+
+  private rememberTail(streamId: string, lastVersion: number): void {
+    const known = this.knownTails.get(streamId);
+    if (known !== undefined && known >= lastVersion) return;
+    this.knownTails.delete(streamId); // re-inserted last: the Map's order is then oldest-first
+    this.knownTails.set(streamId, lastVersion);
+    if (this.knownTails.size > MAX_KNOWN_TAILS) this.knownTails.delete(this.knownTails.keys().next().value!);
   }
 
   /** The stream's last version and every stored event id, by one consistent Query (paged). */
@@ -207,106 +253,87 @@ export class DynamoDbEventStore implements EventStore {
     const items = await this.queryAll('Query stream head', {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: streamKey(streamId) } },
-      ProjectionExpression: 'sk, #last, #c, #ids',
-      ExpressionAttributeNames: { '#last': 'last', '#c': 'c', '#ids': 'ids' },
+      ProjectionExpression: 'sk, #last, #c, #o, #ids',
+      ExpressionAttributeNames: { '#last': 'last', '#c': 'c', '#o': 'o', '#ids': 'ids' },
     });
     for (const item of items) {
       const first = num(item.sk);
       const commit = num(item.c);
+      const offset = num(item.o);
       str(item.ids)
         .split(',')
-        .forEach((id, index) => head.ids.set(id, { streamVersion: first + index, globalPosition: packPosition(commit, index) }));
+        .forEach((id, index) => head.ids.set(id, { streamVersion: first + index, globalPosition: packPosition(commit, offset + index) }));
       head.lastVersion = Math.max(head.lastVersion ?? -1, num(item.last));
     }
+    if (head.lastVersion !== undefined) this.rememberTail(streamId, head.lastVersion);
     return head;
   }
 
   /**
-   * Writes the batch at `slot`: draw a commit number, write the pending log entry (the intent), put the
-   * commit item under attribute_not_exists, mark the entry committed. Returns undefined when another
-   * writer holds the slot (our entry is then voided, so readers pass it at once).
+   * Writes the batch at `slot`: a place in the next log entry (the intent, shared with the appends that
+   * arrived meanwhile), then the commit item under attribute_not_exists. Returns undefined when another
+   * writer holds the slot (the member is then marked void, so readers pass it at once).
    */
   private async commit(batch: PreparedBatch, slot: number): Promise<AppendResult | undefined> {
-    const commit = await this.writeIntent(batch, slot);
+    const { commit, offset }: Placement = await this.log.place({ batch, streamId: batch.streamId, slot, eventCount: batch.events.length, sizeBytes: batch.memberBytes });
     const last = batch.events.length - 1;
     try {
       await this.send('PutItem commit', (c) =>
         c.send(
           new PutItemCommand({
             TableName: this.tableName,
-            Item: commitItem(batch, slot, commit),
+            Item: commitItem(batch, slot, commit, offset),
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error; // outcome unknown: the intent stays pending; readers resolve it
-      // The slot is taken: by another writer, or by us (a reader completed our intent, or the SDK
-      // retried a put that had landed). The commit number in the slot tells which.
+      if (!isConditionalCheckFailed(error)) throw error; // outcome unknown: the member stays pending; readers resolve it
+      // The slot is taken: by another writer, or by us (a reader completed our member, or the SDK
+      // retried a put that had landed). The commit number and offset in the slot tell which.
       const holder = await this.getCommitItem(batch.streamId, slot);
-      if (holder === undefined || num(holder.c) !== commit) {
-        await this.settleLogEntry(commit, 'void');
-        return undefined;
-      }
+      if (holder === undefined || num(holder.c) !== commit || num(holder.o) !== offset) return undefined; // readers will find the member void
     }
-    // The append is committed now; marking the entry only saves readers a lookup, so a failure here is
-    // not the caller's problem (readers resolve a pending entry from its slot).
-    await this.settleLogEntry(commit, 'committed').catch(() => {});
-    return { nextExpectedVersion: slot + last, globalPosition: packPosition(commit, last) };
+    this.rememberTail(batch.streamId, slot + last);
+    return { nextExpectedVersion: slot + last, globalPosition: packPosition(commit, offset + last) };
   }
 
-  /** Draws a commit number and writes the pending log entry at it; redraws if a reader closed it first. */
-  private async writeIntent(batch: PreparedBatch, slot: number): Promise<number> {
-    for (let attempt = 1; attempt <= MAX_INTENT_ATTEMPTS; attempt++) {
-      const drawn = await this.send('UpdateItem counter', (c) =>
-        c.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: { pk: { S: COUNTER_KEY }, sk: { N: '0' } },
-            UpdateExpression: 'ADD #n :one',
-            ExpressionAttributeNames: { '#n': 'n' },
-            ExpressionAttributeValues: { ':one': { N: '1' } },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        ),
-      );
-      const commit = num(drawn.Attributes?.n);
-      const writer = randomUUID();
-      try {
-        await this.send('PutItem log intent', (c) =>
-          c.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: logIntentItem(batch, slot, commit, writer),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        );
-        return commit;
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
-        // Ours after all (the SDK retried a put that had landed), or closed by a reader that gave up
-        // waiting for it: then this number is dead and we draw another.
-        const existing = await this.getLogEntry(commit);
-        if (existing?.writer === writer) return commit;
-      }
-    }
-    throw new AppendContentionError(batch.streamId, MAX_INTENT_ATTEMPTS);
+  /** Number of the newest log entry (0: empty log). */
+  private async newestCommit(): Promise<number> {
+    const [newest] = await this.queryPage('Query newest log entry', {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: LOG_KEY } },
+      ProjectionExpression: 'sk',
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+    return newest ? num(newest.sk) : 0;
   }
 
-  /** pending -> committed or void. Conditional: whoever settles first wins, and both decide alike. */
-  private async settleLogEntry(commit: number, state: 'committed' | 'void'): Promise<void> {
+  /**
+   * pending -> committed or void, one UpdateItem for all the members given. Unconditional on purpose:
+   * a member's state follows from its stream slot, which never changes once written, so every reader
+   * that decides a member decides the same.
+   */
+  private async markMembers(commit: number, states: ReadonlyMap<number, 'committed' | 'void'>): Promise<void> {
+    if (states.size === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, AttributeValue> = { ':committed': { S: 'committed' }, ':void': { S: 'void' } };
+    const sets = [...states].map(([index, state]) => {
+      names[`#st${index}`] = `st${index}`;
+      return `#st${index} = :${state}`;
+    });
     try {
-      await this.send('UpdateItem settle log', (c) =>
+      await this.send('UpdateItem mark log', (c) =>
         c.send(
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: { pk: { S: LOG_KEY }, sk: { N: String(commit) } },
-            // A void entry no longer needs its copy of the batch.
-            UpdateExpression: state === 'void' ? 'SET #st = :st REMOVE ev' : 'SET #st = :st',
-            ConditionExpression: '#st = :pending',
-            ExpressionAttributeNames: { '#st': 'st' },
-            ExpressionAttributeValues: { ':st': { S: state }, ':pending': { S: 'pending' } },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            // An update creates a missing item: never let it invent a log entry.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: Object.fromEntries(Object.entries(values).filter(([k]) => sets.some((set) => set.endsWith(k)))),
           }),
         ),
       );
@@ -322,12 +349,13 @@ export class DynamoDbEventStore implements EventStore {
     return Item;
   }
 
-  private async getLogEntry(commit: number): Promise<LogEntry | undefined> {
-    const { Item } = await this.send('GetItem log', (c) =>
-      c.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: LOG_KEY }, sk: { N: String(commit) } }, ConsistentRead: true })),
+  private async logWriterAt(commit: number): Promise<string | undefined> {
+    const { Item } = await this.send('GetItem log writer', (c) =>
+      c.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: LOG_KEY }, sk: { N: String(commit) } }, ProjectionExpression: 'w', ConsistentRead: true })),
     );
-    return Item ? decodeLogEntry(Item) : undefined;
+    return Item?.w?.S;
   }
+
 
   // ------------------------------------------------------------------------------------- read a stream
 
@@ -400,38 +428,33 @@ export class DynamoDbEventStore implements EventStore {
     collect: boolean,
   ): Promise<{ events: RecordedEvent[]; resolvedThrough: number }> {
     const events: RecordedEvent[] = [];
-    let next = Math.max(fromCommit, 1); // the counter hands out 1 first
+    let next = Math.max(fromCommit, 1); // the log starts at 1
     const done = () => ({ events, resolvedThrough: next - 1 });
-    page: while (events.length < maxCount) {
+    while (events.length < maxCount) {
       const pageSize = collect ? Math.min(Math.max(maxCount - events.length, 16), 500) : 500;
       const items = await this.queryPage('Query log', {
         KeyConditionExpression: 'pk = :pk AND sk >= :next',
         ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':next': { N: String(next) } },
         Limit: pageSize,
       });
-      for (const step of withGaps(items.map(decodeLogEntry), next)) {
-        if (step.kind === 'gap') {
-          // A number was drawn and nothing is written at it, yet a later one exists.
-          const decision = decideLogStep('missing', this.unresolved.unresolvedFor(step.commit), this.abandonAfterMs);
-          if (decision === 'wait') return done();
-          if (!(await this.closeMissing(step.commit))) continue page; // something appeared there: read again from it
-          this.unresolved.forget(step.commit);
-          next = step.commit + 1;
-          continue;
-        }
-        let entry = step.entry;
-        if (entry.state === 'pending') {
+      for (let entry of await this.decideFromSlots(items.map(decodeLogEntry))) {
+        // Entry n is only ever written once n-1 exists (group-commit.ts): a hole is a broken table.
+        if (entry.commit !== next) throw new Error(`the log jumps from ${next - 1} to ${entry.commit}: entries are written gap-free, was one deleted?`);
+        if (entry.members.some((m) => m.state === 'pending')) {
           const decision = decideLogStep('pending', this.unresolved.unresolvedFor(entry.commit), this.abandonAfterMs);
           if (decision === 'wait') return done();
           entry = await this.resolvePending(entry);
         }
-        const resolved = entry;
         this.unresolved.forget(entry.commit);
-        if (entry.state === 'committed' && collect) {
-          resolved.events.forEach((stored, index) => {
-            if (resolved.commit === fromCommit && index < fromIndex) return;
-            if (events.length < maxCount) events.push(logEventToRecorded(resolved, stored, index));
-          });
+        if (collect) {
+          for (const member of entry.members) {
+            if (member.state !== 'committed') continue;
+            member.events.forEach((stored, i) => {
+              const index = member.offset + i;
+              if (entry.commit === fromCommit && index < fromIndex) return;
+              if (events.length < maxCount) events.push(logEventToRecorded(entry.commit, member, stored, i));
+            });
+          }
         }
         next = entry.commit + 1;
         if (events.length >= maxCount) return done();
@@ -441,59 +464,73 @@ export class DynamoDbEventStore implements EventStore {
     return done();
   }
 
-  /** Closes a number nobody wrote in time. False when an entry appeared there meanwhile. */
-  private async closeMissing(commit: number): Promise<boolean> {
-    try {
-      await this.send('PutItem close position', (c) =>
-        c.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: {
-              pk: { S: LOG_KEY },
-              sk: { N: String(commit) },
-              st: { S: 'void' },
-              reason: { S: `closed by a reader after ${this.abandonAfterMs} ms without a write` },
-              at: { S: new Date().toISOString() },
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
+  /**
+   * Decides the pending members of a page of entries from their stream slots, with one BatchGetItem
+   * per 100 slots: the slot holds this (commit, offset) -> committed; another -> void; nothing -> still
+   * pending (its writer is between its two puts, or dead). Writers never mark their entries; the
+   * first reader does it here, in the background, so that later readers need no lookup (the same
+   * idea as PostgreSQL's hint bits).
+   */
+  private async decideFromSlots(entries: LogEntry[]): Promise<LogEntry[]> {
+    const pending = entries.flatMap((entry) => entry.members.filter((m) => m.state === 'pending'));
+    if (pending.length === 0) return entries;
+    const slots = new Map<string, Record<string, AttributeValue>>();
+    const keyOf = (streamId: string, slot: number) => `${slot}:${streamId}`;
+    const wanted = [...new Map(pending.map((m) => [keyOf(m.streamId, m.slot), m])).values()]; // BatchGetItem refuses duplicate keys
+    for (let i = 0; i < wanted.length; i += 100) {
+      let keys: Record<string, AttributeValue>[] = wanted.slice(i, i + 100).map((m) => ({ pk: { S: streamKey(m.streamId) }, sk: { N: String(m.slot) } }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt === 10) throw new Error('BatchGetItem kept leaving slots unprocessed');
+        const { Responses, UnprocessedKeys } = await this.send('BatchGetItem slots', (c) =>
+          c.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, sk, c, o' } } })),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) slots.set(keyOf(str(item.pk).slice(streamKey('').length), num(item.sk)), item);
+        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
     }
+    return entries.map((entry) => {
+      const decided = new Map<number, 'committed' | 'void'>();
+      for (const m of entry.members) {
+        const holder = m.state === 'pending' ? slots.get(keyOf(m.streamId, m.slot)) : undefined;
+        if (holder) decided.set(m.index, num(holder.c) === entry.commit && num(holder.o) === m.offset ? 'committed' : 'void');
+      }
+      if (decided.size === 0) return entry;
+      this.markInBackground(entry.commit, decided);
+      return { ...entry, members: entry.members.map((m) => ({ ...m, state: decided.get(m.index) ?? m.state })) };
+    });
+  }
+
+  private markInBackground(commit: number, states: ReadonlyMap<number, 'committed' | 'void'>): void {
+    if (this.closed) return;
+    const marking: Promise<void> = this.markMembers(commit, states)
+      .catch(() => {}) // only a hint: the next reader looks the slots up again
+      .finally(() => this.marking.delete(marking));
+    this.marking.add(marking);
   }
 
   /**
-   * Finishes the intent of a writer that went quiet: the slot decides. Holding this commit: committed.
-   * Holding another: void. Free: put the commit item from the intent (the writer's checks still hold,
-   * since nothing was appended to the stream since it read it), then it holds this commit.
+   * Finishes the members of an entry whose writer went quiet: the stream slot decides. Holding this
+   * (commit, offset): committed. Holding another: void. Free: put the commit item from the entry on the
+   * writer's behalf (its checks still hold, since nothing was appended to the stream since it read it),
+   * then it holds this member.
    */
   private async resolvePending(entry: LogEntry): Promise<LogEntry> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const holder = await this.getCommitItem(entry.streamId, entry.slot);
-      if (holder !== undefined) {
-        const state = num(holder.c) === entry.commit ? 'committed' : 'void';
-        await this.settleLogEntry(entry.commit, state);
-        return { ...entry, state };
-      }
-      try {
-        await this.send('PutItem commit (roll forward)', (c) =>
-          c.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: commitItem(entry, entry.slot, entry.commit),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailed(error)) throw error;
+    const decided = new Map<number, 'committed' | 'void'>();
+    for (const member of entry.members) {
+      if (member.state !== 'pending') continue;
+      for (let attempt = 0; !decided.has(member.index); attempt++) {
+        if (attempt === 5) throw new Error(`log entry ${entry.commit}, member ${member.index} could not be resolved`); // unreachable: the slot is written below
+        const holder = await this.getCommitItem(member.streamId, member.slot);
+        if (holder !== undefined) {
+          decided.set(member.index, num(holder.c) === entry.commit && num(holder.o) === member.offset ? 'committed' : 'void');
+          break;
+        }
+        const item = commitItem(member, member.slot, entry.commit, member.offset);
+        await this.putItem('PutItem commit (roll forward)', item, { expression: 'attribute_not_exists(pk)' });
       }
     }
-    throw new Error(`log entry ${entry.commit} could not be resolved`); // unreachable: the slot is written above
+    await this.markMembers(entry.commit, decided);
+    return { ...entry, members: entry.members.map((m) => ({ ...m, state: decided.get(m.index) ?? m.state })) };
   }
 
   /**
@@ -522,11 +559,14 @@ export class DynamoDbEventStore implements EventStore {
           }),
         ),
       );
-      for (const entry of (page.Items ?? []).map(decodeLogEntry)) {
-        if (entry.state !== 'committed') continue;
-        for (let index = entry.events.length - 1; index >= 0 && events.length < limit; index--) {
-          if (entry.commit === fromCommit && index > fromIndex) continue;
-          events.push(logEventToRecorded(entry, entry.events[index]!, index));
+      // Below the stable point every member's slot holds its answer: the lookup decides them all.
+      for (const entry of await this.decideFromSlots((page.Items ?? []).map(decodeLogEntry))) {
+        for (const member of [...entry.members].reverse()) {
+          if (member.state !== 'committed') continue;
+          for (let i = member.events.length - 1; i >= 0 && events.length < limit; i--) {
+            if (entry.commit === fromCommit && member.offset + i > fromIndex) continue;
+            events.push(logEventToRecorded(entry.commit, member, member.events[i]!, i));
+          }
         }
       }
       startKey = page.LastEvaluatedKey;
@@ -576,6 +616,7 @@ export class DynamoDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.idle();
     this.closed = true;
     this.client.destroy();
   }
@@ -646,20 +687,24 @@ export class DynamoDbEventStore implements EventStore {
 
 export function prepareBatch(streamId: string, events: readonly ValidatedEvent[]): PreparedBatch {
   if (events.length > EVENTS_PER_COMMIT) {
-    throw new InvalidEventError(EVENTS_PER_COMMIT, '(batch)', `a batch holds at most ${EVENTS_PER_COMMIT} events (they share one commit number)`);
+    throw new InvalidEventError(EVENTS_PER_COMMIT, '(batch)', `a batch holds at most ${EVENTS_PER_COMMIT} events (they share one log entry)`);
   }
   events.forEach((e, index) => {
     if (LONE_SURROGATE.test(e.type)) throw new InvalidEventError(index, 'type', 'contains a lone UTF-16 surrogate, which DynamoDB cannot store');
   });
-  const batch: PreparedBatch = {
+  const stored = {
     streamId,
     recordedAt: new Date().toISOString(),
     events: events.map((e) => ({ id: e.id, type: e.type, dataJson: e.dataJson, metadataJson: e.metadataJson })),
   };
-  // Sized with the largest numbers the keys can take, so the real items are never bigger.
+  const largestMember = { batch: stored, slot: Number.MAX_SAFE_INTEGER, offset: EVENTS_PER_COMMIT };
+  const memberBytes = itemSizeBytes({ m: { L: [memberAttribute(largestMember)] }, st0: { S: 'committed' } });
+  const batch: PreparedBatch = { ...stored, memberBytes };
+  // Sized with the largest numbers the keys can take, so the real items are never bigger. Alone in a
+  // log entry the batch must fit too; the group commit adds members only while the entry fits.
   const largest = Math.max(
-    itemSizeBytes(commitItem(batch, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)),
-    itemSizeBytes(logIntentItem(batch, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, randomUUID())),
+    itemSizeBytes(commitItem(batch, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, EVENTS_PER_COMMIT)),
+    itemSizeBytes(logEntryItem(Number.MAX_SAFE_INTEGER, randomUUID(), [largestMember])),
   );
   if (largest > MAX_ITEM_BYTES) throw new BatchTooLargeError(events.length, largest, MAX_ITEM_BYTES);
   return batch;
@@ -669,31 +714,51 @@ function eventsAttribute(events: readonly StoredEvent[]): AttributeValue {
   return { L: events.map((e) => ({ M: { i: { S: e.id }, t: { S: e.type }, d: { S: e.dataJson }, m: { S: e.metadataJson } } })) };
 }
 
-/** stream#<id> / first version: the batch, its last version, its commit number and its ids. */
-export function commitItem(batch: Pick<PreparedBatch, 'streamId' | 'events' | 'recordedAt'>, slot: number, commit: number): Record<string, AttributeValue> {
+/**
+ * stream#<id> / first version: the batch, its last version, the log entry holding it (c) and its first
+ * event's index there (o), and its ids.
+ */
+export function commitItem(
+  batch: Pick<PreparedBatch, 'streamId' | 'events' | 'recordedAt'>,
+  slot: number,
+  commit: number,
+  offset: number,
+): Record<string, AttributeValue> {
   return {
     pk: { S: streamKey(batch.streamId) },
     sk: { N: String(slot) },
     last: { N: String(slot + batch.events.length - 1) },
     c: { N: String(commit) },
+    o: { N: String(offset) },
     ids: { S: batch.events.map((e) => e.id).join(',') },
     at: { S: batch.recordedAt },
     ev: eventsAttribute(batch.events),
   };
 }
 
-/** $all / commit number: the pending intent, with everything a reader needs to finish it. */
-export function logIntentItem(batch: PreparedBatch, slot: number, commit: number, writer: string): Record<string, AttributeValue> {
-  return {
+export interface EntryMember {
+  batch: Pick<PreparedBatch, 'streamId' | 'events' | 'recordedAt'>;
+  slot: number;
+  offset: number;
+}
+
+function memberAttribute({ batch, slot, offset }: EntryMember): AttributeValue {
+  return { M: { s: { S: batch.streamId }, v: { N: String(slot) }, o: { N: String(offset) }, at: { S: batch.recordedAt }, ev: eventsAttribute(batch.events) } };
+}
+
+/**
+ * $all / commit number: the appends of one group commit, each pending (st<i>), with everything a
+ * reader needs to finish them.
+ */
+export function logEntryItem(commit: number, writer: string, members: readonly EntryMember[]): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {
     pk: { S: LOG_KEY },
     sk: { N: String(commit) },
-    st: { S: 'pending' },
-    s: { S: batch.streamId },
-    v: { N: String(slot) },
-    at: { S: batch.recordedAt },
     w: { S: writer },
-    ev: eventsAttribute(batch.events),
+    m: { L: members.map(memberAttribute) },
   };
+  members.forEach((_, index) => (item[`st${index}`] = { S: 'pending' }));
+  return item;
 }
 
 function decodeEvents(value: AttributeValue | undefined): StoredEvent[] {
@@ -704,16 +769,16 @@ function decodeEvents(value: AttributeValue | undefined): StoredEvent[] {
 }
 
 function decodeLogEntry(item: Record<string, AttributeValue>): LogEntry {
-  const state = str(item.st);
-  if (state !== 'pending' && state !== 'committed' && state !== 'void') throw new Error(`log entry ${item.sk?.N} has state '${state}'`);
+  const commit = num(item.sk);
   return {
-    commit: num(item.sk),
-    state,
-    streamId: item.s?.S ?? '',
-    slot: item.v ? num(item.v) : 0,
-    recordedAt: item.at?.S ?? '',
-    events: decodeEvents(item.ev),
+    commit,
     writer: item.w?.S ?? '',
+    members: (item.m?.L ?? []).map((value, index) => {
+      const m = value.M ?? {};
+      const state = item[`st${index}`]?.S;
+      if (state !== 'pending' && state !== 'committed' && state !== 'void') throw new Error(`log entry ${commit}, member ${index} has state '${state}'`);
+      return { index, state, streamId: str(m.s), slot: num(m.v), offset: num(m.o), recordedAt: str(m.at), events: decodeEvents(m.ev) };
+    }),
   };
 }
 
@@ -730,15 +795,16 @@ function toRecorded(streamId: string, stored: StoredEvent, streamVersion: number
   };
 }
 
-function logEventToRecorded(entry: LogEntry, stored: StoredEvent, index: number): RecordedEvent {
-  return toRecorded(entry.streamId, stored, entry.slot + index, packPosition(entry.commit, index), entry.recordedAt);
+function logEventToRecorded(commit: number, member: LogMember, stored: StoredEvent, i: number): RecordedEvent {
+  return toRecorded(member.streamId, stored, member.slot + i, packPosition(commit, member.offset + i), member.recordedAt);
 }
 
 function decodeCommitItem(streamId: string, item: Record<string, AttributeValue>): RecordedEvent[] {
   const first = num(item.sk);
   const commit = num(item.c);
+  const offset = num(item.o);
   const at = str(item.at);
-  return decodeEvents(item.ev).map((stored, index) => toRecorded(streamId, stored, first + index, packPosition(commit, index), at));
+  return decodeEvents(item.ev).map((stored, index) => toRecorded(streamId, stored, first + index, packPosition(commit, offset + index), at));
 }
 
 function num(value: AttributeValue | undefined): number {

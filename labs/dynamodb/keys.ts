@@ -8,10 +8,8 @@ export function streamKey(streamId: string): string {
   return `stream#${streamId}`;
 }
 
-/** Partition of the global log: one item per commit number (the hot key of this design). */
+/** Partition of the global log: one item per commit number, i.e. per group commit (the hot key of this design). */
 export const LOG_KEY = '$all';
-/** The atomic counter that hands out commit numbers (the other hot key). */
-export const COUNTER_KEY = '$commit-counter';
 /** Highest commit number below which every log entry is known to be resolved (committed or closed). */
 export const STABLE_KEY = '$all-stable';
 
@@ -24,10 +22,11 @@ export function snapshotKey(streamId: string): string {
 }
 
 /**
- * One commit number is drawn per append, and the events of the batch are numbered inside it, so
+ * Each log entry (one group commit of one or more appends) has a commit number, and its events are
+ * numbered inside it in order, so
  * globalPosition = commit * 10 000 + index: commit 123, event 2 -> 1 230 002. Positions only grow in
  * log order, have gaps (unused indexes, closed commits) and never collide. Decimal so people can read
- * them; a batch therefore holds at most 10 000 events (the 400 KB item limit bites long before).
+ * them; an entry therefore holds at most 10 000 events (the 400 KB item limit bites long before).
  */
 export const EVENTS_PER_COMMIT = 10_000;
 const SLOT = BigInt(EVENTS_PER_COMMIT);

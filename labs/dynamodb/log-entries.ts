@@ -1,25 +1,24 @@
 /**
- * How a reader of the global log treats each commit number, as pure decisions (the store does the I/O).
+ * How a reader of the global log treats each entry, as pure decisions (the store does the I/O).
  *
- * Commit numbers come from an atomic counter, so a number can be drawn and not (yet) written: the
- * reader cannot tell a slow writer from a dead one. It stops at the first unresolved number and, once
- * that number has stayed unresolved for `abandonAfterMs` of the reader's own clock, closes it (missing)
- * or finishes it from the writer's intent (pending). Writers cope with both (see table.ts), so the
- * timeout trades latency against wasted work, never correctness.
+ * Entries are written gap-free (group-commit.ts), so the only thing a reader can meet that is not
+ * final yet is a PENDING member: its writer put the entry and has not (yet) put its commit item. The
+ * reader cannot tell a slow writer from a dead one: it stops at the first entry with a pending member
+ * and, once that entry has stayed unresolved for `abandonAfterMs` of the reader's own clock, finishes
+ * the member from the entry (or voids it, if another append took its slot). Writers cope with that
+ * (see table.ts), so the timeout trades latency against wasted work, never correctness.
  */
 
-export type LogEntryState = 'committed' | 'void' | 'pending' | 'missing';
+export type LogEntryState = 'committed' | 'void' | 'pending';
 
 export type LogStep =
   /** Committed: deliver its events and go on. */
   | 'deliver'
-  /** Closed (void): nothing to deliver, go on. */
+  /** Void (its slot went to another append): nothing to deliver, go on. */
   | 'pass'
   /** Unresolved and not old enough to give up on: stop here, read again later. */
   | 'wait'
-  /** Nothing written at this number for too long: put a void entry (if nothing appears meanwhile). */
-  | 'close'
-  /** An intent older than the timeout: complete it from the intent, or void it if its slot was taken. */
+  /** Pending for longer than the timeout: complete it from the entry, or void it if its slot was taken. */
   | 'resolve';
 
 export function decideLogStep(state: LogEntryState, unresolvedForMs: number, abandonAfterMs: number): LogStep {
@@ -28,34 +27,12 @@ export function decideLogStep(state: LogEntryState, unresolvedForMs: number, aba
       return 'deliver';
     case 'void':
       return 'pass';
-    case 'missing':
-      return unresolvedForMs >= abandonAfterMs ? 'close' : 'wait';
     case 'pending':
       return unresolvedForMs >= abandonAfterMs ? 'resolve' : 'wait';
   }
 }
 
-/**
- * The numbers a page of the log leaves out: every number from `from` up to (not including) the first
- * entry, and between consecutive entries. Numbers after the last entry are not gaps yet: nothing
- * above them exists, so a reader stopping there skips nothing.
- */
-export function withGaps<Entry extends { commit: number }>(
-  entries: readonly Entry[],
-  from: number,
-): ({ kind: 'entry'; entry: Entry } | { kind: 'gap'; commit: number })[] {
-  const walk: ({ kind: 'entry'; entry: Entry } | { kind: 'gap'; commit: number })[] = [];
-  let next = from;
-  for (const entry of entries) {
-    if (entry.commit < next) throw new RangeError(`log entries out of order: ${entry.commit} after ${next - 1}`);
-    for (; next < entry.commit; next++) walk.push({ kind: 'gap', commit: next });
-    walk.push({ kind: 'entry', entry });
-    next = entry.commit + 1;
-  }
-  return walk;
-}
-
-/** Remembers since when this reader has seen each number unresolved (its own monotonic clock). */
+/** Remembers since when this reader has seen each entry unresolved (its own monotonic clock). */
 export class UnresolvedTracker {
   private readonly firstSeen = new Map<number, number>();
 

@@ -59,3 +59,20 @@ export function assertExpectedVersion(streamId: string, expected: ExpectedVersio
 export function nextSlot(lastVersion: number | undefined): number {
   return lastVersion === undefined ? 0 : lastVersion + 1;
 }
+
+/**
+ * The slot an append can try WITHOUT reading the stream first, from the highest version this process
+ * has seen in it (`knownTail`; versions, once written, stay), or undefined when only a read can tell.
+ * A guess is safe because the put is conditional: a stale one fails, and the append then reads.
+ * - `no_stream`: slot 0 (an empty stream), unless the stream is known to exist;
+ * - `any`: the slot after the known tail, or 0 for a stream never seen (a new stream: one request
+ *   saved; an existing one: a failed put, then the read);
+ * - an exact version E: E + 1 when E is the known tail; anything else needs the actual version;
+ * - `stream_exists`: the slot after the known tail.
+ */
+export function guessSlot(expected: ExpectedVersion, knownTail: number | undefined): number | undefined {
+  if (expected === 'no_stream') return knownTail === undefined ? 0 : undefined;
+  if (expected === 'any') return knownTail === undefined ? 0 : knownTail + 1;
+  if (expected === 'stream_exists') return knownTail === undefined ? undefined : knownTail + 1;
+  return knownTail === expected ? expected + 1 : undefined;
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DuplicateEventIdError, WrongExpectedVersionError } from '../core/index.ts';
-import { assertExpectedVersion, findEarlierAppend, nextSlot, type StreamHead } from './stream-head.ts';
+import { assertExpectedVersion, findEarlierAppend, guessSlot, nextSlot, type StreamHead } from './stream-head.ts';
 
 const head: StreamHead = {
   lastVersion: 3,
@@ -58,4 +58,16 @@ test('expected versions are checked against the stream read before the condition
 test('the next commit item starts right after the last version', () => {
   assert.equal(nextSlot(undefined), 0);
   assert.equal(nextSlot(3), 4);
+});
+
+test('a slot is guessed without a read only where a stale guess merely fails the conditional put', () => {
+  assert.equal(guessSlot('no_stream', undefined), 0);
+  assert.equal(guessSlot('no_stream', 3), undefined, 'known to exist: read, to answer with the actual version');
+  assert.equal(guessSlot('any', undefined), 0, 'never seen: try an empty stream');
+  assert.equal(guessSlot('any', 4), 5);
+  assert.equal(guessSlot(4, 4), 5, 'the expected version is the known tail');
+  assert.equal(guessSlot(2, 4), undefined, 'stale: the read reports the actual version');
+  assert.equal(guessSlot(7, 4), undefined, 'beyond what this process saw: only a read can tell');
+  assert.equal(guessSlot('stream_exists', undefined), undefined);
+  assert.equal(guessSlot('stream_exists', 0), 1);
 });

@@ -3,8 +3,7 @@
  *
  *   pk (S)                      sk (N)          what
  *   stream#<streamId>           first version   COMMIT ITEM: one per append, holding the whole batch
- *   $all                        commit number   LOG ENTRY: the same batch, in global order (pending/committed/void)
- *   $commit-counter             0               the atomic counter handing out commit numbers (UpdateItem ADD)
+ *   $all                        commit number   LOG ENTRY: the appends of one group commit, each pending/committed/void
  *   $all-stable                 0               every log entry up to this commit number is resolved
  *   checkpoint#<subscriberId>   0               a subscriber's position
  *   snapshot#<streamId>         0               the latest snapshot of an aggregate
@@ -20,30 +19,34 @@
  *   with sort key E+1 under `attribute_not_exists(pk)`: of several writers at E exactly one succeeds, the
  *   others get ConditionalCheckFailedException -> WrongExpectedVersionError with the actual version. Since
  *   batches have different sizes, E+1 could fall INSIDE an existing commit (a writer holding a stale E);
- *   the writer therefore first reads the stream's commits (consistent Query) and only puts at
- *   (last version it saw) + 1. Commits are never deleted and tails only grow, so a put at "observed tail
- *   + 1" can never overlap an existing commit: the slots form one gap-free chain from version 0.
- * - IDEMPOTENCY BY EVENT ID, INSIDE THE SAME CONDITION. That read also returns every stored event id of
- *   the stream; a batch whose ids are already there (an exact retry) is answered with the original
- *   result, a batch mixing stored and new ids is refused. Because the put is conditional on the slot
- *   the read saw as free, a retry racing the original (a client that timed out while the first call was
- *   still in flight) loses the slot, reads again, finds its ids and returns the original result: never
- *   two copies. Ids are unique per stream (not across streams), and the check reads the whole stream.
- * - GLOBAL ORDER BY AN ATOMIC COUNTER AND A LOG PARTITION. DynamoDB has no order across partitions. Each
- *   append draws a commit number (UpdateItem ADD on $commit-counter) and writes the log entry
- *   ($all, commit) as a PENDING intent holding the whole batch BEFORE its commit item. Readers of $all
- *   Query the log partition in commit order and stop at the first entry that is not resolved yet:
- *     missing (number drawn, nothing written) -> wait; after a timeout CLOSE it: put a void entry under
- *       attribute_not_exists. A writer that was only slow then fails its intent put and draws again.
- *     pending -> wait; after a timeout RESOLVE it from the intent: if the stream slot holds this commit,
- *       mark it committed; if another commit took the slot, mark it void; if the slot is still free, put
- *       the commit item on the dead writer's behalf (its checks still hold: nothing changed the stream).
- *   So a reader never passes a number that can still turn into events (no skips), and never waits for
- *   ever on one whose writer died (no hangs). The timeout only affects latency, never correctness: a
- *   live writer that is declared dead merely redraws (missing) or finds its commit completed (pending).
- *   Cost: both keys are hot (one partition for the counter, one for the log: DynamoDB's ~1000 writes/s
- *   per partition caps the store's appends), every event is written twice (commit item and log entry),
- *   and an append takes 4 round trips plus the read (see docs/labs/dynamodb.md).
+ *   the writer therefore only puts at (a tail version it knows existed) + 1: read by a consistent Query,
+ *   or remembered from what this store wrote or read (stream-head.ts `guessSlot`). Commits are never
+ *   deleted and tails only grow, so such a put lands right after the tail or fails: the slots form one
+ *   gap-free chain from version 0.
+ * - IDEMPOTENCY BY EVENT ID, INSIDE THE SAME CONDITION. When the caller chose the ids, the append reads
+ *   the stream first; the read returns every stored event id, a batch whose ids are already there (an
+ *   exact retry) is answered with the original result, a batch mixing stored and new ids is refused.
+ *   Because the put is conditional on the slot the read saw as free, a retry racing the original (a
+ *   client that timed out while the first call was still in flight) loses the slot, reads again, finds
+ *   its ids and returns the original result: never two copies. Ids are unique per stream.
+ * - GLOBAL ORDER BY A GAP-FREE LOG, WRITTEN BY GROUP COMMIT (group-commit.ts). DynamoDB has no order
+ *   across partitions. Each append is placed in a LOG ENTRY ($all, n) holding its batch BEFORE its
+ *   commit item is put, so a writer that dies in between leaves a pending member, never a commit missing
+ *   from the log. Entry n is only written once n-1 exists (under attribute_not_exists; the loser of a
+ *   race reads the newest number and tries the next), so numbers have no holes, and the appends of one
+ *   process that arrive while a log write is in flight share the next entry.
+ *   Readers Query the log in order. The first reader decides each pending member from its slot (one
+ *   BatchGetItem per page): the slot holds (n, offset) -> committed; another append -> void; nothing ->
+ *   pending. It marks what it decided (PostgreSQL's hint bits: later readers look nothing up), and
+ *   stops at the first entry with a member still pending. After `abandonAfterMs` of its own clock it
+ *   puts the commit item on the dead writer's behalf if the slot is still free (the writer's checks
+ *   still hold: nothing changed the stream), and the slot decides. So a reader never passes a member
+ *   that can still turn into events (no skips), and never waits for ever on a dead writer (no hangs).
+ *   The timeout only affects latency: a live writer declared dead finds its commit already in place.
+ *   Cost: the log partition is hot (one item per group; DynamoDB's ~1000 writes/s per partition caps
+ *   the group commits), every event is written twice (commit item and log entry), and an append takes
+ *   its commit put plus its share of one log put, plus a read when its slot is not known (see
+ *   docs/labs/dynamodb.md).
  */
 import {
   CreateTableCommand,
