@@ -16,10 +16,19 @@ export interface Clock {
 /**
  * Timers in Node fire no earlier than 1 ms and often later, which alone would add a millisecond of send
  * delay to every operation at high rates. So the last stretch before an intended start is waited for
- * by yielding to the event loop (setImmediate) and re-reading the clock: precise, at the price of a busy
- * core while operations are less than `spinBelowMs` apart (the harness reports its own CPU use).
+ * on a busy core (the harness reports its own CPU use): turns of the event loop (setImmediate, so
+ * completions and other I/O are handled at least every `sliceMs`), each followed by a short spin on the
+ * clock that allocates almost nothing.
+ *
+ * Why not simply `await setImmediate()` in a loop, as the first version did: every turn allocated a
+ * promise and an Immediate, and every performance.now() read a boxed number, ~250-500 MB/s at 5,000
+ * operations/s; the young-generation collections that caused (30-45 a second, 1-2 ms each when the
+ * heap holds live data) were the largest send delays the harness added by itself. The spin reads the
+ * clock every few hundred iterations instead: about 10 times fewer collections (docs/benchmarks.md,
+ * "The harness's own cost"). Sleeping the slices away (Atomics.wait) allocates nothing either, but on
+ * a shared machine a woken process waits for a core: its send delays measured 3-4 times worse.
  */
-export function realClock(spinBelowMs = 1.5): Clock {
+export function realClock(spinBelowMs = 1.5, sliceMs = 0.05): Clock {
   return {
     now: () => performance.now(),
     async sleepUntil(at) {
@@ -27,10 +36,26 @@ export function realClock(spinBelowMs = 1.5): Clock {
       if (delta > spinBelowMs) {
         await new Promise<void>((resolve) => setTimeout(resolve, Math.floor(delta - spinBelowMs + 0.5)));
       }
-      while (performance.now() < at) await immediate();
+      if (performance.now() >= at) return;
+      await new Promise<void>((resolve) => {
+        const turn = () => {
+          spinUntil(Math.min(at, performance.now() + sliceMs));
+          if (performance.now() >= at) resolve();
+          else setImmediate(turn);
+        };
+        setImmediate(turn);
+      });
     },
     yield: () => immediate(),
   };
+}
+
+let spinSink = 0;
+/** Busy-waits until `until`, reading the clock only every ~400 iterations (a read allocates). */
+function spinUntil(until: number): void {
+  while (performance.now() < until) {
+    for (let i = 0; i < 400; i++) spinSink = (spinSink * 31 + i) | 0;
+  }
 }
 
 interface Timer {

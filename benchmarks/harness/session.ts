@@ -37,6 +37,11 @@ export const NOOP_BACKEND: BackendDefinition = {
   },
 };
 
+/** Whether a workload reads back what it appended (reads, subscriptions, prepared data). */
+export function readsStoredEvents(workload: Workload): boolean {
+  return workload.prepare !== undefined || workload.mix.readStream > 0 || workload.mix.readAll > 0 || workload.subscribers > 0;
+}
+
 /** Every backend the harness can run: the labs' registry (as it is when called) and the no-op one. */
 export function benchBackends(): BackendDefinition[] {
   return [NOOP_BACKEND, ...BACKENDS];
@@ -114,7 +119,8 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
         for (const mode of options.modes) {
           for (const via of options.via) {
             const id = `${sessionId}-${counter++}`;
-            const store = await running.createStore();
+            // The no-op store keeps events only for workloads that read them back (noop-store.ts says why).
+            const store = backend.name === 'noop' ? new NoopEventStore({ keepEvents: readsStoredEvents(workload) }) : await running.createStore();
             let facade: Awaited<ReturnType<typeof startFacade>> | undefined;
             let target: BenchTarget;
             if (via === 'http') {
