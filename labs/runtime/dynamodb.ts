@@ -6,7 +6,9 @@
  * dynalite answers TransactWriteItems, TransactGetItems, PartiQL and the Streams API with
  * UnknownOperationException; the DynamoDB store is designed to be correct without them.
  */
-import type { Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { BackendUnavailableError } from '../core/errors.ts';
 import { freePort } from './ports.ts';
@@ -29,35 +31,57 @@ export async function startDynamoDb(options: { log?: (line: string) => void } = 
       stop: async () => {},
     };
   }
-  const { default: dynalite } = await import('dynalite');
   const port = await freePort();
   options.log?.(`Starting dynalite (in memory) on 127.0.0.1:${port} …`);
-  // Tables become ACTIVE at once: the lab creates its table on start and should not wait 500 ms.
-  const server = dynalite({ createTableMs: 0, updateTableMs: 0, deleteTableMs: 0 });
+  // A process of its own, as a real endpoint is: the caller's event loop (a test, the benchmark harness)
+  // does not run the server's work, and the server gets a core of its own.
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./dynalite-server.mjs', import.meta.url)), String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const stdout = child.stdout as Socket;
+  const stderrPipe = child.stderr as Socket;
+  let stderr = '';
+  stderrPipe.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
+      const timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
+      stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        if (chunk.includes(`listening ${port}`)) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
+      child.once('error', (error) => (clearTimeout(timer), reject(error)));
+      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`it exited with code ${code}${stderr ? `: ${stderr.trim()}` : ''}`))));
     });
   } catch (error) {
+    child.kill('SIGKILL');
     throw new BackendUnavailableError(
       'dynamodb',
       `dynalite did not start on 127.0.0.1:${port} (${error instanceof Error ? error.message : String(error)})`,
       { cause: error },
     );
   }
+  child.removeAllListeners('exit');
+  // Neither the child nor its pipes keep the parent alive; the IPC channel ends the child with it.
+  child.unref();
+  stdout.unref();
+  stderrPipe.unref();
+  child.channel?.unref();
   let stopped = false;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     origin: 'embedded',
-    description: `dynalite 4.0.0 (in memory) on 127.0.0.1:${port}`,
+    description: `dynalite 4.0.0 (in memory, own process) on 127.0.0.1:${port}`,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await closeServer(server);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
@@ -78,13 +102,4 @@ export function dynamoDbClientConfig(endpoint: string): DynamoDBClientConfig {
     ...(hasAwsCredentials ? {} : { credentials: { accessKeyId: 'workbench', secretAccessKey: 'workbench' } }),
     maxAttempts: 4,
   };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    // Idle keep-alive sockets of clients that were not destroyed would otherwise hold close() open.
-    server.closeIdleConnections();
-    server.close(() => resolve());
-    setTimeout(() => server.closeAllConnections(), 1000).unref();
-  });
 }
