@@ -730,8 +730,15 @@ export function prepareBatch(streamId: string, events: readonly ValidatedEvent[]
  * DynamoDB maps nest at most 32 levels and would turn numbers into JS numbers.
  */
 function eventsAttribute(events: readonly StoredEvent[]): AttributeValue {
-  return { S: `[${events.map((e) => `{"i":${JSON.stringify(e.id)},"t":${JSON.stringify(e.type)},"d":${e.dataJson},"m":${e.metadataJson}}`).join(',')}]` };
+  let json = eventsJson.get(events);
+  if (json === undefined) {
+    json = `[${events.map((e) => `{"i":${JSON.stringify(e.id)},"t":${JSON.stringify(e.type)},"d":${e.dataJson},"m":${e.metadataJson}}`).join(',')}]`;
+    eventsJson.set(events, json);
+  }
+  return { S: json };
 }
+/** A batch is sized, then written as a commit item and in a log entry: its JSON is built once. */
+const eventsJson = new WeakMap<readonly StoredEvent[], string>();
 
 /**
  * stream#<id> / first version: the batch, its last version, the log entry holding it (c) and its first
