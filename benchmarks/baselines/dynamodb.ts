@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDbClientConfig } from '../../labs/runtime/dynamodb.ts';
 import type { BenchTarget } from '../adapters/target.ts';
 import type { Baseline } from './index.ts';
+import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './raw.ts';
 
 const TABLE = 'bench-raw-events';
 
@@ -60,18 +61,14 @@ async function ensureTable(client: DynamoDBClient): Promise<void> {
 export async function createDynamoDbBaseline(env: Record<string, string>): Promise<BenchTarget> {
   const client = new DynamoDBClient(dynamoDbClientConfig(endpointOf(env)));
   await ensureTable(client);
-  const versions = new Map<string, number>();
+  const versions = new LocalVersions();
   return {
     label: 'dynamodb (raw SDK)',
     backend: 'dynamodb',
     kind: 'raw',
-    unsupported: {
-      subscriptions: 'the raw baseline has no subscriptions',
-      'optimistic-concurrency': 'the raw baseline checks no expected version',
-    },
+    unsupported: RAW_BASELINE_UNSUPPORTED,
     async append(streamId, events) {
-      const first = (versions.get(streamId) ?? -1) + 1;
-      versions.set(streamId, first + events.length - 1);
+      const first = versions.claim(streamId, events.length);
       await client.send(
         new PutItemCommand({
           TableName: TABLE,

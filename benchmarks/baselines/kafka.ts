@@ -26,6 +26,7 @@ import { createKafka, endOffset, ensureTopics } from '../../labs/kafka/client.ts
 import { kafkaBrokersFromEnv } from '../../labs/runtime/kafka.ts';
 import type { BenchTarget } from '../adapters/target.ts';
 import type { Baseline } from './index.ts';
+import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './raw.ts';
 
 const TOPIC = 'bench-raw-events';
 const PARTITION = 0;
@@ -164,7 +165,7 @@ export async function createKafkaBaseline(env: Record<string, string>): Promise<
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
 
-  const versions = new Map<string, number>();
+  const versions = new LocalVersions();
   /** Offset ranges of this process's appends, per stream: the only per-stream read Kafka allows without a scan. */
   const ranges = new Map<string, { first: bigint; count: number }[]>();
   /** The partition's end as far as this process knows (its own appends, the readers' high watermarks). */
@@ -201,13 +202,9 @@ export async function createKafkaBaseline(env: Record<string, string>): Promise<
     label: 'kafka (raw kafkajs)',
     backend: 'kafka',
     kind: 'raw',
-    unsupported: {
-      subscriptions: 'the raw baseline has no subscriptions',
-      'optimistic-concurrency': 'the raw baseline checks no expected version',
-    },
+    unsupported: RAW_BASELINE_UNSUPPORTED,
     async append(streamId, events) {
-      const first = (versions.get(streamId) ?? -1) + 1;
-      versions.set(streamId, first + events.length - 1);
+      const first = versions.claim(streamId, events.length);
       const [reply] = await producer.send({
         topic: TOPIC,
         acks: -1,

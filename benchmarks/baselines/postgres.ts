@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { BenchTarget } from '../adapters/target.ts';
 import type { Baseline } from './index.ts';
+import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './raw.ts';
 
 /** PostgresEventStore's default pool size (labs/postgres/postgres-store.ts): the baseline uses the same. */
 export const POSTGRES_STORE_POOL_SIZE = 5;
@@ -46,18 +47,14 @@ export async function createPostgresBaseline(env: Record<string, string>): Promi
   } finally {
     client.release();
   }
-  const versions = new Map<string, number>();
+  const versions = new LocalVersions();
   return {
     label: 'postgres (raw pg)',
     backend: 'postgres',
     kind: 'raw',
-    unsupported: {
-      subscriptions: 'the raw baseline has no subscriptions',
-      'optimistic-concurrency': 'the raw baseline checks no expected version',
-    },
+    unsupported: RAW_BASELINE_UNSUPPORTED,
     async append(streamId, events) {
-      const first = (versions.get(streamId) ?? -1) + 1;
-      versions.set(streamId, first + events.length - 1);
+      const first = versions.claim(streamId, events.length);
       await pool.query(
         `INSERT INTO bench_raw.events (event_id, stream_id, stream_version, type, data, metadata)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::jsonb[], $6::jsonb[])`,
