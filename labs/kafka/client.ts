@@ -85,7 +85,12 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], ti
         })),
       });
     } catch (error) {
-      if (!kafkaErrorTypes(error).includes('TOPIC_ALREADY_EXISTS') && !/already exists/i.test(String(error))) throw error;
+      // waitForLeaders reads the new topics' metadata at once and kafkajs bails on the broker's
+      // UNKNOWN_TOPIC_OR_PARTITION (it only retries LEADER_NOT_AVAILABLE): the topics were created, and
+      // the loop below waits until they answer.
+      const alreadyExists = kafkaErrorTypes(error).includes('TOPIC_ALREADY_EXISTS') || /already exists/i.test(String(error));
+      const notReadyYet = kafkaErrorTypes(error).some((t) => ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes(t));
+      if (!alreadyExists && !notReadyYet) throw error;
     }
   }
   for (const spec of specs) {

@@ -4,7 +4,8 @@
  * - records.ts         one event = one record (key = stream id, envelope in headers, position = offset + 1)
  * - log-view.ts        one consumer per process replays the log into an index and follows it
  * - fenced-writer.ts   optimistic concurrency, emulated: one writing process, its writers serialised by a
- *                      mutex (cross-process fencing was not seen to work: see fenced-writer.ts)
+ *                      mutex (cross-process fencing was not seen to work: see fenced-writer.ts); appends
+ *                      that queue meanwhile are checked in order and committed together (group commit)
  * - checkpoints.ts     committed consumer-group offsets; snapshots.ts: a compacted topic
  */
 import {
@@ -31,7 +32,7 @@ import {
 } from '../core/index.ts';
 import { KafkaCheckpoints } from './checkpoints.ts';
 import type { IndexedEvent } from './event-log-index.ts';
-import { FencedWriter } from './fenced-writer.ts';
+import { FencedWriter, type WriterStats } from './fenced-writer.ts';
 import { LogView } from './log-view.ts';
 import { KafkaSnapshots } from './snapshots.ts';
 
@@ -85,6 +86,11 @@ export class KafkaEventStore implements EventStore {
   /** Replay time and size of this process's view of the log (the price of the in-process index). */
   viewStats() {
     return this.view.stats();
+  }
+
+  /** Appends, transactions (group commit: one carries several appends), take-overs of this store's writer. */
+  writerStats(): WriterStats | undefined {
+    return this.writer instanceof FencedWriter ? { ...this.writer.stats } : undefined;
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
