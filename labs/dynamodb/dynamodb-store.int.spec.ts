@@ -12,7 +12,7 @@ import { validateEvents, type NewEvent } from '../core/index.ts';
 import { dynamoDbClientConfig, startDynamoDb, type RunningDynamoDb } from '../runtime/dynamodb.ts';
 import { BatchTooLargeError } from './errors.ts';
 import { LOG_KEY, unpackPosition } from './keys.ts';
-import { DYNAMODB_LIMITS, DynamoDbEventStore, logEntryItem, prepareBatch } from './dynamodb-store.ts';
+import { DYNAMODB_LIMITS, DynamoDbEventStore, commitItem, logEntryItem, prepareBatch } from './dynamodb-store.ts';
 
 const TABLE = `event-store-int-${randomUUID().slice(0, 8)}`;
 const ABANDON_AFTER_MS = 400;
@@ -120,7 +120,7 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     assert.deepEqual((await store.readStream(streamId)).map((e) => e.data), [20, 22]);
   });
 
-  test('round trips per append: 2 when the slot is known, +1 read when it is not, 1 for a stale version', async () => {
+  test('round trips per append: 3 when the slot is known, +1 read when it is not, 1 for a stale version', async () => {
     const streamId = `s-${randomUUID()}`;
     const count = async (action: () => Promise<unknown>) => {
       await store.idle();
@@ -129,10 +129,10 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
       await store.idle();
       return store.requests.total - before;
     };
-    assert.equal(await count(() => store.appendToStream(streamId, [event(1)], { expectedVersion: 'no_stream' })), 2, 'log entry, commit item');
-    assert.equal(await count(() => store.appendToStream(streamId, [event(2), event(3)], { expectedVersion: 0 })), 2, 'this store knows version 0 is the tail');
-    assert.equal(await count(() => store.appendToStream(streamId, [event(4)])), 2);
-    assert.equal(await count(() => store.appendToStream(streamId, [{ ...event(5), id: randomUUID() }])), 3, 'ids chosen by the caller: read the stream first (idempotency)');
+    assert.equal(await count(() => store.appendToStream(streamId, [event(1)], { expectedVersion: 'no_stream' })), 3, 'log entry, commit item, mark (in the background)');
+    assert.equal(await count(() => store.appendToStream(streamId, [event(2), event(3)], { expectedVersion: 0 })), 3, 'this store knows version 0 is the tail');
+    assert.equal(await count(() => store.appendToStream(streamId, [event(4)])), 3);
+    assert.equal(await count(() => store.appendToStream(streamId, [{ ...event(5), id: randomUUID() }])), 4, 'ids chosen by the caller: read the stream first (idempotency)');
     assert.equal(await count(() => store.appendToStream(streamId, [event(6)], { expectedVersion: 0 })), 1, 'a stale version fails on the read alone');
     const other = `s-${randomUUID()}`;
     await store.appendToStream(other, [event(7)]);
@@ -140,23 +140,36 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     try {
       const before = fresh.requests.total;
       await fresh.appendToStream(other, [event(8)], { expectedVersion: 0 });
-      assert.equal(fresh.requests.total - before, 4, 'a store that never saw the stream reads it, and first finds where the log ends');
+      await fresh.idle();
+      assert.equal(fresh.requests.total - before, 5, 'a store that never saw the stream reads it, and first finds where the log ends');
     } finally {
       await fresh.close();
     }
   });
 
-  test('the first reader decides new entries from their slots and marks them; later readers look nothing up', async () => {
+  test('writers mark their entries; an entry not marked yet is decided from its slots at once, and marked', async () => {
     const start = await store.appendToStream(`s-${randomUUID()}`, [event(30)]);
     await Promise.all(Array.from({ length: 12 }, (_, i) => store.appendToStream(`m-${i}-${randomUUID()}`, [event(31 + i)])));
+    await store.idle();
     const lookups = () => store.requests.byOperation.get('BatchGetItem slots') ?? 0;
-    const before = lookups();
+    let before = lookups();
     assert.equal((await readAllAfter(start.globalPosition)).length, 12);
-    assert.ok(lookups() > before, 'the first read looked the slots up');
+    assert.equal(lookups(), before, 'the writer marked its entries: no lookup');
+
+    // A writer that put its entry and its commit item and died before marking.
+    const last = (await readAllAfter(start.globalPosition)).at(-1)!;
+    const streamId = `s-${randomUUID()}`;
+    const batch = prepareBatch(streamId, validateEvents([event(50)], DYNAMODB_LIMITS, 'dynamodb'));
+    const commit = unpackPosition(last.globalPosition).commit + 1;
+    await raw.send(new PutItemCommand({ TableName: TABLE, Item: logEntryItem(commit, 'unmarked-writer', [{ batch, slot: 0, offset: 0 }]) }));
+    await raw.send(new PutItemCommand({ TableName: TABLE, Item: commitItem(batch, 0, commit, 0) }));
+    before = lookups();
+    assert.deepEqual((await readAllAfter(last.globalPosition)).map((e) => e.data), [50], 'delivered at once, without the timeout');
+    assert.ok(lookups() > before, 'decided by a lookup of the slot');
     await store.idle();
     const marked = lookups();
-    assert.equal((await readAllAfter(start.globalPosition)).length, 12);
-    assert.equal(lookups(), marked, 'the entries were marked: the second read needed no lookup');
+    assert.deepEqual((await readAllAfter(last.globalPosition)).map((e) => e.data), [50]);
+    assert.equal(lookups(), marked, 'the reader marked it: the next read needed no lookup');
   });
 
   test('the largest accepted event is stored and read back; a batch past 400 KB is a typed error', async () => {

@@ -182,6 +182,7 @@ export class DynamoDbEventStore implements EventStore {
           expression: 'attribute_not_exists(pk)',
         }),
       writerAt: (commit) => this.logWriterAt(commit),
+      mark: (commit, states) => this.markMembers(commit, states),
     });
   }
 
@@ -192,6 +193,7 @@ export class DynamoDbEventStore implements EventStore {
 
   /** Waits for background work (readers marking log entries); close() does it, tests that count requests too. */
   async idle(): Promise<void> {
+    await this.log.idle();
     while (this.marking.size > 0) await Promise.allSettled([...this.marking]);
   }
 
@@ -284,7 +286,8 @@ export class DynamoDbEventStore implements EventStore {
    * writer holds the slot (the member is then marked void, so readers pass it at once).
    */
   private async commit(batch: PreparedBatch, slot: number): Promise<AppendResult | undefined> {
-    const { commit, offset }: Placement = await this.log.place({ batch, streamId: batch.streamId, slot, eventCount: batch.events.length, sizeBytes: batch.memberBytes });
+    const placement: Placement = await this.log.place({ batch, streamId: batch.streamId, slot, eventCount: batch.events.length, sizeBytes: batch.memberBytes });
+    const { commit, offset } = placement;
     const last = batch.events.length - 1;
     try {
       await this.send('PutItem commit', (c) =>
@@ -297,12 +300,22 @@ export class DynamoDbEventStore implements EventStore {
         ),
       );
     } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error; // outcome unknown: the member stays pending; readers resolve it
+      if (!isConditionalCheckFailed(error)) {
+        placement.report('unknown'); // outcome unknown: the member stays pending; readers resolve it
+        throw error;
+      }
       // The slot is taken: by another writer, or by us (a reader completed our member, or the SDK
       // retried a put that had landed). The commit number and offset in the slot tell which.
-      const holder = await this.getCommitItem(batch.streamId, slot);
-      if (holder === undefined || num(holder.c) !== commit || num(holder.o) !== offset) return undefined; // readers will find the member void
+      const holder = await this.getCommitItem(batch.streamId, slot).catch((e: unknown) => {
+        placement.report('unknown');
+        throw e;
+      });
+      if (holder === undefined || num(holder.c) !== commit || num(holder.o) !== offset) {
+        placement.report('void');
+        return undefined;
+      }
     }
+    placement.report('committed');
     this.rememberTail(batch.streamId, slot + last);
     return { nextExpectedVersion: slot + last, globalPosition: packPosition(commit, offset + last) };
   }
@@ -476,9 +489,9 @@ export class DynamoDbEventStore implements EventStore {
   /**
    * Decides the pending members of a page of entries from their stream slots, with one BatchGetItem
    * per 100 slots: the slot holds this (commit, offset) -> committed; another -> void; nothing -> still
-   * pending (its writer is between its two puts, or dead). Writers never mark their entries; the
-   * first reader does it here, in the background, so that later readers need no lookup (the same
-   * idea as PostgreSQL's hint bits).
+   * pending (its writer is between its two puts, or dead). Writers mark their entries in the
+   * background; a reader that gets there first does it here, so that later readers need no lookup
+   * (the idea of PostgreSQL's hint bits).
    */
   private async decideFromSlots(entries: LogEntry[]): Promise<LogEntry[]> {
     const pending = entries.flatMap((entry) => entry.members.filter((m) => m.state === 'pending'));

@@ -9,9 +9,9 @@
  * reserved without being written, so readers never wait for a number that may never come.
  *
  * Each member of an entry is still decided by its own conditional commit item (its stream slot): the
- * entry is written BEFORE the commit items, as the intent. Writers never come back to mark it: the
- * first reader that passes it looks the slots up and marks it (see table.ts), so an append costs its
- * commit item plus its share of one log entry.
+ * entry is written BEFORE the commit items, as the intent. Once every member knows its outcome, the
+ * writer marks the entry (one UpdateItem per entry, in the background: no append waits for it). A
+ * reader that meets an entry not marked yet decides it from the slots itself (see table.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { AppendContentionError } from './errors.ts';
@@ -30,11 +30,13 @@ export interface GroupMember {
   sizeBytes: number;
 }
 
-/** Where an append landed in the log. */
+/** Where an append landed in the log, and how it reports its outcome. */
 export interface Placement {
   commit: number;
   /** Index of the member's first event among the entry's events: its positions are (commit, offset + i). */
   offset: number;
+  /** The member's outcome; `unknown` when its commit put failed without an answer (readers decide). */
+  report(state: 'committed' | 'void' | 'unknown'): void;
 }
 
 /** The I/O the group commit needs, done by the store (counted, errors mapped). */
@@ -45,6 +47,8 @@ export interface LogIo<Member extends GroupMember> {
   putEntry(commit: number, writer: string, members: readonly Member[], offsets: readonly number[]): Promise<boolean>;
   /** The writer id stored at `commit`, if any (was a put that reported failure ours after all?). */
   writerAt(commit: number): Promise<string | undefined>;
+  /** Marks decided members (never `pending` ones); writers and readers decide alike. */
+  mark(commit: number, states: ReadonlyMap<number, 'committed' | 'void'>): Promise<void>;
 }
 
 /** Bytes of an entry besides its members: keys, writer id, time, attribute names. */
@@ -63,6 +67,7 @@ export class GroupCommitLog<Member extends GroupMember> {
   private newest: number | undefined;
   private queue: Waiting<Member>[] = [];
   private writing = false;
+  private readonly marking = new Set<Promise<void>>();
   /** Entries written and members per entry: the lab prints the average group size. */
   readonly stats = { entries: 0, members: 0 };
 
@@ -74,6 +79,11 @@ export class GroupCommitLog<Member extends GroupMember> {
       this.queue.push({ member, resolve, reject });
       if (!this.writing) void this.drain();
     });
+  }
+
+  /** Marks still in flight (close waits for them; tests count requests after them). */
+  async idle(): Promise<void> {
+    while (this.marking.size > 0) await Promise.allSettled([...this.marking]);
   }
 
   private async drain(): Promise<void> {
@@ -123,12 +133,38 @@ export class GroupCommitLog<Member extends GroupMember> {
         this.newest = commit;
         this.stats.entries++;
         this.stats.members += members.length;
-        group.forEach((waiting, index) => waiting.resolve({ commit, offset: offsets[index]! }));
+        const decided = new Map<number, 'committed' | 'void'>();
+        let outstanding = members.length;
+        group.forEach((waiting, index) => {
+          let reported = false;
+          waiting.resolve({
+            commit,
+            offset: offsets[index]!,
+            report: (state) => {
+              if (reported) return;
+              reported = true;
+              if (state !== 'unknown') decided.set(index, state);
+              if (--outstanding === 0 && decided.size > 0) this.markInBackground(commit, decided);
+            },
+          });
+        });
         return;
       }
       throw new AppendContentionError(members[0]!.streamId, MAX_PUT_ATTEMPTS);
     } catch (error) {
       for (const waiting of group) waiting.reject(error);
     }
+  }
+
+  /**
+   * The append has its answer once its commit item is in; marking the entry only spares readers a
+   * lookup, so nobody waits for it, and a failure is left to readers (they decide the same way).
+   */
+  private markInBackground(commit: number, states: ReadonlyMap<number, 'committed' | 'void'>): void {
+    const marking: Promise<void> = this.io
+      .mark(commit, states)
+      .catch(() => {})
+      .finally(() => this.marking.delete(marking));
+    this.marking.add(marking);
   }
 }

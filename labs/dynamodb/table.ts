@@ -35,18 +35,19 @@
  *   from the log. Entry n is only written once n-1 exists (under attribute_not_exists; the loser of a
  *   race reads the newest number and tries the next), so numbers have no holes, and the appends of one
  *   process that arrive while a log write is in flight share the next entry.
- *   Readers Query the log in order. The first reader decides each pending member from its slot (one
- *   BatchGetItem per page): the slot holds (n, offset) -> committed; another append -> void; nothing ->
- *   pending. It marks what it decided (PostgreSQL's hint bits: later readers look nothing up), and
+ *   Once all members of an entry know their outcome, the writer marks it (one UpdateItem, in the
+ *   background). Readers Query the log in order; members not marked yet they decide from their slots
+ *   (one BatchGetItem per page): the slot holds (n, offset) -> committed; another append -> void;
+ *   nothing -> pending. They mark what they decided (PostgreSQL's hint bits), and
  *   stops at the first entry with a member still pending. After `abandonAfterMs` of its own clock it
  *   puts the commit item on the dead writer's behalf if the slot is still free (the writer's checks
  *   still hold: nothing changed the stream), and the slot decides. So a reader never passes a member
  *   that can still turn into events (no skips), and never waits for ever on a dead writer (no hangs).
  *   The timeout only affects latency: a live writer declared dead finds its commit already in place.
- *   Cost: the log partition is hot (one item per group; DynamoDB's ~1000 writes/s per partition caps
- *   the group commits), every event is written twice (commit item and log entry), and an append takes
- *   its commit put plus its share of one log put, plus a read when its slot is not known (see
- *   docs/labs/dynamodb.md).
+ *   Cost: the log partition is hot (one item and one mark per group; DynamoDB's ~1000 writes/s per
+ *   partition caps the group commits), every event is written twice (commit item and log entry), and an
+ *   append takes its commit put plus its share of one log put and one mark, plus a read when its slot
+ *   is not known (see docs/labs/dynamodb.md).
  */
 import {
   CreateTableCommand,
