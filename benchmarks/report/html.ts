@@ -165,7 +165,8 @@ ${CLIENT_SCRIPT}
 /** Runs in the browser. Plain JS on purpose: it is embedded as text. */
 const CLIENT_SCRIPT = String.raw`
 const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#e67700', '#495057', '#5c7cfa', '#94d82d'];
-const colorOf = (() => { const m = new Map(); return (key) => { const base = key.replace(/^[AB]: /, ''); if (!m.has(base)) m.set(base, PALETTE[m.size % PALETTE.length]); return m.get(base); }; })();
+// One colour per target in every chart: A/B (comparisons) and the mode suffix do not change it.
+const colorOf = (() => { const m = new Map(); return (key) => { const base = key.replace(/^[AB]: /, '').replace(/ \((closed|max-rate)\)$/, ''); if (!m.has(base)) m.set(base, PALETTE[m.size % PALETTE.length]); return m.get(base); }; })();
 const fmt = (n, d = 2) => n === null || n === undefined ? '' : (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : Number(n.toFixed(d)).toString());
 const el = (tag, attrs = {}, html = '') => { const e = document.createElement(tag); Object.assign(e, attrs); if (html) e.innerHTML = html; return e; };
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
