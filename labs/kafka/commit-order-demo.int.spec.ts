@@ -1,30 +1,15 @@
 // The "commit before processing" pitfall against a real broker: the naive consumer loses events on a
 // crash, the correct one loses none (and handles some twice: at-least-once).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { unavailableReason } from '../conformance/node-test.ts';
-import { startKafka, type KafkaBroker } from '../runtime/kafka.ts';
+import { test } from 'node:test';
 import { runCommitOrderDemo } from './commit-order-demo.ts';
+import { useKafkaBroker } from './test-broker.ts';
 
-let broker: KafkaBroker | undefined;
-let skipReason = unavailableReason('kafka');
-
-before(async () => {
-  if (skipReason) return;
-  try {
-    broker = await startKafka({ log: () => {} });
-  } catch (error) {
-    if (process.env.CI === 'true') throw error;
-    skipReason = error instanceof Error ? error.message : String(error);
-  }
-}, { timeout: 150_000 });
-
-after(async () => {
-  await broker?.stop();
-});
+const kafka = useKafkaBroker();
 
 test('a consumer that commits before processing loses the rest of the batch on a crash', { timeout: 90_000 }, async (t) => {
-  if (!broker) return t.skip(`SKIPPED, Kafka is not available: ${skipReason ?? 'not started'}`);
+  const broker = kafka.broker;
+  if (!broker) return t.skip(kafka.skipMessage);
   const result = await runCommitOrderDemo(broker.brokers, 'commit-before-processing');
   t.diagnostic(JSON.stringify(result));
   assert.equal(result.handledBeforeCrash, 7);
@@ -34,7 +19,8 @@ test('a consumer that commits before processing loses the rest of the batch on a
 });
 
 test('a consumer that commits after processing loses nothing on a crash (and re-handles some)', { timeout: 90_000 }, async (t) => {
-  if (!broker) return t.skip(`SKIPPED, Kafka is not available: ${skipReason ?? 'not started'}`);
+  const broker = kafka.broker;
+  if (!broker) return t.skip(kafka.skipMessage);
   const result = await runCommitOrderDemo(broker.brokers, 'process-then-commit');
   t.diagnostic(JSON.stringify(result));
   assert.equal(result.committedAtCrash, 0, 'nothing was committed before the crash');

@@ -3,29 +3,12 @@
 // plus the appends accepted before it (as if they had been appended one by one).
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { DuplicateEventIdError, WrongExpectedVersionError, type AppendResult, type NewEvent } from '../core/index.ts';
-import { unavailableReason } from '../conformance/node-test.ts';
-import { startKafka, type KafkaBroker } from '../runtime/kafka.ts';
 import { KafkaEventStore, closeKafkaViews } from './kafka-store.ts';
+import { useKafkaBroker } from './test-broker.ts';
 
-let broker: KafkaBroker | undefined;
-let skipReason = unavailableReason('kafka');
-
-before(async () => {
-  if (skipReason) return;
-  try {
-    broker = await startKafka({ log: () => {} });
-  } catch (error) {
-    if (process.env.CI === 'true') throw error;
-    skipReason = error instanceof Error ? error.message : String(error);
-  }
-}, { timeout: 150_000 });
-
-after(async () => {
-  await closeKafkaViews();
-  await broker?.stop();
-});
+const kafka = useKafkaBroker(closeKafkaViews);
 
 /** A namespace of its own: a small log, and no other test's writer in the way. */
 async function freshStore(brokers: readonly string[]): Promise<KafkaEventStore> {
@@ -41,7 +24,8 @@ function transactionsOf(store: KafkaEventStore): number {
 }
 
 test('appends that queue while a transaction is in flight share the next one, each with its exact result', { timeout: 90_000 }, async (t) => {
-  if (!broker) return t.skip(`SKIPPED, Kafka is not available: ${skipReason ?? 'not started'}`);
+  const broker = kafka.broker;
+  if (!broker) return t.skip(kafka.skipMessage);
   const store = await freshStore(broker.brokers);
   try {
     await store.appendToStream(`warm-up-${randomUUID()}`, [event(0)]); // the writer takes its role once
@@ -83,7 +67,8 @@ test('appends that queue while a transaction is in flight share the next one, ea
 });
 
 test('inside one group, appends are decided in queue order and see each other', { timeout: 90_000 }, async (t) => {
-  if (!broker) return t.skip(`SKIPPED, Kafka is not available: ${skipReason ?? 'not started'}`);
+  const broker = kafka.broker;
+  if (!broker) return t.skip(kafka.skipMessage);
   const store = await freshStore(broker.brokers);
   try {
     const account = `account-${randomUUID()}`;
