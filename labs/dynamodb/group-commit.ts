@@ -68,7 +68,7 @@ export class GroupCommitLog<Member extends GroupMember> {
   private queue: Waiting<Member>[] = [];
   private writing = false;
   private readonly marking = new Set<Promise<void>>();
-  /** Entries written and members per entry: the lab prints the average group size. */
+  /** Entries written and appends they held: their ratio is the average group size (the tests read it). */
   readonly stats = { entries: 0, members: 0 };
 
   constructor(private readonly io: LogIo<Member>) {}
