@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { BACKENDS, backendByName, type BackendDefinition } from './backends.ts';
-import { judgeResults, runScenario, selectScenarios } from './conformance/runner.ts';
+import { describeVerdict, judgeResults, judgeScenario, runScenario, selectScenarios } from './conformance/index.ts';
 import { SCENARIO_IDS, type ScenarioId, type ScenarioResult } from './conformance/scenario.ts';
 
 const { values, positionals } = parseArgs({
@@ -143,10 +143,13 @@ if (twin && !values['no-pitfalls']) {
   rows.push({ name: twin.name, results: await tour(twin, `Pitfalls: ${twin.title}`) });
 }
 table(rows);
-const judged = rows.map((row) => ({ row, ...judgeResults(row.results, backendByName(row.name)?.expectedFailures) }));
-const unexpected = judged.flatMap((j) => j.unexpected);
-for (const j of judged.filter((x) => x.extra.length > 0)) {
-  console.log(pc.yellow(`\n${j.row.name} also failed ${j.extra.map((r) => r.id).join(', ')} this time: a naive store gets more wrong under load.`));
+const judged = rows.map((row) => ({ row, definition: backendByName(row.name) }));
+const unexpected = judged.flatMap((j) => judgeResults(j.row.results, j.definition));
+for (const j of judged) {
+  for (const r of j.row.results) {
+    const verdict = judgeScenario(r, j.definition);
+    if (verdict.kind === 'flaky-failure') console.log(pc.yellow(`\n${j.row.name} ${r.id}: ${describeVerdict(verdict)}`));
+  }
 }
 console.log(
   unexpected.length === 0

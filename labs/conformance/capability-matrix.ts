@@ -26,7 +26,10 @@ export const capabilityMatrixSchema = z.object({
         }),
       ),
       expectedFailures: z.record(z.string(), z.string()).optional(),
+      flakyUnderLoad: z.record(z.string(), z.string()).optional(),
+      qualifiedPasses: z.record(z.string(), z.string()).optional(),
       caveats: z.array(z.string()).optional(),
+      peer: z.boolean().optional(),
     }),
   ),
 });
@@ -36,9 +39,31 @@ export type MatrixBackend = CapabilityMatrix['backends'][number];
 
 export function matrixEntry(
   report: ConformanceReport,
-  meta: { title: string; server: string; expectedFailures?: Record<string, string>; caveats?: string[] },
+  meta: {
+    title: string;
+    server: string;
+    expectedFailures?: Record<string, string>;
+    flakyUnderLoad?: Record<string, string>;
+    qualifiedPasses?: Record<string, string>;
+    caveats?: string[];
+    peer?: boolean;
+  },
 ): MatrixBackend {
-  return { ...report, ...meta };
+  const defined = Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined));
+  return { ...report, ...defined } as MatrixBackend;
+}
+
+/**
+ * One cell: the result and, in the cell itself, what qualifies it — a pass that holds only under a
+ * condition, a pitfall twin's failure that is its lesson, a failure its flaw allows under load.
+ */
+export function matrixCell(b: MatrixBackend, id: string): string {
+  const result = b.scenarios.find((s) => s.id === id);
+  if (!result) return '—';
+  if (result.status === 'pass' && b.qualifiedPasses?.[id]) return `${symbol.pass} *(emulated: one writing process)*`;
+  if (result.status === 'fail' && b.expectedFailures?.[id]) return `${symbol.fail} *(the lesson)*`;
+  if (result.status === 'fail' && b.flakyUnderLoad?.[id]) return `${symbol.fail} *(its flaw, under load)*`;
+  return symbol[result.status];
 }
 
 const symbol = { pass: '✅ pass', fail: '❌ fail', unsupported: '⚪ unsupported', skipped: '⏸ skipped' } as const;
@@ -56,20 +81,17 @@ export function renderMatrix(matrix: CapabilityMatrix): string {
     '`unsupported` is declared by the backend with its reason; `skipped` means no server was reachable.',
     'Backends marked *pitfall* are the deliberately naive stores of the labs: their failures are the lesson.',
     '',
-    `| scenario | ${matrix.backends.map((b) => `${b.backend}${b.expectedFailures ? ' *(pitfall)*' : ''}`).join(' | ')} |`,
+    `| scenario | ${matrix.backends.map((b) => `${b.backend}${b.expectedFailures ? ' *(pitfall)*' : b.peer ? ' *(peer library)*' : ''}`).join(' | ')} |`,
     `| --- | ${matrix.backends.map(() => '---').join(' | ')} |`,
   ];
   for (const id of SCENARIO_IDS) {
-    const cells = matrix.backends.map((b) => {
-      const result = b.scenarios.find((s) => s.id === id);
-      return result ? symbol[result.status] : '—';
-    });
+    const cells = matrix.backends.map((b) => matrixCell(b, id));
     lines.push(`| \`${id}\` | ${cells.join(' | ')} |`);
   }
   lines.push('', '## Why a cell is not a pass', '');
   let any = false;
   for (const b of matrix.backends) {
-    const notes = b.scenarios.filter((s) => s.status !== 'pass');
+    const notes = b.scenarios.filter((s) => s.status !== 'pass' || b.qualifiedPasses?.[s.id]);
     if (notes.length === 0) continue;
     any = true;
     lines.push(`### ${b.title} (\`${b.backend}\`)`, '');
@@ -79,7 +101,7 @@ export function renderMatrix(matrix: CapabilityMatrix): string {
       continue;
     }
     for (const s of notes) {
-      const why = b.expectedFailures?.[s.id];
+      const why = b.expectedFailures?.[s.id] ?? b.flakyUnderLoad?.[s.id] ?? b.qualifiedPasses?.[s.id];
       lines.push(`- \`${s.id}\` — ${s.status}: ${escape(s.detail.split('\n')[0]!)}${why ? ` *Why:* ${escape(why)}` : ''}`);
     }
     lines.push('');

@@ -6,7 +6,7 @@ import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { EventStore, EventStoreFactory } from '../core/index.ts';
-import type { ConformanceReport, Scenario, ScenarioId, ScenarioResult } from './scenario.ts';
+import type { ChildProcesses, ConformanceReport, Scenario, ScenarioId, ScenarioResult } from './scenario.ts';
 import { scenarios as allScenarios } from './scenarios.ts';
 
 export interface RunOptions {
@@ -16,6 +16,16 @@ export interface RunOptions {
   observer?: ScenarioObserver;
   /** Per-scenario time limit. */
   timeoutMs?: number;
+  /** What the binding can do beyond creating stores: restart the server, run writers in other processes. */
+  extras?: FixtureExtras;
+}
+
+/** Given by the binding that started the server; a scenario that needs one that is absent is `unsupported`. */
+export interface FixtureExtras {
+  restartServer?(options?: { downMs?: number }): Promise<void>;
+  /** Absent: the reason the server cannot be restarted here. */
+  cannotRestartBecause?: string;
+  processes?: ChildProcesses;
 }
 
 export interface ScenarioObserver {
@@ -32,7 +42,7 @@ export async function runScenario(
   backend: string,
   factory: EventStoreFactory,
   scenario: Scenario,
-  options: Pick<RunOptions, 'observer' | 'timeoutMs'> = {},
+  options: Pick<RunOptions, 'observer' | 'timeoutMs' | 'extras'> = {},
 ): Promise<ScenarioResult> {
   const started = performance.now();
   const finish = (status: ScenarioResult['status'], detail: string): ScenarioResult => {
@@ -50,6 +60,13 @@ export async function runScenario(
     if (missing.length > 0) {
       return finish('unsupported', missing.map((c) => `${c}: ${store.unsupported[c]}`).join('; '));
     }
+    const extras = options.extras ?? {};
+    if (scenario.needs?.includes('server-restart') && !extras.restartServer) {
+      return finish('unsupported', `server-restart: ${extras.cannotRestartBecause ?? 'this run cannot restart the server'}`);
+    }
+    if (scenario.needs?.includes('child-processes') && !extras.processes) {
+      return finish('unsupported', 'child-processes: this run cannot start writers in other processes');
+    }
     const runId = randomBytes(4).toString('hex');
     const prefix = `${scenario.id.replace(/\./g, '-')}-${runId}-`;
     const lines: string[] = [];
@@ -57,6 +74,8 @@ export async function runScenario(
       store,
       prefix,
       signal: timeout.signal,
+      restartServer: extras.restartServer,
+      processes: extras.processes,
       streamId: (name) => `${prefix}${name}`,
       position: (p) => (p === undefined ? 'none' : (store.describePosition?.(p) ?? p.toString())),
       openStore: async () => {
@@ -117,21 +136,5 @@ export function skippedReport(backend: string, reason: string, only?: readonly S
     backend,
     startedAt: new Date().toISOString(),
     scenarios: selectScenarios(only).map((s) => ({ id: s.id, status: 'skipped', detail: reason, durationMs: 0 })),
-  };
-}
-
-/**
- * How results compare with what a backend promises. A real store: every failure is unexpected. A pitfall
- * store (with expectedFailures): each expected failure that passed is unexpected (the lesson did not
- * show); its other failures are `extra` (it got more wrong this time), reported but not an error.
- */
-export function judgeResults(
-  results: readonly ScenarioResult[],
-  expectedFailures: Partial<Record<ScenarioId, string>> | undefined,
-): { unexpected: ScenarioResult[]; extra: ScenarioResult[] } {
-  if (!expectedFailures) return { unexpected: results.filter((r) => r.status === 'fail'), extra: [] };
-  return {
-    unexpected: results.filter((r) => r.id in expectedFailures && r.status === 'pass'),
-    extra: results.filter((r) => !(r.id in expectedFailures) && r.status === 'fail'),
   };
 }

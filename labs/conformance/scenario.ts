@@ -2,7 +2,7 @@
  * What a conformance scenario is, and the context it runs in. Scenario ids are stable: results, docs and
  * the capability matrix refer to them.
  */
-import type { Capability, EventStore } from '../core/index.ts';
+import type { Capability, EventStore, JsonValue } from '../core/index.ts';
 
 export const SCENARIO_IDS = [
   'append.new-stream',
@@ -24,9 +24,18 @@ export const SCENARIO_IDS = [
   'snapshot.load-from-snapshot',
   'projection.read-model',
   'input.invalid',
+  'input.lone-surrogate',
+  'input.unrepresentable-json',
+  'append.concurrent-writers-across-processes',
+  'append.crash-mid-batch',
+  'subscribe.survives-server-restart',
+  'store.closed',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** Scenario id -> why, in one sentence a learner understands. */
+export type ScenarioNotes = Partial<Record<ScenarioId, string>>;
 
 export type ScenarioStatus = 'pass' | 'fail' | 'unsupported' | 'skipped';
 
@@ -58,6 +67,29 @@ export interface ScenarioContext {
   narrate(line: string): void;
   /** Aborted when the scenario runs out of time. */
   signal: AbortSignal;
+  /** Stops the server and starts it on the same data (present when the scenario `needs` it). */
+  restartServer?(options?: { downMs?: number }): Promise<void>;
+  /** Writers in other OS processes with stores of their own (present when the scenario `needs` it). */
+  processes?: ChildProcesses;
+}
+
+/** What a scenario needs from the binding beyond a store factory. */
+export type FixtureNeed = 'server-restart' | 'child-processes';
+
+/** Starts a task of labs/conformance/child-tasks.ts in another OS process, on a store of its own. */
+export interface ChildProcesses {
+  start(task: string, args: JsonValue): ChildProcess;
+}
+
+export interface ChildProcess {
+  /** Resolves with the task's result; rejects when the task failed or the process died. */
+  readonly result: Promise<JsonValue>;
+  /** Progress messages the task reports, as they come. */
+  onProgress(listener: (message: JsonValue) => void): void;
+  /** Kills the process (SIGKILL: no clean-up, as a crash). */
+  kill(): void;
+  /** Resolves when the process has exited, however. */
+  readonly exited: Promise<void>;
 }
 
 export interface Scenario {
@@ -66,6 +98,8 @@ export interface Scenario {
   /** The property the scenario proves, in one sentence (shown in the lab and the docs). */
   property: string;
   requires: Capability[];
+  /** What the scenario needs from the binding; without it the scenario is `unsupported`, with the reason. */
+  needs?: FixtureNeed[];
   /** Throws (an AssertionError, with a message saying what broke) when the store does not conform. */
   run(ctx: ScenarioContext): Promise<void>;
 }

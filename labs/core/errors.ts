@@ -81,6 +81,26 @@ export class InvalidExpectedVersionError extends InvalidInputError {
 
 export class InvalidReadOptionsError extends InvalidInputError {}
 
+/** A checkpoint call with a subscriber id or position the store cannot keep as given. */
+export class InvalidCheckpointError extends InvalidInputError {}
+
+/** A snapshot the store cannot keep as given (not JSON, too large, bad versions). */
+export class InvalidSnapshotError extends InvalidInputError {}
+
+/** Subscription options out of range (buffer size, poll interval, start position). */
+export class InvalidSubscriptionOptionsError extends InvalidInputError {}
+
+/** The store was closed: every call after `close()` gets this, and nothing is read or written. */
+export class StoreClosedError extends EventStoreError {
+  readonly backend: string;
+  readonly operation: string;
+  constructor(backend: string, operation: string) {
+    super(`The ${backend} store is closed: ${operation} was refused (nothing was read or written). Create a new store to go on.`);
+    this.backend = backend;
+    this.operation = operation;
+  }
+}
+
 /**
  * The batch reuses event ids that are already stored, but not as an exact retry of one earlier append
  * (same stream, same ids, same order). A retry is answered with the original result instead.

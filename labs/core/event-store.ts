@@ -18,6 +18,13 @@ export interface StoreLimits {
   maxEventBytes: number;
   /** Longest accepted stream id, in characters. */
   maxStreamIdLength: number;
+  /** Largest accepted snapshot state, as UTF-8 bytes of its JSON. */
+  maxSnapshotBytes: number;
+  /**
+   * False when the backend cannot store the NUL character (U+0000) inside JSON text (PostgreSQL's jsonb):
+   * such data is refused up front with a typed error instead of failing in the driver.
+   */
+  nulInText: boolean;
 }
 
 export interface EventStore {
@@ -51,11 +58,19 @@ export interface EventStore {
   /** Optional: a global position as people read it (PostgreSQL: `tx 742 · #1001`). */
   describePosition?(position: bigint): string;
 
-  /** Releases connections. A closed store cannot be used again. */
+  /**
+   * Releases connections and ends the store's subscriptions. Every later call throws StoreClosedError;
+   * closing again is harmless.
+   */
   close(): Promise<void>;
 }
 
 export interface SubscriptionOptions {
+  /**
+   * How long the subscription keeps retrying (with backoff) while its server cannot be reached, before it
+   * fails with BackendUnavailableError. It resumes after the last event it read: nothing lost, nothing twice.
+   */
+  retryUnavailableForMs?: number;
   /**
    * Most events held in memory between the backend and a slow consumer. When full, the subscription
    * stops reading until the consumer takes some: memory stays bounded whatever the write rate.
@@ -84,6 +99,12 @@ export interface SubscriptionStats {
   delivered: number;
   /** True once the subscription has read everything that existed and waits for new events. */
   caughtUp: boolean;
+  /** Times the server could not be reached and the subscription waited for it (0 on a quiet run). */
+  outages: number;
+  /** Total time spent waiting for an unreachable server, in milliseconds. */
+  outageMs: number;
+  /** The last connection error seen, for people ("connect ECONNREFUSED 127.0.0.1:5432"). */
+  lastOutageError?: string;
 }
 
 export interface Subscription extends AsyncIterable<RecordedEvent> {

@@ -8,3 +8,5 @@ export * from './upcast.ts';
 export * from './aggregate.ts';
 export * from './projection.ts';
 export * from './positions.ts';
+export * from './expected-version.ts';
+export * from './store-base.ts';

@@ -8,6 +8,7 @@
  * read itself is what guarantees nothing is missed.
  */
 import type { EventStore, SubscribeToAllOptions, SubscribeToStreamOptions, Subscription, SubscriptionStats } from './event-store.ts';
+import { BackendUnavailableError } from './errors.ts';
 import type { RecordedEvent } from './types.ts';
 
 export interface PollingSource<Cursor> {
@@ -22,10 +23,13 @@ export interface PollingSubscriptionOptions {
   pollIntervalMs?: number;
   /** Largest page asked of the backend at once (also bounded by free buffer room). */
   maxPageSize?: number;
+  /** How long to keep retrying while the server is unreachable (BackendUnavailableError) before failing. */
+  retryUnavailableForMs?: number;
 }
 
 export const DEFAULT_BUFFER_SIZE = 256;
 export const DEFAULT_POLL_INTERVAL_MS = 250;
+export const DEFAULT_RETRY_UNAVAILABLE_MS = 30_000;
 
 export function createPollingSubscription<Cursor>(
   source: PollingSource<Cursor>,
@@ -40,7 +44,8 @@ export function createPollingSubscription<Cursor>(
   const maxPageSize = options.maxPageSize ?? 500;
 
   const buffer: RecordedEvent[] = [];
-  const stats: SubscriptionStats = { bufferSize, buffered: 0, maxBuffered: 0, delivered: 0, caughtUp: false };
+  const retryFor = options.retryUnavailableForMs ?? DEFAULT_RETRY_UNAVAILABLE_MS;
+  const stats: SubscriptionStats = { bufferSize, buffered: 0, maxBuffered: 0, delivered: 0, caughtUp: false, outages: 0, outageMs: 0 };
   const abort = new AbortController();
   let failure: unknown;
   let finished = false;
@@ -55,6 +60,41 @@ export function createPollingSubscription<Cursor>(
     const wake = wakeConsumer;
     wakeConsumer = undefined;
     wake?.();
+  };
+
+  /**
+   * A server that restarts under a live subscriber is an outage, not the end: retry the same read (from
+   * the cursor after the last event taken, so nothing is lost or read twice) with backoff, and give up
+   * with BackendUnavailableError only after `retryFor`.
+   */
+  const readThroughOutages = async (cursor: Cursor, maxCount: number) => {
+    let outageStarted: number | undefined;
+    let backoff = 50;
+    for (;;) {
+      try {
+        const page = await source.readAfter(cursor, maxCount);
+        if (outageStarted !== undefined) stats.outageMs += Math.round(performance.now() - outageStarted);
+        return page;
+      } catch (error) {
+        if (abort.signal.aborted || !(error instanceof BackendUnavailableError)) throw error;
+        if (outageStarted === undefined) {
+          outageStarted = performance.now();
+          stats.outages++;
+        }
+        stats.lastOutageError = error.message;
+        const waited = performance.now() - outageStarted;
+        if (waited >= retryFor) {
+          stats.outageMs += Math.round(waited);
+          throw new BackendUnavailableError(
+            error.backend,
+            `the subscription retried for ${Math.round(waited)} ms (retryUnavailableForMs: ${retryFor}) and gave up: ${error.message}`,
+            { cause: error },
+          );
+        }
+        await sleep(Math.min(backoff, retryFor - waited), abort.signal);
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
   };
 
   const readerLoop = async () => {
@@ -73,7 +113,7 @@ export function createPollingSubscription<Cursor>(
           });
           continue;
         }
-        const page = await source.readAfter(cursor, Math.min(room, maxPageSize));
+        const page = await readThroughOutages(cursor, Math.min(room, maxPageSize));
         if (abort.signal.aborted) break;
         cursor = page.cursor;
         if (page.events.length > 0) {

@@ -6,6 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  InvalidCheckpointError,
+  InvalidSnapshotError,
+  InvalidSubscriptionOptionsError,
   EventTooLargeError,
   InvalidEventError,
   InvalidExpectedVersionError,
@@ -22,28 +25,49 @@ import type {
   EventMetadata,
 } from './types.ts';
 
-export const DEFAULT_LIMITS: StoreLimits = { maxEventBytes: 1024 * 1024, maxStreamIdLength: 200 };
+export const DEFAULT_LIMITS: StoreLimits = {
+  maxEventBytes: 1024 * 1024,
+  maxStreamIdLength: 200,
+  maxSnapshotBytes: 1024 * 1024,
+  nulInText: true,
+};
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators: invisible in logs,
 // dangerous in keys, and never meant as part of an identifier.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID_ANY_CASE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A string with a lone UTF-16 surrogate has no UTF-8 form: drivers replace it with U+FFFD, so
+ * `acct-\ud800` and `acct-\udbff` would become one stream. Every text a store keeps must round-trip.
+ */
+// With the u flag a surrogate pair is one code point, so this matches only surrogates standing alone.
+const LONE_SURROGATE_PATTERN = /[\uD800-\uDFFF]/u;
+
+export function isFaithfulText(text: string): boolean {
+  return !LONE_SURROGATE_PATTERN.test(text);
+}
+
+const LONE_SURROGATE = 'contains a lone UTF-16 surrogate (half of a character), which has no UTF-8 form and would be stored as U+FFFD';
+
+/** The rule for every identifier a store keys on: stream ids, subscriber ids. */
+function identifierProblem(value: unknown, maxLength: number): string | undefined {
+  if (typeof value !== 'string') return 'it must be a string';
+  if (value.length === 0) return 'it must not be empty';
+  if (value.length > maxLength) return `it is longer than ${maxLength} characters`;
+  if (!isFaithfulText(value)) return `it ${LONE_SURROGATE}`;
+  if (CONTROL_CHARACTERS.test(value)) return 'it contains control characters';
+  if (value.trim() !== value) return 'it starts or ends with white space';
+  return undefined;
+}
 
 export function validateStreamId(streamId: unknown, limits: StoreLimits = DEFAULT_LIMITS): string {
-  if (typeof streamId !== 'string') throw new InvalidStreamIdError(streamId, 'it must be a string');
-  if (streamId.length === 0) throw new InvalidStreamIdError(streamId, 'it must not be empty');
-  if (streamId.length > limits.maxStreamIdLength) {
-    throw new InvalidStreamIdError(streamId, `it is longer than ${limits.maxStreamIdLength} characters`);
-  }
-  if (CONTROL_CHARACTERS.test(streamId)) {
-    throw new InvalidStreamIdError(streamId, 'it contains control characters');
-  }
-  if (streamId.trim() !== streamId) {
-    throw new InvalidStreamIdError(streamId, 'it starts or ends with white space');
-  }
-  return streamId;
+  const problem = identifierProblem(streamId, limits.maxStreamIdLength);
+  if (problem) throw new InvalidStreamIdError(streamId, problem);
+  return streamId as string;
 }
 
 export function validateExpectedVersion(value: unknown): ExpectedVersion {
@@ -54,11 +78,16 @@ export function validateExpectedVersion(value: unknown): ExpectedVersion {
 }
 
 const eventShape = z.object({
-  id: z.string().regex(UUID, 'must be a UUID (it makes retries idempotent)').optional(),
+  id: z
+    .string()
+    .regex(UUID_ANY_CASE, 'must be a UUID (it makes retries idempotent)')
+    .regex(UUID, 'must be a lower-case UUID: the store compares ids as text, so upper-case would come back changed')
+    .optional(),
   type: z
     .string()
     .min(1, 'must not be empty')
     .max(200, 'must be at most 200 characters')
+    .refine((t) => isFaithfulText(t), `must not contain a lone UTF-16 surrogate (it has no UTF-8 form)`)
     .refine((t) => !CONTROL_CHARACTERS.test(t), 'must not contain control characters'),
   data: z.unknown(),
   metadata: z.record(z.string(), z.unknown()).optional(),
@@ -95,9 +124,10 @@ export function validateEvents(
     }
     const event = parsed.data;
     if (!('data' in (raw as object))) throw new InvalidEventError(index, 'data', 'is required (use null for none)');
-    assertJson(event.data, index, 'data');
+    const refuse = (path: string, reason: string) => new InvalidEventError(index, path, reason);
+    assertFaithfulJson(event.data, 'data', limits, refuse);
     const metadata = (event.metadata ?? {}) as Record<string, unknown>;
-    assertJson(metadata, index, 'metadata');
+    assertFaithfulJson(metadata, 'metadata', limits, refuse);
     for (const key of ['correlationId', 'causationId'] as const) {
       if (metadata[key] !== undefined && typeof metadata[key] !== 'string') {
         throw new InvalidEventError(index, `metadata.${key}`, 'must be a string');
@@ -109,7 +139,7 @@ export function validateEvents(
     ) {
       throw new InvalidEventError(index, 'metadata.schemaVersion', 'must be a whole number >= 1');
     }
-    const id = (event.id ?? randomUUID()).toLowerCase();
+    const id = event.id ?? randomUUID();
     if (seen.has(id)) throw new InvalidEventError(index, 'id', `repeats id ${id} of an earlier event in the batch`);
     seen.add(id);
     const dataJson = JSON.stringify(event.data);
@@ -135,33 +165,57 @@ export function validateEvents(
 }
 
 /**
- * JSON.stringify silently drops or mangles what JSON cannot hold (undefined, functions, NaN, Infinity,
- * Dates, class instances); an event store must refuse it instead of storing something else.
+ * JSON.stringify silently drops or changes what JSON cannot hold: undefined, functions, NaN and
+ * Infinity (become null), -0 (becomes 0), holes of sparse arrays (become null), BigInt (throws), Dates and
+ * class instances (become strings or {}), cycles (throw). An event store must refuse such a value with a
+ * typed error before any I/O instead of storing something else. Text must round-trip through UTF-8 (no
+ * lone surrogates), and must not hold NUL where the backend cannot store it.
  */
-function assertJson(value: unknown, index: number, path: string, depth = 0): void {
-  if (depth > 64) throw new InvalidEventError(index, path, 'is nested more than 64 levels deep');
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new InvalidEventError(index, path, `is ${value}, which JSON cannot represent`);
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => assertJson(item, index, `${path}[${i}]`, depth + 1));
-    return;
-  }
-  if (typeof value === 'object') {
-    const prototype = Object.getPrototypeOf(value) as unknown;
-    if (prototype !== Object.prototype && prototype !== null) {
-      const name = (value as object).constructor?.name ?? 'object';
-      throw new InvalidEventError(index, path, `is a ${name}, not plain JSON (convert it first)`);
+export function assertFaithfulJson(
+  value: unknown,
+  path: string,
+  limits: Pick<StoreLimits, 'nulInText'>,
+  refuse: (path: string, reason: string) => Error,
+): void {
+  const ancestors: object[] = [];
+  const text = (t: string, where: string, what: string) => {
+    if (!isFaithfulText(t)) throw refuse(where, `${what} ${LONE_SURROGATE}`);
+    if (!limits.nulInText && t.includes('\u0000')) throw refuse(where, `${what} contains the NUL character (U+0000), which this backend cannot store`);
+  };
+  const visit = (item: unknown, where: string): void => {
+    if (item === null || typeof item === 'boolean') return;
+    if (typeof item === 'string') return text(item, where, 'text');
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item)) throw refuse(where, `is ${item}, which JSON cannot represent`);
+      if (Object.is(item, -0)) throw refuse(where, 'is -0, which JSON writes as 0 (it would come back changed)');
+      return;
     }
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined) continue; // JSON drops undefined properties; that is the documented meaning
-      assertJson(item, index, `${path}.${key}`, depth + 1);
+    if (typeof item === 'bigint') throw refuse(where, `is a bigint (${item}n), which JSON cannot represent: store it as a string`);
+    if (typeof item !== 'object') throw refuse(where, `is a ${typeof item}, which is not JSON`);
+    if (ancestors.includes(item)) throw refuse(where, 'refers back to itself (a cycle), which JSON cannot represent');
+    if (ancestors.length >= 64) throw refuse(where, 'is nested more than 64 levels deep');
+    ancestors.push(item);
+    if (Array.isArray(item)) {
+      for (let i = 0; i < item.length; i++) {
+        if (!(i in item)) throw refuse(`${where}[${i}]`, 'is a hole in a sparse array, which JSON writes as null (it would come back changed)');
+        if (item[i] === undefined) throw refuse(`${where}[${i}]`, 'is undefined, which JSON writes as null in an array');
+        visit(item[i], `${where}[${i}]`);
+      }
+    } else {
+      const prototype = Object.getPrototypeOf(item) as unknown;
+      if (prototype !== Object.prototype && prototype !== null) {
+        const name = (item as object).constructor?.name ?? 'object';
+        throw refuse(where, `is a ${name}, not plain JSON (convert it first)`);
+      }
+      for (const [key, child] of Object.entries(item)) {
+        text(key, `${where}.${key}`, 'the key');
+        if (child === undefined) continue; // JSON drops undefined properties; that is the documented meaning
+        visit(child, `${where}.${key}`);
+      }
     }
-    return;
-  }
-  throw new InvalidEventError(index, path, `is a ${typeof value}, which is not JSON`);
+    ancestors.pop();
+  };
+  visit(value, path);
 }
 
 function assertCount(value: unknown, field: string): void {
@@ -194,6 +248,61 @@ export function validateReadAllOptions(options: ReadAllOptions = {}): Required<P
     throw new InvalidReadOptionsError('fromPosition', `fromPosition must be a bigint >= 0n, got ${String(from)}`);
   }
   return { ...options, direction: options.direction ?? 'forward' };
+}
+
+export function validateSubscriberId(subscriberId: unknown): string {
+  const problem = identifierProblem(subscriberId, 200);
+  if (problem) throw new InvalidCheckpointError('subscriberId', `Invalid subscriber id: ${problem}`);
+  return subscriberId as string;
+}
+
+export function validateCheckpointPosition(position: unknown): bigint {
+  if (!(typeof position === 'bigint' && position >= 0n)) {
+    throw new InvalidCheckpointError('position', `A checkpoint position must be a bigint >= 0n (a global position), got ${describe(position)}`);
+  }
+  return position;
+}
+
+/** A snapshot the store can keep as given: whole-number versions, faithful JSON state within the size limit. */
+export function validateSnapshot(snapshot: unknown, limits: StoreLimits, backend: string): { state: JsonValue; stateJson: string } {
+  const refuse = (field: string, reason: string) => new InvalidSnapshotError(field, `Invalid snapshot, field '${field}': ${reason}`);
+  if (typeof snapshot !== 'object' || snapshot === null) throw refuse('snapshot', 'must be an object { streamVersion, schemaVersion, state }');
+  const { streamVersion, schemaVersion, state } = snapshot as Record<string, unknown>;
+  if (!(Number.isSafeInteger(streamVersion) && (streamVersion as number) >= 0)) throw refuse('streamVersion', `must be a whole number >= 0, got ${describe(streamVersion)}`);
+  if (!(Number.isSafeInteger(schemaVersion) && (schemaVersion as number) >= 1)) throw refuse('schemaVersion', `must be a whole number >= 1, got ${describe(schemaVersion)}`);
+  if (state === undefined) throw refuse('state', 'is required (use null for none)');
+  assertFaithfulJson(state, 'state', limits, refuse);
+  const stateJson = JSON.stringify(state);
+  const bytes = Buffer.byteLength(stateJson, 'utf8');
+  if (bytes > limits.maxSnapshotBytes) {
+    throw refuse('state', `is ${bytes} bytes of JSON; the ${backend} store keeps snapshots of at most ${limits.maxSnapshotBytes} bytes`);
+  }
+  return { state: state as JsonValue, stateJson };
+}
+
+export function validateSubscriptionOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) throw new InvalidSubscriptionOptionsError('options', 'Subscription options must be an object');
+  const o = options as Record<string, unknown>;
+  const whole = (field: string, min: number) => {
+    const v = o[field];
+    if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= min)) {
+      throw new InvalidSubscriptionOptionsError(field, `${field} must be a whole number >= ${min}, got ${describe(v)}`);
+    }
+  };
+  whole('bufferSize', 1);
+  whole('pollIntervalMs', 1);
+  whole('retryUnavailableForMs', 0);
+  whole('afterVersion', 0);
+  if (o.afterPosition !== undefined && !(typeof o.afterPosition === 'bigint' && o.afterPosition >= 0n)) {
+    throw new InvalidSubscriptionOptionsError('afterPosition', `afterPosition must be a bigint >= 0n, got ${describe(o.afterPosition)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
 }
 
 /** Everything an append needs, validated in one call at the top of every adapter's `appendToStream`. */

@@ -15,6 +15,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DEFAULT_LIMITS,
   InvalidEventError,
   InvalidInputError,
   InvalidStreamIdError,
@@ -64,7 +65,7 @@ import { DEFAULT_TABLE, ensureTable, probeEndpointFeatures, type EndpointFeature
  * stream id (up to 800 bytes of UTF-8), the event id and attribute names, and must stay under 400 KB.
  * Batches are checked as a whole against the item limit (BatchTooLargeError).
  */
-export const DYNAMODB_LIMITS: StoreLimits = { maxEventBytes: 384 * 1024, maxStreamIdLength: 200 };
+export const DYNAMODB_LIMITS: StoreLimits = { ...DEFAULT_LIMITS, maxEventBytes: 384 * 1024, maxStreamIdLength: 200, maxSnapshotBytes: 384 * 1024 };
 
 /** Default time a reader waits on an unresolved commit number before closing or completing it. */
 export const DEFAULT_ABANDON_AFTER_MS = 3000;

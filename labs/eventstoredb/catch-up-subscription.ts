@@ -37,7 +37,7 @@ export function createCatchUpSubscription<Raw>(plan: CatchUpPlan<Raw>, options: 
     throw new RangeError(`bufferSize must be a whole number >= 1, got ${bufferSize}`);
   }
   const buffer: RecordedEvent[] = [];
-  const stats: SubscriptionStats = { bufferSize, buffered: 0, maxBuffered: 0, delivered: 0, caughtUp: false };
+  const stats: SubscriptionStats = { bufferSize, buffered: 0, maxBuffered: 0, delivered: 0, caughtUp: false, outages: 0, outageMs: 0 };
   const abort = new AbortController();
   let failure: unknown;
   let finished = false;

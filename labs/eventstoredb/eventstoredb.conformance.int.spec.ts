@@ -1,3 +1,4 @@
-import { defineConformanceTests } from '../conformance/node-test.ts';
+import { defineConformanceTests } from '../bindings/node-test.ts';
+import { eventstoredbBackend } from './backend.ts';
 
-defineConformanceTests('eventstoredb');
+defineConformanceTests(eventstoredbBackend);

@@ -4,7 +4,7 @@
  * to start fails the file instead of skipping it.
  */
 import { after, before } from 'node:test';
-import { unavailableReason } from '../conformance/node-test.ts';
+import { unavailableReason } from '../runtime/settings.ts';
 import { startKafka, type KafkaBroker } from '../runtime/kafka.ts';
 
 export interface TestBroker {

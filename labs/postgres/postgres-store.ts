@@ -6,32 +6,20 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import {
-  DEFAULT_LIMITS,
   DEFAULT_READ_ALL_PAGE,
-  DuplicateEventIdError,
-  InvalidEventError,
+  EventStoreBase,
   WrongExpectedVersionError,
-  subscribeToAllByPolling,
-  subscribeToStreamByPolling,
-  validateAppend,
-  validateReadAllOptions,
-  validateReadStreamOptions,
-  validateStreamId,
-  type AppendOptions,
+  judgeEarlierAppend,
+  type AllPageRequest,
   type AppendResult,
-  type CheckpointStore,
-  type EventStore,
+  type CheckpointPort,
   type ExpectedVersion,
-  type NewEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
   type RecordedEvent,
   type Snapshot,
-  type SnapshotStore,
+  type SnapshotPort,
   type StoreLimits,
-  type SubscribeToAllOptions,
-  type SubscribeToStreamOptions,
-  type Subscription,
+  type StreamPageRequest,
+  type ValidatedAppend,
   type ValidatedEvent,
 } from '../core/index.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
@@ -90,29 +78,29 @@ function toRecorded(row: EventRow): RecordedEvent {
   };
 }
 
-export class PostgresEventStore implements EventStore {
+/** PostgreSQL text (and so jsonb) cannot hold U+0000: the shell refuses it up front with a typed error. */
+export const POSTGRES_LIMITS: Partial<StoreLimits> = { nulInText: false };
+
+export class PostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres';
-  readonly unsupported = {};
-  readonly limits: StoreLimits;
-  readonly checkpoints: CheckpointStore;
-  readonly snapshots: SnapshotStore;
+  protected readonly checkpointPort: CheckpointPort;
+  protected readonly snapshotPort: SnapshotPort;
   private readonly pool: pg.Pool;
   private readonly connectionString: string;
   private readonly appended = new EventEmitter();
   private listener: Promise<pg.Client> | undefined;
   private notifying = false;
   private notifyAgain = false;
-  private closed = false;
 
   constructor(options: PostgresStoreOptions) {
+    super({ ...POSTGRES_LIMITS, ...options.limits });
     this.connectionString = options.connectionString;
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5 });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
     this.appended.setMaxListeners(0);
-    this.checkpoints = new PostgresCheckpoints(this.pool);
-    this.snapshots = new PostgresSnapshots(this.pool);
+    this.checkpointPort = new PostgresCheckpoints(this.pool);
+    this.snapshotPort = new PostgresSnapshots(this.pool);
   }
 
   static async connect(options: PostgresStoreOptions & { migrate?: boolean }): Promise<PostgresEventStore> {
@@ -120,14 +108,7 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(options);
   }
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
-    input.events.forEach((e, index) => {
-      // jsonb stores text as PostgreSQL text, which cannot contain NUL.
-      if (e.dataJson.includes('\\u0000') || e.metadataJson.includes('\\u0000')) {
-        throw new InvalidEventError(index, 'data', 'contains the NUL character (\\u0000), which PostgreSQL jsonb cannot store');
-      }
-    });
+  protected async appendValidated(input: ValidatedAppend): Promise<AppendResult> {
     // A retry of an append that already committed is answered from what is stored. Only ids the caller
     // chose can repeat an earlier append; ids generated just now cannot, so that look-up is skipped.
     if (input.events.some((e) => e.idSupplied)) {
@@ -231,28 +212,15 @@ export class PostgresEventStore implements EventStore {
       [ids],
     );
     if (rows.length === 0) return undefined;
-    const byId = new Map(rows.map((r) => [r.event_id, r]));
-    const stored = ids.map((id) => byId.get(id));
-    const isRetry =
-      stored.every((r) => r !== undefined && r.stream_id === streamId) &&
-      stored.every((r, i) => i === 0 || Number(r!.stream_version) === Number(stored[i - 1]!.stream_version) + 1);
-    if (!isRetry) {
-      throw new DuplicateEventIdError(
-        streamId,
-        rows.map((r) => r.event_id),
-        'they are already stored, and this batch is not an exact retry of the append that stored them',
-      );
-    }
-    const last = stored[stored.length - 1]!;
-    return {
-      nextExpectedVersion: Number(last.stream_version),
+    const byId = new Map(rows.map((r) => [r.event_id, { ...r, streamId: r.stream_id, streamVersion: Number(r.stream_version) }]));
+    const last = judgeEarlierAppend(streamId, ids, ids.map((id) => byId.get(id)));
+    return last && {
+      nextExpectedVersion: last.streamVersion,
       globalPosition: packPosition(BigInt(last.transaction_id), BigInt(last.position)),
     };
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    validateStreamId(streamId, this.limits);
-    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
+  protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {
     const forward = direction === 'forward';
     const { rows } = await this.pool.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM event_store.events
@@ -264,8 +232,7 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const { direction, fromPosition, maxCount } = validateReadAllOptions(options);
+  protected async readAllPage({ direction, fromPosition, maxCount }: AllPageRequest): Promise<RecordedEvent[]> {
     const forward = direction === 'forward';
     const { transactionId, position } = unpackPosition(fromPosition ?? (forward ? 0n : MAX_POSITION));
     // Only transactions older than every running one are visible to readers: a row that is still
@@ -281,21 +248,12 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
-  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    return subscribeToAllByPolling(this, options, (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs));
-  }
-
-  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
-    validateStreamId(streamId, this.limits);
-    return subscribeToStreamByPolling(this, streamId, options, (signal, timeoutMs) => this.waitForAppend(signal, timeoutMs));
-  }
-
   /**
    * LISTEN/NOTIFY only wakes readers early; it guarantees nothing (notifications are not stored, and a
    * woken reader may still see nothing new while an older transaction is running). Correctness comes
    * from the read; the timeout is the polling fallback.
    */
-  private waitForAppend(signal: AbortSignal, timeoutMs: number): Promise<void> {
+  protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
     void this.ensureListener().catch(() => {});
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
@@ -331,9 +289,7 @@ export class PostgresEventStore implements EventStore {
     return describePosition(position);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async closeResources(): Promise<void> {
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await listener.then((c) => c.end()).catch(() => {});
@@ -369,7 +325,7 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   );
 }
 
-class PostgresCheckpoints implements CheckpointStore {
+class PostgresCheckpoints implements CheckpointPort {
   constructor(private readonly pool: pg.Pool) {}
 
   async load(subscriberId: string): Promise<bigint | undefined> {
@@ -389,7 +345,7 @@ class PostgresCheckpoints implements CheckpointStore {
   }
 }
 
-class PostgresSnapshots implements SnapshotStore {
+class PostgresSnapshots implements SnapshotPort {
   constructor(private readonly pool: pg.Pool) {}
 
   async load(streamId: string): Promise<Snapshot | undefined> {
@@ -401,14 +357,14 @@ class PostgresSnapshots implements SnapshotStore {
     return row ? { streamVersion: Number(row.stream_version), schemaVersion: row.schema_version, state: row.state } : undefined;
   }
 
-  async save(streamId: string, snapshot: Snapshot): Promise<void> {
+  async save(streamId: string, snapshot: Snapshot, stateJson: string): Promise<void> {
     // Never replace a newer snapshot with an older one (two loaders may race).
     await this.pool.query(
       `INSERT INTO event_store.snapshots (stream_id, stream_version, schema_version, state) VALUES ($1, $2, $3, $4)
        ON CONFLICT (stream_id) DO UPDATE SET stream_version = EXCLUDED.stream_version, schema_version = EXCLUDED.schema_version,
          state = EXCLUDED.state, saved_at = now()
        WHERE event_store.snapshots.stream_version <= EXCLUDED.stream_version`,
-      [streamId, snapshot.streamVersion, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
+      [streamId, snapshot.streamVersion, snapshot.schemaVersion, stateJson],
     );
   }
 }

@@ -15,6 +15,8 @@ export interface RunningPostgres {
   /** `embedded` when this process started it, `external` when it came from DATABASE_URL. */
   origin: 'embedded' | 'external';
   description: string;
+  /** Embedded only: stops the server and starts it again on the same data and port (a restart drill). */
+  restart?(options?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,8 @@ export async function startPostgres(options: { log?: (line: string) => void } = 
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Kept on stop so that a restart finds its data; stop() below removes the directory itself.
+    persistent: true,
     // As root, PostgreSQL refuses to run; the package then creates and uses a `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
@@ -62,6 +65,12 @@ export async function startPostgres(options: { log?: (line: string) => void } = 
     connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     origin: 'embedded',
     description: `embedded PostgreSQL on 127.0.0.1:${port}`,
+    async restart({ downMs = 0 } = {}) {
+      if (stopped) throw new Error('the embedded PostgreSQL was stopped; it cannot be restarted');
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await server.start();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,4 +1,4 @@
-// The pitfall demo: the naive DynamoDB store must fail, for real, exactly the scenarios it is expected to fail.
-import { defineConformanceTests } from '../../conformance/node-test.ts';
+import { defineConformanceTests } from '../../bindings/node-test.ts';
+import { dynamodbNaiveBackend } from './backend.ts';
 
-defineConformanceTests('dynamodb-naive');
+defineConformanceTests(dynamodbNaiveBackend);

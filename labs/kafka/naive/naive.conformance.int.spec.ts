@@ -1,4 +1,4 @@
-// The pitfall demo: the naive store must fail, for real, exactly the scenarios it is expected to fail.
-import { defineConformanceTests } from '../../conformance/node-test.ts';
+import { defineConformanceTests } from '../../bindings/node-test.ts';
+import { kafkaNaiveBackend } from './backend.ts';
 
-defineConformanceTests('kafka-naive');
+defineConformanceTests(kafkaNaiveBackend);

@@ -7,31 +7,42 @@ import { writeFile } from 'node:fs/promises';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import pc from 'picocolors';
 import { BACKENDS } from '../backends.ts';
-import { matrixEntry, renderMatrix, type CapabilityMatrix } from './capability-matrix.ts';
-import { runConformance, skippedReport } from './runner.ts';
-import type { ConformanceReport } from './scenario.ts';
+import { matrixEntry, renderMatrix, runConformance, skippedReport, type CapabilityMatrix, type ConformanceReport } from '../conformance/index.ts';
+import { startBackend } from '../runtime/backend.ts';
+import { fixtureExtras } from './fixture.ts';
 
 const environment = `${platform()} ${release()} ${arch()}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const backends: CapabilityMatrix['backends'] = [];
 for (const definition of BACKENDS) {
   console.error(pc.bold(`\n${definition.title}`));
   let report: ConformanceReport;
-  try {
-    const running = await definition.start((line) => console.error(pc.dim(`  ${line}`)));
+  const outcome = await startBackend(definition, { log: (line) => console.error(pc.dim(`  ${line}`)) });
+  if (outcome.status === 'ran') {
+    const running = outcome.running;
     console.error(pc.dim(`  ${running.description}`));
     try {
       report = await runConformance(definition.name, running.createStore, {
+        extras: fixtureExtras(definition, running),
         observer: { scenarioFinished: (s, r) => console.error(`  ${r.status.padEnd(11)} ${s.id} ${pc.dim(`(${r.durationMs} ms)`)}`) },
       });
     } finally {
       await running.stop();
     }
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    console.error(pc.yellow(`  skipped: ${reason.split('\n')[0]}`));
-    report = skippedReport(definition.name, reason);
+  } else {
+    console.error(pc.yellow(`  skipped: ${outcome.reason.split('\n')[0]}`));
+    report = skippedReport(definition.name, outcome.reason);
   }
-  backends.push(matrixEntry(report, { title: definition.title, server: definition.server, expectedFailures: definition.expectedFailures, caveats: definition.caveats }));
+  backends.push(
+    matrixEntry(report, {
+      title: definition.title,
+      server: definition.server,
+      expectedFailures: definition.expectedFailures,
+      flakyUnderLoad: definition.flakyUnderLoad,
+      qualifiedPasses: definition.qualifiedPasses,
+      caveats: definition.caveats,
+      peer: definition.peer,
+    }),
+  );
 }
 const matrix: CapabilityMatrix = { generatedAt: new Date().toISOString(), environment, backends };
 await writeFile(new URL('../../docs/capabilities.json', import.meta.url), `${JSON.stringify(matrix, null, 2)}\n`);

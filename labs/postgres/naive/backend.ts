@@ -1,0 +1,32 @@
+/** The naive tutorial store on PostgreSQL: the pitfall demo, and the failures it must show. */
+import type { BackendDefinition } from '../../runtime/backend.ts';
+import { startPostgres } from '../../runtime/postgres.ts';
+
+export const postgresNaiveBackend: BackendDefinition = {
+  name: 'postgres-naive',
+  title: 'PostgreSQL, naive tutorial store (pitfall demo)',
+  server: 'postgres',
+  embedded: true,
+  pitfallSource: 'labs/postgres/naive/naive-store.ts',
+  expectedFailures: {
+    'append.idempotent': 'event ids are not unique: a retry is refused or stored twice instead of answered with the original result',
+    'append.concurrent-writers': 'SELECT MAX(version) then INSERT is a check-then-act race: the loser gets a raw unique-violation error, not WrongExpectedVersionError',
+    'read.all-no-skip-under-concurrent-commits': 'positions come from a BIGSERIAL drawn before commit: a reader that passed position N never sees an event with a smaller position that commits later',
+  },
+  flakyUnderLoad: {
+    'append.concurrent-writers-across-processes': 'the same check-then-act race as append.concurrent-writers, between processes: whether the race is hit in a given run depends on timing',
+    'subscribe.catch-up-then-live': 'a live subscriber that passed a position skips events that commit later with a smaller one, when the scenario\'s writers happen to overlap',
+  },
+  async start(log) {
+    const server = await startPostgres({ log });
+    const { NaivePostgresEventStore, migrateNaive } = await import('./naive-store.ts');
+    await migrateNaive(server.connectionString);
+    return {
+      description: server.description,
+      env: { DATABASE_URL: server.connectionString },
+      createStore: async () => new NaivePostgresEventStore(server.connectionString),
+      restart: server.restart,
+      stop: () => server.stop(),
+    };
+  },
+};
