@@ -15,12 +15,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Producer } from 'kafkajs';
-import type { CheckpointStore } from '../core/index.ts';
+import type { CheckpointPort } from '../core/index.ts';
 import { isConcurrentTransactionsError } from './client.ts';
 import type { LogView } from './log-view.ts';
 import { EVENTS_PARTITION } from './topology.ts';
 
-export class KafkaCheckpoints implements CheckpointStore {
+export class KafkaCheckpoints implements CheckpointPort {
   private producer: Promise<Producer> | undefined;
   // One id per store instance: checkpoint writers do not need to fence each other.
   private readonly transactionalId: string;

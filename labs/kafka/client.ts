@@ -43,6 +43,32 @@ export function isFencedError(error: unknown): boolean {
   return error instanceof Error && /fenced|epoch/i.test(error.message);
 }
 
+const UNREACHABLE_ERRORS = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSRequestTimeoutError',
+]);
+
+/** Broker answers meaning "not ready yet" (a broker starting, a coordinator loading): retried, then given up. */
+const SERVER_NOT_READY = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR'];
+
+/**
+ * True when kafkajs says the broker could not be reached (rather than that the request was wrong): a
+ * connection error, no broker or a request timeout anywhere in the cause chain (kafkajs wraps the last one
+ * in KafkaJSNumberOfRetriesExceeded), or a broker that kept answering "not ready" until retries ran out.
+ */
+export function isKafkaUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e instanceof Error && !seen.has(e); e = (e as { originalError?: unknown }).originalError ?? e.cause) {
+    seen.add(e);
+    // By name: kafkajs does not export every one of these classes (KafkaJSNoBrokerAvailableError).
+    if (UNREACHABLE_ERRORS.has(e.name)) return true;
+  }
+  return kafkaErrorTypes(error).some((t) => SERVER_NOT_READY.includes(t));
+}
+
 /** The transaction coordinator is still completing this producer's previous transaction (markers). */
 export function isConcurrentTransactionsError(error: unknown): boolean {
   return kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS') || (error instanceof Error && /concurrent operation on the same transaction/i.test(error.message));

@@ -1,38 +1,31 @@
 /**
  * The Kafka event store: the contract on one Kafka topic. Read docs/labs/kafka.md first; the pieces:
- * - topology.ts        the topics (one single-partition events topic, a compacted snapshots topic)
- * - records.ts         one event = one record (key = stream id, envelope in headers, position = offset + 1)
- * - log-view.ts        one consumer per process replays the log into an index and follows it
- * - fenced-writer.ts   optimistic concurrency, emulated: one writing process, its writers serialised by a
- *                      mutex (cross-process fencing was not seen to work: see fenced-writer.ts); appends
- *                      that queue meanwhile are checked in order and committed together (group commit)
- * - checkpoints.ts     committed consumer-group offsets; snapshots.ts: a compacted topic
+ * - topology.ts              the topics (one single-partition events topic, a compacted snapshots topic)
+ * - records.ts               one event = one record (key = stream id, envelope in headers, position = offset + 1)
+ * - log-view.ts              one consumer per process replays the log into an index and follows it
+ * - group-commit-writer.ts   optimistic concurrency, emulated: one writer role per events partition, held
+ *                            through transactional fencing; appends that queue meanwhile are checked in
+ *                            order (append-checks.ts) and committed together (group commit)
+ * - checkpoints.ts           committed consumer-group offsets; snapshots.ts: a compacted topic
+ * The shell (labs/core/store-base.ts) validates every call, refuses calls on a closed store and turns a
+ * lost broker into BackendUnavailableError; this file is only the port.
  */
 import {
   DEFAULT_LIMITS,
-  createPollingSubscription,
-  validateAppend,
-  validateReadAllOptions,
-  validateReadStreamOptions,
-  validateStreamId,
-  type AppendOptions,
+  EventStoreBase,
+  type AllPageRequest,
   type AppendResult,
-  type EventStore,
   type ExpectedVersion,
-  type NewEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
   type RecordedEvent,
   type StoreLimits,
-  type SubscribeToAllOptions,
-  type SubscribeToStreamOptions,
-  type Subscription,
-  type UnsupportedCapabilities,
+  type StreamPageRequest,
+  type ValidatedAppend,
   type ValidatedEvent,
 } from '../core/index.ts';
 import { KafkaCheckpoints } from './checkpoints.ts';
+import { isKafkaUnavailable } from './client.ts';
 import type { IndexedEvent } from './event-log-index.ts';
-import { FencedWriter, type WriterStats } from './fenced-writer.ts';
+import { GroupCommitWriter, type WriterStats } from './group-commit-writer.ts';
 import { LogView } from './log-view.ts';
 import { KafkaSnapshots } from './snapshots.ts';
 
@@ -41,8 +34,10 @@ export const DEFAULT_NAMESPACE = 'workbench';
 /**
  * The broker refuses record batches above `message.max.bytes` (1 MiB by default) and an event travels
  * with its headers: events are kept well under it, and big batches are split inside one transaction.
+ * A snapshot is one record (its state's JSON plus the stream id and two numbers), so its state is kept
+ * under the same bound: a larger one is refused by the shell with InvalidSnapshotError, not by the broker.
  */
-export const KAFKA_LIMITS: StoreLimits = { ...DEFAULT_LIMITS, maxEventBytes: 512 * 1024 };
+export const KAFKA_LIMITS: StoreLimits = { ...DEFAULT_LIMITS, maxEventBytes: 512 * 1024, maxSnapshotBytes: 512 * 1024 };
 
 export interface KafkaStoreOptions {
   brokers: readonly string[];
@@ -51,36 +46,33 @@ export interface KafkaStoreOptions {
   limits?: Partial<StoreLimits>;
 }
 
-/** Decides and writes appends: the fenced writer here, the unchecked one in the naive twin. */
+/** Decides and writes appends: the group-commit writer here, the unchecked one in the naive twin. */
 export interface AppendWriter {
   append(streamId: string, events: readonly ValidatedEvent[], expected: ExpectedVersion): Promise<AppendResult>;
   close(): Promise<void>;
 }
 
-export class KafkaEventStore implements EventStore {
+export class KafkaEventStore extends EventStoreBase {
   readonly backend: string = 'kafka';
-  readonly unsupported: UnsupportedCapabilities = {};
-  readonly limits: StoreLimits;
-  readonly checkpoints: KafkaCheckpoints;
-  readonly snapshots: KafkaSnapshots;
+  protected readonly checkpointPort: KafkaCheckpoints;
+  protected readonly snapshotPort: KafkaSnapshots;
   protected readonly writer: AppendWriter;
-  private closed = false;
 
   protected constructor(
     protected readonly view: LogView,
-    private readonly options: KafkaStoreOptions,
+    private readonly options: KafkaStoreOptions & { namespace: string },
     createWriter: (view: LogView) => AppendWriter,
   ) {
-    this.limits = { ...KAFKA_LIMITS, ...options.limits };
+    super({ ...KAFKA_LIMITS, ...options.limits });
     this.writer = createWriter(view);
-    this.checkpoints = new KafkaCheckpoints(view);
-    this.snapshots = new KafkaSnapshots(view);
+    this.checkpointPort = new KafkaCheckpoints(view);
+    this.snapshotPort = new KafkaSnapshots(view);
   }
 
   static async connect(options: KafkaStoreOptions): Promise<KafkaEventStore> {
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
     const view = await LogView.acquire(options.brokers, namespace);
-    return new KafkaEventStore(view, { ...options, namespace }, (v) => new FencedWriter(v));
+    return new KafkaEventStore(view, { ...options, namespace }, (v) => new GroupCommitWriter(v));
   }
 
   /** Replay time and size of this process's view of the log (the price of the in-process index). */
@@ -90,84 +82,49 @@ export class KafkaEventStore implements EventStore {
 
   /** Appends, transactions (group commit: one carries several appends), take-overs of this store's writer. */
   writerStats(): WriterStats | undefined {
-    return this.writer instanceof FencedWriter ? { ...this.writer.stats } : undefined;
-  }
-
-  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    this.assertOpen();
-    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
-    return this.writer.append(input.streamId, input.events, input.expectedVersion);
-  }
-
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    validateStreamId(streamId, this.limits);
-    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
-    this.assertOpen();
-    await this.view.catchUp(this.view.topology.events);
-    return this.view.index.readStream(streamId, direction, fromVersion, maxCount).map(toRecorded);
-  }
-
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const valid = validateReadAllOptions(options);
-    this.assertOpen();
-    await this.view.catchUp(this.view.topology.events);
-    return this.view.index.readAll(valid).map(toRecorded);
-  }
-
-  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
-    this.assertOpen();
-    return createPollingSubscription(
-      {
-        readAfter: async (after: bigint | undefined, maxCount) => {
-          let events = this.view.eventsAfter(after, maxCount);
-          if (events.length === 0) {
-            // Only report "nothing more" (and so "caught up") once the view has read to the broker's end.
-            await this.view.catchUp(this.view.topology.events);
-            events = this.view.eventsAfter(after, maxCount);
-          }
-          return { events: events.map(toRecorded), cursor: events.at(-1)?.globalPosition ?? after };
-        },
-        waitForChange: (signal, timeoutMs) => this.view.waitForProgress(signal, timeoutMs),
-      },
-      options.afterPosition,
-      options,
-    );
-  }
-
-  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
-    validateStreamId(streamId, this.limits);
-    this.assertOpen();
-    return createPollingSubscription(
-      {
-        readAfter: async (after: number | undefined, maxCount) => {
-          const from = after === undefined ? 0 : after + 1;
-          let events = this.view.index.readStream(streamId, 'forward', from, maxCount);
-          if (events.length === 0) {
-            await this.view.catchUp(this.view.topology.events);
-            events = this.view.index.readStream(streamId, 'forward', from, maxCount);
-          }
-          return { events: events.map(toRecorded), cursor: events.at(-1)?.streamVersion ?? after };
-        },
-        waitForChange: (signal, timeoutMs) => this.view.waitForProgress(signal, timeoutMs),
-      },
-      options.afterVersion,
-      options,
-    );
+    return this.writer instanceof GroupCommitWriter ? { ...this.writer.stats } : undefined;
   }
 
   describePosition(position: bigint): string {
     return position > 0n ? `offset ${position - 1n}` : 'start';
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([this.writer.close(), this.checkpoints.close(), this.snapshots.close()]);
-    LogView.release(this.options.brokers, this.options.namespace ?? DEFAULT_NAMESPACE);
+  // ---- the port ----------------------------------------------------------------------------------------
+
+  protected appendValidated({ streamId, events, expectedVersion }: ValidatedAppend): Promise<AppendResult> {
+    return this.writer.append(streamId, events, expectedVersion);
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new Error(`This ${this.backend} store is closed`);
+  protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {
+    const read = () => this.view.index.readStream(streamId, direction, fromVersion, maxCount);
+    // A full forward page already in the view is the answer: the view reads the log in order, so nothing
+    // the broker has could come before these. Anything else first catches up (sees what was committed).
+    const page = read();
+    if (direction === 'forward' && maxCount !== undefined && page.length === maxCount) return page.map(toRecorded);
+    await this.view.catchUp(this.view.topology.events);
+    return read().map(toRecorded);
+  }
+
+  protected async readAllPage({ direction, fromPosition, maxCount }: AllPageRequest): Promise<RecordedEvent[]> {
+    const read = () => this.view.index.readAll({ direction, fromPosition, maxCount });
+    // As above: a polling subscription behind the head reads full pages from memory, without a round trip.
+    const page = read();
+    if (direction === 'forward' && maxCount !== undefined && page.length === maxCount) return page.map(toRecorded);
+    await this.view.catchUp(this.view.topology.events);
+    return read().map(toRecorded);
+  }
+
+  protected waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    return this.view.waitForProgress(signal, timeoutMs);
+  }
+
+  protected override isUnavailable(error: unknown): boolean {
+    return isKafkaUnavailable(error) || super.isUnavailable(error);
+  }
+
+  protected async closeResources(): Promise<void> {
+    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close()]);
+    LogView.release(this.options.brokers, this.options.namespace);
   }
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_LIMITS, validateEvents } from '../core/index.ts';
 import { EventLogIndex } from './event-log-index.ts';
-import { chunksBySize } from './fenced-writer.ts';
+import { chunksBySize } from './group-commit-writer.ts';
 import { decodeEvent, encodeEvent, type DecodedEvent } from './records.ts';
 import { topologyFor } from './topology.ts';
 

@@ -2,7 +2,7 @@
  * The process's view of the store's topics: ONE kafkajs consumer (its own throwaway consumer group)
  * reads the events partition and the snapshots topic from offset 0 into memory, and keeps following
  * them. Every store instance of the process (the conformance suite opens several) shares it; each store
- * still has its own producers, which is where concurrency is decided (fenced-writer.ts).
+ * still has its own producers, which is where concurrency is decided (group-commit-writer.ts).
  *
  * - `catchUp(topic)` asks the broker for the partition's end offset and waits until the view has read up
  *   to it: everything committed before the call is then in the view. Transaction markers and aborted

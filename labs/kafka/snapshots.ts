@@ -4,10 +4,10 @@
  * map; `load` is a lookup after catching up, `save` produces and waits until the view has read it back.
  */
 import { Partitioners, type Producer } from 'kafkajs';
-import type { Snapshot, SnapshotStore } from '../core/index.ts';
+import type { Snapshot, SnapshotPort } from '../core/index.ts';
 import type { LogView } from './log-view.ts';
 
-export class KafkaSnapshots implements SnapshotStore {
+export class KafkaSnapshots implements SnapshotPort {
   private producer: Promise<Producer> | undefined;
 
   constructor(private readonly view: LogView) {}
@@ -17,7 +17,7 @@ export class KafkaSnapshots implements SnapshotStore {
     return this.view.snapshots.get(streamId);
   }
 
-  async save(streamId: string, snapshot: Snapshot): Promise<void> {
+  async save(streamId: string, snapshot: Snapshot, stateJson: string): Promise<void> {
     // Never replace a newer snapshot with an older one (two loaders may race; best effort, the view may lag).
     const existing = await this.load(streamId);
     if (existing && existing.streamVersion > snapshot.streamVersion) return;
@@ -25,7 +25,8 @@ export class KafkaSnapshots implements SnapshotStore {
     const [metadata] = await producer.send({
       topic: this.view.topology.snapshots,
       acks: -1,
-      messages: [{ key: streamId, value: JSON.stringify({ streamVersion: snapshot.streamVersion, schemaVersion: snapshot.schemaVersion, state: snapshot.state }) }],
+      // stateJson is the shell's checked JSON of the state, within maxSnapshotBytes (under the broker's limit).
+      messages: [{ key: streamId, value: `{"streamVersion":${snapshot.streamVersion},"schemaVersion":${snapshot.schemaVersion},"state":${stateJson}}` }],
     });
     if (metadata?.baseOffset) await this.view.waitFor(this.view.topology.snapshots, BigInt(metadata.baseOffset) + 1n);
   }

@@ -1,6 +1,6 @@
 /**
  * The pitfall twin: the Kafka event store as it is often first written. Same topics layout (its own
- * namespace), same log view, but the writer:
+ * namespace), same log view, same shell, but the writer:
  * - reads the stream's version, checks it, and produces: a check-then-act race with no exclusion. Two
  *   writers at the same expected version both pass the check, both produce, both "succeed", and the
  *   stream holds two events that each claim the same version (see the `stream-version` header);
@@ -8,11 +8,10 @@
  *   session's own retries; a client that times out and sends the append again writes it twice.
  *
  * The conformance suite runs it and asserts that it fails exactly `append.concurrent-writers` and
- * `append.idempotent`, for real, on every run (labs/backends.ts).
+ * `append.idempotent`, for real, on every run (labs/kafka/naive/backend.ts).
  */
 import { Partitioners, type Producer } from 'kafkajs';
-import type { AppendResult, ExpectedVersion, ValidatedEvent } from '../../core/index.ts';
-import { decideAppend } from '../fenced-writer.ts';
+import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type ValidatedEvent } from '../../core/index.ts';
 import { KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
 import { LogView } from '../log-view.ts';
 import { encodeEvent, positionOfOffset } from '../records.ts';
@@ -27,8 +26,9 @@ export class UncheckedWriter implements AppendWriter {
 
   async append(streamId: string, events: readonly ValidatedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     await this.view.catchUp(this.view.topology.events);
-    // The check is right; nothing keeps it true until the write lands.
-    const { current } = decideAppend(this.view, streamId, events, expected, false);
+    // The check is right; nothing keeps it true until the write lands. (No event-id check either.)
+    const current = this.view.index.streamVersion(streamId);
+    assertExpectedVersion(streamId, expected, current);
     const producer = await this.connect();
     const now = Date.now();
     const first = (current ?? -1) + 1;
@@ -49,6 +49,7 @@ export class UncheckedWriter implements AppendWriter {
       await producer.connect();
       return producer;
     })();
+    this.producer.catch(() => (this.producer = undefined));
     return this.producer;
   }
 
