@@ -5,6 +5,7 @@
  */
 import { dynamodbBackend } from './dynamodb/backend.ts';
 import { dynamodbNaiveBackend } from './dynamodb/naive/backend.ts';
+import { emmettPostgresBackend } from './emmett-postgres/backend.ts';
 import { eventstoredbBackend } from './eventstoredb/backend.ts';
 import { kafkaBackend } from './kafka/backend.ts';
 import { kafkaNaiveBackend } from './kafka/naive/backend.ts';
@@ -22,6 +23,7 @@ export const BACKENDS: BackendDefinition[] = [
   dynamodbNaiveBackend,
   kafkaBackend,
   kafkaNaiveBackend,
+  emmettPostgresBackend,
 ];
 
 export function backendByName(name: string): BackendDefinition | undefined {

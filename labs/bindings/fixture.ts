@@ -17,6 +17,7 @@ export function fixtureExtras(definition: BackendDefinition, running: RunningBac
       ? undefined
       : `the ${definition.title} server of this run cannot be restarted on its data from here (${running.description})`,
     processes: childProcesses(definition, running),
+    unsupportedScenarios: definition.unsupportedScenarios,
   };
 }
 

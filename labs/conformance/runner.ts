@@ -26,6 +26,8 @@ export interface FixtureExtras {
   /** Absent: the reason the server cannot be restarted here. */
   cannotRestartBecause?: string;
   processes?: ChildProcesses;
+  /** Scenarios the backend declared it cannot pass, with the measured reason. */
+  unsupportedScenarios?: Partial<Record<ScenarioId, string>>;
 }
 
 export interface ScenarioObserver {
@@ -61,6 +63,8 @@ export async function runScenario(
       return finish('unsupported', missing.map((c) => `${c}: ${store.unsupported[c]}`).join('; '));
     }
     const extras = options.extras ?? {};
+    const declared = extras.unsupportedScenarios?.[scenario.id];
+    if (declared) return finish('unsupported', declared);
     if (scenario.needs?.includes('server-restart') && !extras.restartServer) {
       return finish('unsupported', `server-restart: ${extras.cannotRestartBecause ?? 'this run cannot restart the server'}`);
     }
@@ -88,7 +92,7 @@ export async function runScenario(
         options.observer?.narrate?.(scenario, line);
       },
     });
-    const limit = options.timeoutMs ?? 60_000;
+    const limit = options.timeoutMs ?? scenario.timeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       run,

@@ -10,6 +10,8 @@ export const SCENARIO_IDS = [
   'append.stream-exists-and-any',
   'append.idempotent',
   'append.concurrent-writers',
+  'append.concurrent-writers-across-processes',
+  'append.crash-mid-batch',
   'read.stream-forward',
   'read.stream-backward',
   'read.stream-from-version',
@@ -19,6 +21,7 @@ export const SCENARIO_IDS = [
   'subscribe.catch-up-then-live',
   'subscribe.resume-from-checkpoint',
   'subscribe.backpressure',
+  'subscribe.survives-server-restart',
   'metadata.correlation-causation',
   'schema.upcasting',
   'snapshot.load-from-snapshot',
@@ -26,9 +29,6 @@ export const SCENARIO_IDS = [
   'input.invalid',
   'input.lone-surrogate',
   'input.unrepresentable-json',
-  'append.concurrent-writers-across-processes',
-  'append.crash-mid-batch',
-  'subscribe.survives-server-restart',
   'store.closed',
 ] as const;
 
@@ -98,6 +98,8 @@ export interface Scenario {
   /** The property the scenario proves, in one sentence (shown in the lab and the docs). */
   property: string;
   requires: Capability[];
+  /** Its own time limit, when 60 s is not enough (crash and restart drills). */
+  timeoutMs?: number;
   /** What the scenario needs from the binding; without it the scenario is `unsupported`, with the reason. */
   needs?: FixtureNeed[];
   /** Throws (an AssertionError, with a message saying what broke) when the store does not conform. */

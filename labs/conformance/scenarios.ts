@@ -7,19 +7,28 @@
  * live in scenarios/, one file per family; this list fixes their order.
  */
 import { appendScenarios } from './scenarios/append.ts';
+import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
+import { reliabilityScenarios } from './scenarios/reliability.ts';
+import { storeScenarios } from './scenarios/store.ts';
 import { modelScenarios } from './scenarios/model.ts';
 import { readScenarios } from './scenarios/read.ts';
 import { subscribeScenarios } from './scenarios/subscribe.ts';
-import type { Scenario } from './scenario.ts';
+import { SCENARIO_IDS, type Scenario } from './scenario.ts';
 
+const order = (s: Scenario) => SCENARIO_IDS.indexOf(s.id);
+
+/** Every scenario, in the order of SCENARIO_IDS (the documented order). */
 export const scenarios: Scenario[] = [
   ...appendScenarios,
   ...readScenarios,
   ...subscribeScenarios,
   ...modelScenarios,
   ...inputScenarios,
-];
+  ...faithfulInputScenarios,
+  ...storeScenarios,
+  ...reliabilityScenarios,
+].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {
   return scenarios.find((s) => s.id === id);

@@ -4,7 +4,7 @@
  * outlasted the SDK's retries becomes BackendUnavailableError. ConditionalCheckFailedException is not
  * an error of the store: the store handles it (it is how optimistic concurrency and position closing work).
  */
-import { BackendUnavailableError, EventStoreError, InvalidInputError } from '../core/index.ts';
+import { BackendUnavailableError, EventStoreError, InvalidInputError, isConnectionLoss } from '../core/index.ts';
 
 /** The commit item of a batch would exceed DynamoDB's 400 KB item limit. Nothing was written. */
 export class BatchTooLargeError extends InvalidInputError {
@@ -42,7 +42,6 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 const OVERLOAD = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -50,8 +49,24 @@ const OVERLOAD = new Set([
   'LimitExceededException',
   'InternalServerError',
   'ServiceUnavailable',
-  'TimeoutError',
 ]);
+/** What the SDK's HTTP handler throws when no answer came: its own timeouts, DNS failures. */
+const NO_ANSWER_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError']);
+const NO_ANSWER_CODES = new Set(['ENOTFOUND', 'ECONNABORTED', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+/**
+ * True when the endpoint gave no answer (refused, reset, timed out, not found): the SDK's errors carry
+ * the socket's code (`ECONNREFUSED`, with the attempts in `$metadata`) on the error or on its cause.
+ * The core's rule covers the socket codes; the SDK adds its own names.
+ */
+export function isDynamoDbUnavailable(error: unknown): boolean {
+  if (isConnectionLoss(error)) return true;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (NO_ANSWER_NAMES.has(e.name) || (typeof code === 'string' && NO_ANSWER_CODES.has(code))) return true;
+  }
+  return false;
+}
 
 /**
  * Maps an SDK error of `operation` to a typed error; returns the error unchanged when it is neither the
@@ -61,7 +76,6 @@ export function mapDynamoDbError(error: unknown, operation: string, table: strin
   if (error instanceof EventStoreError) return error;
   if (!(error instanceof Error)) return error;
   const name = error.name;
-  const code = (error as { code?: unknown }).code;
   const message = error.message;
   if (name === 'ValidationException' && /item size|maximum allowed size|size limit/i.test(message)) {
     return new InvalidInputError('events', `DynamoDB refused the ${operation}: ${message} (the 400 KB item limit)`);
@@ -78,7 +92,7 @@ export function mapDynamoDbError(error: unknown, operation: string, table: strin
   if (OVERLOAD.has(name)) {
     return new BackendUnavailableError('dynamodb', `${operation} failed after the SDK's retries: ${name}: ${message}`, { cause: error });
   }
-  if ((typeof code === 'string' && NETWORK_CODES.has(code)) || NETWORK_CODES.has(name) || /ECONNREFUSED|socket hang up/.test(message)) {
+  if (isDynamoDbUnavailable(error)) {
     return new BackendUnavailableError('dynamodb', `the endpoint could not be reached during ${operation}: ${message}`, { cause: error });
   }
   return error;

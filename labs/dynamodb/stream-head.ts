@@ -3,12 +3,10 @@
  * is a retry of an earlier append (answered with the original result), reuses stored ids (refused), or
  * meets its expected version. Pure; the conditional put makes the decision race-free (table.ts).
  */
-import {
-  DuplicateEventIdError,
-  WrongExpectedVersionError,
-  type AppendResult,
-  type ExpectedVersion,
-} from '../core/index.ts';
+import { judgeEarlierAppend, type AppendResult } from '../core/index.ts';
+
+// The expected-version rule is the core's, once for every store.
+export { assertExpectedVersion } from '../core/index.ts';
 
 export interface StoredEventRef {
   streamVersion: number;
@@ -23,36 +21,17 @@ export interface StreamHead {
 }
 
 /**
- * None of the ids stored: undefined (go ahead). All stored, as one run of consecutive versions in the
- * batch's order: the original result. Anything else: DuplicateEventIdError.
+ * The core's retry rule (`judgeEarlierAppend`) on what the stream's read returned: none of the ids
+ * stored: undefined (go ahead); all stored, as one run of consecutive versions in the batch's order:
+ * the original result; anything else: DuplicateEventIdError. Ids are kept per stream here.
  */
 export function findEarlierAppend(streamId: string, head: StreamHead, batchIds: readonly string[]): AppendResult | undefined {
-  const stored = batchIds.map((id) => head.ids.get(id));
-  const found = batchIds.filter((_, i) => stored[i] !== undefined);
-  if (found.length === 0) return undefined;
-  const isRetry =
-    found.length === batchIds.length &&
-    stored.every((ref, i) => i === 0 || ref!.streamVersion === stored[i - 1]!.streamVersion + 1);
-  if (!isRetry) {
-    throw new DuplicateEventIdError(
-      streamId,
-      found,
-      'they are already stored in this stream, and this batch is not an exact retry of the append that stored them',
-    );
-  }
-  const last = stored[stored.length - 1]!;
-  return { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
-}
-
-/** Throws WrongExpectedVersionError when `expected` does not hold for a stream at `lastVersion`. */
-export function assertExpectedVersion(streamId: string, expected: ExpectedVersion, lastVersion: number | undefined): void {
-  const actual = lastVersion ?? 'no_stream';
-  const holds =
-    expected === 'any' ||
-    (expected === 'no_stream' && lastVersion === undefined) ||
-    (expected === 'stream_exists' && lastVersion !== undefined) ||
-    expected === lastVersion;
-  if (!holds) throw new WrongExpectedVersionError(streamId, expected, actual);
+  const stored = batchIds.map((id) => {
+    const ref = head.ids.get(id);
+    return ref && { ...ref, streamId };
+  });
+  const last = judgeEarlierAppend(streamId, batchIds, stored);
+  return last && { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
 }
 
 /** The sort key the next commit item takes: the version of its first event. */

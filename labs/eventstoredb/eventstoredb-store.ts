@@ -34,29 +34,23 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import {
-  DEFAULT_LIMITS,
   DEFAULT_READ_ALL_PAGE,
-  DuplicateEventIdError,
+  EventStoreBase,
   WrongExpectedVersionError,
-  validateAppend,
-  validateReadAllOptions,
-  validateReadStreamOptions,
-  validateStreamId,
-  type AppendOptions,
+  judgeEarlierAppend,
+  type AllPageRequest,
   type AppendResult,
-  type CheckpointStore,
-  type EventStore,
+  type CheckpointPort,
   type JsonValue,
-  type NewEvent,
-  type ReadAllOptions,
-  type ReadStreamOptions,
   type RecordedEvent,
   type Snapshot,
-  type SnapshotStore,
+  type SnapshotPort,
   type StoreLimits,
+  type StreamPageRequest,
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
   type Subscription,
+  type ValidatedAppend,
   type ValidatedEvent,
 } from '../core/index.ts';
 import { createCatchUpSubscription } from './catch-up-subscription.ts';
@@ -86,23 +80,19 @@ export interface EventStoreDbStoreOptions {
 /** Events per server read while `readAll` skips system events to fill a page. */
 const SYSTEM_SKIP_PAGE = 500;
 
-export class EventStoreDbEventStore implements EventStore {
+export class EventStoreDbEventStore extends EventStoreBase {
   readonly backend = BACKEND;
-  readonly unsupported = {};
-  readonly limits: StoreLimits;
-  readonly checkpoints: CheckpointStore;
-  readonly snapshots: SnapshotStore;
+  protected readonly checkpointPort: CheckpointPort;
+  protected readonly snapshotPort: SnapshotPort;
   private readonly client: EventStoreDBClient;
   private readonly idempotencyWindow: number;
-  private readonly openSubscriptions = new Set<Subscription>();
-  private closed = false;
 
   constructor(options: EventStoreDbStoreOptions) {
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    super(options.limits);
     this.idempotencyWindow = options.idempotencyWindow ?? 1000;
     this.client = EventStoreDBClient.connectionString(options.connectionString);
-    this.checkpoints = new EventStoreDbCheckpoints(this.client);
-    this.snapshots = new EventStoreDbSnapshots(this.client);
+    this.checkpointPort = new EventStoreDbCheckpoints(this.client);
+    this.snapshotPort = new EventStoreDbSnapshots(this.client);
   }
 
   /** The client, for what only EventStoreDB offers (the tour uses it). */
@@ -114,11 +104,10 @@ export class EventStoreDbEventStore implements EventStore {
     return new EventStoreDbEventStore(options);
   }
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const input = validateAppend(streamId, events, options.expectedVersion, this.limits, this.backend);
+  protected async appendValidated(input: ValidatedAppend): Promise<AppendResult> {
     assertApplicationStream(input.streamId);
     assertApplicationEventTypes(input.events);
-    const callerChoseIds = events.some((e) => e.id !== undefined);
+    const callerChoseIds = input.events.some((e) => e.idSupplied);
     if (callerChoseIds) {
       const earlier = await this.findEarlierAppend(input.streamId, input.events);
       if (earlier) return earlier;
@@ -159,27 +148,12 @@ export class EventStoreDbEventStore implements EventStore {
   private async findEarlierAppend(streamId: string, events: ValidatedEvent[]): Promise<AppendResult | undefined> {
     const recent = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: this.idempotencyWindow });
     const byId = new Map(recent.map((e) => [e.id, e]));
-    const stored = events.map((e) => byId.get(e.id));
-    const found = stored.filter((e): e is RecordedEvent => e !== undefined);
-    if (found.length === 0) return undefined;
-    const isRetry =
-      found.length === events.length &&
-      found.every((e, i) => i === 0 || e.streamVersion === found[i - 1]!.streamVersion + 1);
-    if (!isRetry) {
-      throw new DuplicateEventIdError(
-        streamId,
-        found.map((e) => e.id),
-        'they are already stored, and this batch is not an exact retry of the append that stored them',
-      );
-    }
-    const last = found[found.length - 1]!;
-    return { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
+    const last = judgeEarlierAppend(streamId, events.map((e) => e.id), events.map((e) => byId.get(e.id)));
+    return last && { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    validateStreamId(streamId, this.limits);
+  protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {
     assertApplicationStream(streamId);
-    const { direction, fromVersion, maxCount } = validateReadStreamOptions(options);
     const forward = direction === 'forward';
     return this.readNative(streamId, {
       direction: forward ? FORWARDS : BACKWARDS,
@@ -201,8 +175,7 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const { direction, fromPosition, maxCount = DEFAULT_READ_ALL_PAGE } = validateReadAllOptions(options);
+  protected async readAllPage({ direction, fromPosition, maxCount = DEFAULT_READ_ALL_PAGE }: AllPageRequest): Promise<RecordedEvent[]> {
     return direction === 'forward' ? this.readAllForward(fromPosition ?? 0n, maxCount) : this.readAllBackward(fromPosition, maxCount);
   }
 
@@ -252,16 +225,14 @@ export class EventStoreDbEventStore implements EventStore {
     return page;
   }
 
-  subscribeToAll(options: SubscribeToAllOptions = {}): Subscription {
+  /** Native catch-up subscriptions: the server pushes, inside the shared bounded buffer. */
+  protected override openAllSubscription(options: SubscribeToAllOptions): Subscription {
     const after = options.afterPosition;
-    if (after !== undefined && !(typeof after === 'bigint' && after >= 0n)) {
-      throw new RangeError(`afterPosition must be a bigint >= 0n, got ${String(after)}`);
-    }
-    return this.track(
+    return (
       createCatchUpSubscription<AllStreamResolvedEvent>(
         {
           prepare: async () => {
-            const [newest] = await this.readAll({ direction: 'backward', maxCount: 1 });
+            const [newest] = await this.readAllPage({ direction: 'backward', maxCount: 1 });
             if (!newest || (after !== undefined && newest.globalPosition <= after)) return true;
             return (event) => event.globalPosition >= newest.globalPosition;
           },
@@ -281,22 +252,18 @@ export class EventStoreDbEventStore implements EventStore {
           translateError: (error) => translateError(error),
         },
         options,
-      ),
+      )
     );
   }
 
-  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Subscription {
-    validateStreamId(streamId, this.limits);
+  protected override openStreamSubscription(streamId: string, options: SubscribeToStreamOptions): Subscription {
     assertApplicationStream(streamId);
     const after = options.afterVersion;
-    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) {
-      throw new RangeError(`afterVersion must be a whole number >= 0, got ${String(after)}`);
-    }
-    return this.track(
+    return (
       createCatchUpSubscription<ResolvedEvent>(
         {
           prepare: async () => {
-            const [newest] = await this.readStream(streamId, { direction: 'backward', maxCount: 1 });
+            const [newest] = await this.readStreamPage(streamId, { direction: 'backward', maxCount: 1 });
             if (!newest || (after !== undefined && newest.streamVersion <= after)) return true;
             return (event) => event.streamVersion >= newest.streamVersion;
           },
@@ -310,25 +277,11 @@ export class EventStoreDbEventStore implements EventStore {
           translateError: (error) => translateError(error, { streamId }),
         },
         options,
-      ),
+      )
     );
   }
 
-  private track(subscription: Subscription): Subscription {
-    this.openSubscriptions.add(subscription);
-    const close = subscription.close;
-    return Object.assign(subscription, {
-      close: async () => {
-        this.openSubscriptions.delete(subscription);
-        await close();
-      },
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.allSettled([...this.openSubscriptions].map((s) => s.close()));
+  protected async closeResources(): Promise<void> {
     await this.client.dispose();
   }
 }
@@ -362,7 +315,7 @@ async function keepOnlyNewest(client: EventStoreDBClient, streamId: string): Pro
  * numbers lose precision past 2^53); `$maxCount: 1` keeps only the newest. Reading it is one
  * backwards read of one event.
  */
-class EventStoreDbCheckpoints implements CheckpointStore {
+class EventStoreDbCheckpoints implements CheckpointPort {
   constructor(private readonly client: EventStoreDBClient) {}
 
   async load(subscriberId: string): Promise<bigint | undefined> {
@@ -385,7 +338,7 @@ class EventStoreDbCheckpoints implements CheckpointStore {
  * Snapshots: the stream `$snapshot-<stream>` with `$maxCount: 1`. A save appends at the revision it read,
  * so two loaders racing cannot put an older snapshot over a newer one: the loser re-reads and decides again.
  */
-class EventStoreDbSnapshots implements SnapshotStore {
+class EventStoreDbSnapshots implements SnapshotPort {
   constructor(private readonly client: EventStoreDBClient) {}
 
   async load(streamId: string): Promise<Snapshot | undefined> {

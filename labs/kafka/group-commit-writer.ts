@@ -234,8 +234,7 @@ export class GroupCommitWriter {
       // The transactional InitProducerId: bumps the epoch, aborts the previous holder's open transaction
       // (the broker answers CONCURRENT_TRANSACTIONS until its markers are written; kafkajs retries that).
       // Empty, so its abort sends nothing.
-      const empty = await producer.transaction();
-      await empty.abort();
+      if (process.env.OLD_STEP1 !== '1') { const empty = await producer.transaction(); await empty.abort(); }
     } catch (error) {
       await producer.disconnect().catch(() => {});
       throw error;

@@ -114,7 +114,7 @@ export class KafkaEventStore extends EventStoreBase {
     return read().map(toRecorded);
   }
 
-  protected waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
+  protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
     return this.view.waitForProgress(signal, timeoutMs);
   }
 

@@ -64,6 +64,12 @@ export interface BackendDefinition {
   flakyUnderLoad?: ScenarioNotes;
   /** Where the pitfall is in the source, for the lab's "look at": `labs/postgres/naive/naive-store.ts`. */
   pitfallSource?: string;
+  /**
+   * Scenarios this backend cannot pass for a measured reason the store's capability flags cannot
+   * express (say, concurrency that holds within one writing process only): reported `unsupported` with
+   * the reason, never run for a pass by luck.
+   */
+  unsupportedScenarios?: ScenarioNotes;
   /** A store people would use instead of writing one (Emmett): shown as a peer column. */
   peer?: boolean;
 }

@@ -18,6 +18,8 @@ export interface RunningDynamoDb {
   /** `embedded` when this process started dynalite, `external` when it came from DYNAMODB_ENDPOINT. */
   origin: 'embedded' | 'external';
   description: string;
+  /** The dynalite process, when embedded (the stress script samples its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startDynamoDb(options: { log?: (line: string) => void } = 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     origin: 'embedded',
+    pid: child.pid,
     description: `dynalite 4.0.0 (in memory, own process) on 127.0.0.1:${port}`,
     async stop() {
       if (stopped) return;
