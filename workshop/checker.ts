@@ -4,9 +4,10 @@
  * explanation. A scenario whose capability the store still declares `unsupported` is NOT a pass: within
  * the steps checked, "not built yet" fails like any other gap.
  */
-import type { Scenario, ScenarioId } from '../labs/conformance/scenario.ts';
-import { runScenario } from '../labs/conformance/runner.ts';
-import { scenarioById } from '../labs/conformance/scenarios.ts';
+import { runScenario, scenarioById, type Scenario, type ScenarioId } from '../labs/conformance/index.ts';
+import type { EventStore, EventStoreFactory } from '../labs/core/index.ts';
+import { failureFacts, type FailureFacts } from './failure.ts';
+import type { Failing } from './hints.ts';
 import { LearnerCodeError, type LearnerCode, type WorkshopHarness } from './harness.ts';
 import { scenariosToCheck, stepOfScenario, stepsUpTo, type WorkshopPath, type WorkshopStep } from './steps.ts';
 
@@ -20,6 +21,8 @@ export interface ScenarioCheck {
   status: ScenarioCheckStatus;
   /** The suite's message: what broke (fail), what the store declared (not-built), what it did (pass). */
   detail: string;
+  /** For a failure: the scenario's words, expected and actual values, where in the learner's file. */
+  failure?: FailureFacts;
   durationMs: number;
 }
 
@@ -45,6 +48,8 @@ export interface CheckOptions {
   /** Called before each scenario (the live progress line). */
   onScenario?(index: number, total: number, scenario: Scenario): void;
   timeoutMs?: number;
+  /** Only these of the step's scenarios (tests of deliberate mistakes run the one they are about). */
+  only?: readonly ScenarioId[];
 }
 
 export async function checkStep(options: CheckOptions): Promise<StepCheck> {
@@ -59,13 +64,21 @@ export async function checkStep(options: CheckOptions): Promise<StepCheck> {
   }
   const results: ScenarioCheck[] = [];
   try {
-    const ids = scenariosToCheck(path, step);
+    const ids = scenariosToCheck(path, step).filter((id) => !options.only || options.only.includes(id));
     for (const [index, id] of ids.entries()) {
       const scenario = scenarioById(id)!;
       options.onScenario?.(index, ids.length, scenario);
-      const result = await runScenario(path.backend, prepared.createStore, scenario, { timeoutMs: options.timeoutMs ?? 45_000 });
+      const watched = watchScenario(scenario, prepared.createStore);
+      const result = await runScenario(path.backend, watched.factory, watched.scenario, {
+        timeoutMs: options.timeoutMs ?? 45_000,
+        observer: { narrate: (_s, line) => watched.narration.push(line) },
+      });
       const status: ScenarioCheckStatus = result.status === 'pass' ? 'pass' : result.status === 'unsupported' ? 'not-built' : 'fail';
-      results.push({ id, scenario, step: stepOfScenario(path, id)!, status, detail: result.detail, durationMs: result.durationMs });
+      const failure =
+        status === 'fail' && watched.error !== undefined
+          ? failureFacts(watched.error, { learnerFiles: Object.values(code.files), calls: watched.calls, narration: watched.narration })
+          : undefined;
+      results.push({ id, scenario, step: stepOfScenario(path, id)!, status, detail: result.detail, failure, durationMs: result.durationMs });
     }
   } finally {
     await prepared.dispose();
@@ -83,4 +96,57 @@ export async function checkStep(options: CheckOptions): Promise<StepCheck> {
     stepsDone,
     passed: results.every((r) => r.status === 'pass'),
   };
+}
+
+/**
+ * The runner keeps only an error's message; the checker needs the error itself (its values and its
+ * stack) and the learner's methods the scenario called before it failed. So the scenario is wrapped to
+ * keep what it throws, and every store it opens is wrapped to record its calls (calls the store makes on
+ * itself are not recorded: the wrapper calls the method on the store itself).
+ */
+function watchScenario(scenario: Scenario, createStore: EventStoreFactory) {
+  const watched = {
+    error: undefined as unknown,
+    calls: [] as string[],
+    narration: [] as string[],
+    scenario: {
+      ...scenario,
+      async run(ctx) {
+        try {
+          await scenario.run(ctx);
+        } catch (error) {
+          watched.error = error;
+          throw error;
+        }
+      },
+    } satisfies Scenario,
+    factory: async () => recordCalls(await createStore(), watched.calls),
+  };
+  return watched;
+}
+
+function recordCalls<T extends object>(target: T, calls: string[], prefix = ''): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property); // `this` is the store itself: private fields work
+      if (typeof property !== 'string' || property === 'close' || property === 'describePosition') return value;
+      if (typeof value === 'function') {
+        return (...args: unknown[]) => {
+          calls.push(`${prefix}${property}`);
+          return (value as (...a: unknown[]) => unknown).apply(object, args);
+        };
+      }
+      if (!prefix && (property === 'snapshots' || property === 'checkpoints') && value && typeof value === 'object') {
+        return recordCalls(value, calls, `${property}.`);
+      }
+      return value;
+    },
+  }) as T & EventStore;
+}
+
+/** The step's own scenarios that failed, with their words: what chooses the next hint (hints.ts). */
+export function failingOf(check: StepCheck): Failing[] {
+  return check.results
+    .filter((r) => r.status !== 'pass' && r.step === check.step)
+    .map((r) => ({ scenario: r.id, message: r.failure?.message ?? r.detail.split('\n')[0] }));
 }

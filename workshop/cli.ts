@@ -4,30 +4,49 @@
  *   (nothing)                       the paths, with your progress: done / current / next
  *   check <backend> <step>          run the step's scenarios (and earlier ones) against your work/
  *   check --solutions [backend]     the setup check: every step's reference solution passes
- *   hint <backend> <step>           the next hint of that step (remembered per clone)
- *   watch <backend> <step>          re-check on every save
+ *   hint <backend> <step>           the next hint of that step, chosen by what failed in your last check
+ *   watch <backend> <step>          re-check on every save; on a pass, move on to the next step
+ *   solution <backend> <step> [--diff]   the reference solution after a step, or what the step changes
  *   reset <backend> [step]          restore work/ to the starter files (or to where <step> starts)
  *
  * Exit code: 0 when the check passes, 1 when it does not, 2 for a usage error.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { checkStep, type StepCheck } from './checker.ts';
+import { checkStep, failingOf, type StepCheck } from './checker.ts';
 import type { LearnerCode, WorkshopHarness } from './harness.ts';
-import { codeIn, hintFiles, PROGRESS_FILE, REPO_ROOT, relativeToRepo, solutionCode, stepDir, workDir } from './layout.ts';
-import { currentStep, forgetDone, hintsShown, loadProgress, recordCheck, revealNextHint, saveProgress, stepStates } from './progress.ts';
+import { chooseHint, loadHints } from './hints.ts';
+import { codeIn, hintFiles, PROGRESS_FILE, REPO_ROOT, relativeToRepo, stepDir, workDir } from './layout.ts';
+import {
+  currentStep,
+  failingOnRecord,
+  forgetDone,
+  hintsSeen,
+  hintsShown,
+  loadProgress,
+  markHintSeen,
+  recordCheck,
+  recordFailing,
+  saveProgress,
+  stepStates,
+} from './progress.ts';
 import { cmd, formatCheck, renderMarkdown } from './report.ts';
 import { resetWork } from './reset.ts';
-import { PLANNED_PATHS, WORKSHOP_PATHS, pathByBackend, stepById, type WorkshopPath, type WorkshopStep } from './steps.ts';
+import { solutionCode, solutionText, writeStep } from './solutions.ts';
+import { afterWatchedCheck } from './watch.ts';
+import { PLANNED_PATHS, WORKSHOP_PATHS, pathByBackend, stepById, stepNumber, type WorkshopPath, type WorkshopStep } from './steps.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     solutions: { type: 'boolean', default: false },
+    diff: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -39,6 +58,7 @@ const usage = `Usage:
   npm run workshop -- hint <${backends}> <step>           reveal the next hint of a step
   npm run workshop -- watch <${backends}> <step>          check again every time you save
   npm run workshop -- reset <${backends}> [step]          restore work/ to the starter files (or to where <step> starts)
+  npm run workshop -- solution <${backends}> <step> [--diff]   the reference solution after a step (--diff: what the step changes)
   npm run workshop -- check --solutions [${backends}]     facilitators: check every reference solution first`;
 
 const tty = Boolean(process.stderr.isTTY);
@@ -126,7 +146,7 @@ async function list(): Promise<number> {
     console.log(`       then ${pc.cyan(cmd(`check ${path.backend} ${current.id}`))}\n`);
   }
   for (const planned of PLANNED_PATHS) console.log(pc.dim(`${planned.title}: no path yet (${planned.reason}).`));
-  console.log(pc.dim(`\nCommands: check, hint, watch, reset, check --solutions — ${cmd('--help')}`));
+  console.log(pc.dim(`\nCommands: check, hint, watch, reset, solution, check --solutions — ${cmd('--help')}`));
   return 0;
 }
 
@@ -137,11 +157,15 @@ async function check(backend: string | undefined, stepId: string | undefined): P
   try {
     const result = await runCheck(path, step, codeIn(path, workDir(path)), harness);
     const progress = await loadProgress(PROGRESS_FILE);
+    const failing = failingOf(result);
     if (!result.codeError) {
       recordCheck(progress, path, step, result.stepsDone);
+      recordFailing(progress, path, step, failing);
       await saveProgress(PROGRESS_FILE, progress);
     }
-    console.log(formatCheck(result, { shown: hintsShown(progress, path, step), available: hintFiles(path, step).length }));
+    const hints = loadHints(path, step);
+    const next = chooseHint(hints, hintsSeen(progress, path, step), failing);
+    console.log(formatCheck(result, { shown: hintsShown(progress, path, step), available: hints.length, next }));
     return result.passed ? 0 : 1;
   } finally {
     await harness.stop();
@@ -166,7 +190,8 @@ async function checkSolutions(backend: string | undefined): Promise<number> {
     try {
       for (const step of path.steps) {
         const started = performance.now();
-        const result = await runCheck(path, step, solutionCode(path, step), harness);
+        const code = await solutionCode(path, stepNumber(step));
+        const result = await runCheck(path, step, code, harness).finally(() => code.dispose());
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         const scenarios = `${result.results.filter((r) => r.status === 'pass').length}/${result.results.length} scenarios`;
         if (result.passed) {
@@ -189,25 +214,58 @@ async function checkSolutions(backend: string | undefined): Promise<number> {
 async function hint(backend: string | undefined, stepId: string | undefined): Promise<number> {
   const path = resolvePath(backend);
   const step = resolveStep(path, stepId);
-  const files = hintFiles(path, step);
+  const hints = loadHints(path, step);
   const progress = await loadProgress(PROGRESS_FILE);
-  const number = revealNextHint(progress, path, step, files.length);
-  if (number === undefined) {
-    console.log(`You have seen all ${files.length} hints of step ${step.id} (they are in ${relativeToRepo(stepDir(path, step))}/hints/).`);
-    console.log(`The reference solution: ${pc.cyan(`git diff --no-index ${relativeToRepo(workDir(path))}/${path.storeFile} ${relativeToRepo(solutionCode(path, step).files[path.storeFile]!)}`)}`);
+  const failing = failingOnRecord(progress, path, step);
+  const chosen = chooseHint(hints, hintsSeen(progress, path, step), failing);
+  if (!chosen) {
+    const why = hintsShown(progress, path, step) >= hints.length ? `You have seen all ${hints.length} hints of step ${step.id}` : `No hint of step ${step.id} you have not seen is about ${failing.map((f) => f.scenario).join(', ')}`;
+    console.log(`${why} (they are in ${relativeToRepo(stepDir(path, step))}/hints/).`);
+    console.log(`What the step changes in the reference solution: ${pc.cyan(cmd(`solution ${path.backend} ${step.id} --diff`))}`);
     return 0;
   }
+  markHintSeen(progress, path, step, chosen.number);
   await saveProgress(PROGRESS_FILE, progress);
-  console.log(pc.bold(`Hint ${number} of ${files.length} · step ${step.id} · ${step.title}\n`));
-  console.log(renderMarkdown(await readFile(files[number - 1]!, 'utf8')));
+  const about = chosen.scenarios.filter((id) => failing.some((f) => f.scenario === id));
+  const why = about.length > 0 ? ` · for ${about.join(', ')}, which failed in your last check` : '';
+  console.log(pc.bold(`Hint ${chosen.number} of ${hints.length} · step ${step.id} · ${step.title}`) + pc.dim(why) + '\n');
+  console.log(renderMarkdown(chosen.body));
+  const after = chooseHint(hints, hintsSeen(progress, path, step), failing);
   console.log(
     pc.dim(
-      number < files.length
-        ? `\nNot enough? ${cmd(`hint ${path.backend} ${step.id}`)} shows hint ${number + 1}.`
-        : '\nThat was the last hint. Check your work with ' + cmd(`check ${path.backend} ${step.id}`),
+      after
+        ? `\nNot enough? ${cmd(`hint ${path.backend} ${step.id}`)} shows hint ${after.number} ("${after.title}").`
+        : `\nThat was the last hint for this. Check your work with ${cmd(`check ${path.backend} ${step.id}`)}, or compare: ${cmd(`solution ${path.backend} ${step.id} --diff`)}`,
     ),
   );
   return 0;
+}
+
+/** Prints the reference solution after a step, or (--diff) what the step changes, as `git diff` shows it. */
+async function solution(backend: string | undefined, stepId: string | undefined, diff: boolean): Promise<number> {
+  const path = resolvePath(backend);
+  const step = resolveStep(path, stepId);
+  const number = stepNumber(step);
+  if (!diff) {
+    for (const file of path.files) {
+      if (path.files.length > 1) console.log(pc.bold(`// ---- ${file} after step ${step.id} ----`));
+      console.log(await solutionText(path, number, file));
+    }
+    return 0;
+  }
+  // git's diff, not a hand-written one: the two states are written to temporary directories first.
+  const dir = await mkdtemp(join(tmpdir(), 'workshop-solution-'));
+  try {
+    const before = number === 1 ? 'starter' : `step-${String(number - 1).padStart(2, '0')}`;
+    await writeStep(path, number - 1, join(dir, before));
+    await writeStep(path, number, join(dir, `step-${step.id}`));
+    const color = process.stdout.isTTY ? '--color=always' : '--color=never';
+    const child = spawn('git', ['diff', '--no-index', color, '--', before, `step-${step.id}`], { cwd: dir, stdio: 'inherit' });
+    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    return code <= 1 ? 0 : code; // git diff exits 1 when the files differ
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function reset(backend: string | undefined, stepId: string | undefined): Promise<number> {
@@ -226,11 +284,12 @@ async function reset(backend: string | undefined, stepId: string | undefined): P
 /**
  * Starts the server once and re-runs the check in a fresh child process on every save (debounced): a new
  * process imports the changed store.ts (Node caches modules), and it reaches the same server through
- * the harness's environment (DATABASE_URL), so a re-check takes seconds.
+ * the harness's environment (DATABASE_URL), so a re-check takes seconds. When the watched step passes,
+ * the watch moves on to the next step and says so (watch.ts).
  */
 async function watchStep(backend: string | undefined, stepId: string | undefined): Promise<number> {
   const path = resolvePath(backend);
-  const step = resolveStep(path, stepId);
+  let step = resolveStep(path, stepId);
   const dir = workDir(path);
   if (!existsSync(dir)) fail(`${relativeToRepo(dir)}/ is missing: ${cmd(`reset ${path.backend}`)} restores it.`);
   const harness = await startHarnessOrExplain(path);
@@ -238,6 +297,12 @@ async function watchStep(backend: string | undefined, stepId: string | undefined
   let running = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 
   const runOnce = async (): Promise<void> => {
     if (running) {
@@ -246,17 +311,21 @@ async function watchStep(backend: string | undefined, stepId: string | undefined
     }
     running = true;
     console.log(pc.dim(`\n── ${new Date().toLocaleTimeString()} · checking step ${step.id} ${'─'.repeat(40)}`));
-    await new Promise<void>((resolve) => {
+    const exitCode = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', cli, 'check', path.backend, step.id], {
         cwd: REPO_ROOT,
         // The child's output goes straight to this terminal: keep its colours when there are any.
         env: { ...process.env, ...harness.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
         stdio: 'inherit',
       });
-      child.on('exit', () => resolve());
+      child.on('exit', (code) => resolve(code ?? 1));
     });
-    console.log(pc.dim(`\nWatching ${relativeToRepo(dir)}/ — save a file to check again, Ctrl-C to stop.`));
+    const decision = afterWatchedCheck(path, step, exitCode === 0);
+    if (decision.message) console.log(`\n${pc.green(pc.bold(decision.message))}`);
+    step = decision.step;
     running = false;
+    if (decision.finished) return stop();
+    console.log(pc.dim(`\nWatching ${relativeToRepo(dir)}/ for step ${step.id} — save a file to check again, Ctrl-C to stop.`));
     if (again) {
       again = false;
       await runOnce();
@@ -269,10 +338,7 @@ async function watchStep(backend: string | undefined, stepId: string | undefined
     timer = setTimeout(() => void runOnce(), 300);
   });
   await runOnce();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopped;
   watcher.close();
   clearTimeout(timer);
   await harness.stop();
@@ -303,6 +369,9 @@ switch (command) {
     break;
   case 'reset':
     code = await reset(first, second);
+    break;
+  case 'solution':
+    code = await solution(first, second, values.diff);
     break;
   default:
     fail(`Unknown command '${command}'.`);

@@ -4,7 +4,8 @@
  * WORKBENCH_UNAVAILABLE_<SERVER>) or that fails to start here is a loud skip, and a failure under CI=true.
  */
 import { backendByName } from '../labs/backends.ts';
-import { unavailableReason } from '../labs/conformance/node-test.ts';
+// Deep import until labs/runtime/index.ts exists (the lead is creating it).
+import { unavailableReason } from '../labs/runtime/settings.ts';
 import type { WorkshopHarness } from './harness.ts';
 import type { WorkshopPath } from './steps.ts';
 

@@ -1,10 +1,10 @@
 /**
  * Where the workshop's files live. Per path (`workshop/<backend>/`):
  *   steps/NN-slug/README.md, steps/NN-slug/hints/1.md …   what learners read
- *   starter/                                             pristine starter files, never edited by learners
- *   work/                                                the learner's copy, tracked by git, reset from starter/
- *   solutions/NN-<file>                                  the reference state after step NN (flat files, at
- *                                                        the same depth as work/ so their imports match)
+ *   work/                                                the learner's files, tracked by git (the starter
+ *                                                        at first), reset from solution/ as step 00
+ *   solution/<file>                                      the reference solution of every step in one file
+ *                                                        per file, with step markers (see solutions.ts)
  * Progress (checks passed, hints shown) is per clone, in .workbench/workshop/progress.json (not in git).
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -26,33 +26,13 @@ export function workDir(path: WorkshopPath, workshopDir = WORKSHOP_DIR): string 
   return join(pathDir(path, workshopDir), 'work');
 }
 
-export function starterDir(path: WorkshopPath, workshopDir = WORKSHOP_DIR): string {
-  return join(pathDir(path, workshopDir), 'starter');
-}
-
-export function solutionsDir(path: WorkshopPath, workshopDir = WORKSHOP_DIR): string {
-  return join(pathDir(path, workshopDir), 'solutions');
-}
-
 export function stepDir(path: WorkshopPath, step: WorkshopStep, workshopDir = WORKSHOP_DIR): string {
   return join(pathDir(path, workshopDir), 'steps', `${step.id}-${step.slug}`);
-}
-
-/** The reference file of `file` after `step`: solutions/05-store.ts. */
-export function solutionFile(path: WorkshopPath, step: WorkshopStep, file: string, workshopDir = WORKSHOP_DIR): string {
-  return join(solutionsDir(path, workshopDir), `${step.id}-${file}`);
 }
 
 /** The path's files in a directory laid out like work/ (work/, starter/, or a copy of work/). */
 export function codeIn(path: WorkshopPath, dir: string): LearnerCode {
   return { label: `${relativeToRepo(dir)}/`, files: Object.fromEntries(path.files.map((f) => [f, join(dir, f)])) };
-}
-
-export function solutionCode(path: WorkshopPath, step: WorkshopStep, workshopDir = WORKSHOP_DIR): LearnerCode {
-  return {
-    label: `${relativeToRepo(solutionsDir(path, workshopDir))}/${step.id}-*`,
-    files: Object.fromEntries(path.files.map((f) => [f, solutionFile(path, step, f, workshopDir)])),
-  };
 }
 
 /** Hint files of a step, in order: hints/1.md, hints/2.md, … */

@@ -6,6 +6,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Failing } from './hints.ts';
 import type { WorkshopPath, WorkshopStep } from './steps.ts';
 
 export interface StepProgress {
@@ -13,8 +14,12 @@ export interface StepProgress {
   done?: boolean;
   /** ISO time of that check. */
   checkedAt?: string;
-  /** Hints revealed so far (hint 1 … hintsShown). */
+  /** Hints revealed so far: an older progress file counted them (hint 1 … hintsShown). */
   hintsShown?: number;
+  /** The numbers of the hints revealed so far (hints are chosen by what fails, so not always 1, 2, 3). */
+  hintsSeen?: number[];
+  /** The scenarios of this step that failed in the last check of it, with their words (they choose the next hint). */
+  failing?: Failing[];
 }
 
 export interface Progress {
@@ -62,17 +67,41 @@ export function recordCheck(progress: Progress, path: WorkshopPath, checked: Wor
   }
 }
 
-/** Counts one more hint as shown, up to `available`. Returns the 1-based number to show, or undefined when all were shown. */
-export function revealNextHint(progress: Progress, path: WorkshopPath, step: WorkshopStep, available: number): number | undefined {
-  const entry = stepProgress(progress, path, step);
-  const shown = entry.hintsShown ?? 0;
-  if (shown >= available) return undefined;
-  entry.hintsShown = shown + 1;
-  return entry.hintsShown;
+/** The numbers of the hints of a step seen so far. */
+export function hintsSeen(progress: Progress, path: WorkshopPath, step: WorkshopStep): number[] {
+  const entry = progress.paths[path.backend]?.steps[step.id];
+  if (entry?.hintsSeen) return [...entry.hintsSeen];
+  return Array.from({ length: entry?.hintsShown ?? 0 }, (_, i) => i + 1);
 }
 
 export function hintsShown(progress: Progress, path: WorkshopPath, step: WorkshopStep): number {
-  return progress.paths[path.backend]?.steps[step.id]?.hintsShown ?? 0;
+  return hintsSeen(progress, path, step).length;
+}
+
+/** Records hint `number` of a step as seen. */
+export function markHintSeen(progress: Progress, path: WorkshopPath, step: WorkshopStep, number: number): void {
+  const seen = hintsSeen(progress, path, step);
+  const entry = stepProgress(progress, path, step);
+  entry.hintsSeen = seen.includes(number) ? seen : [...seen, number];
+  delete entry.hintsShown;
+}
+
+/** Counts one more hint as shown, in file order, up to `available` (when nothing failing is on record). */
+export function revealNextHint(progress: Progress, path: WorkshopPath, step: WorkshopStep, available: number): number | undefined {
+  const seen = hintsSeen(progress, path, step);
+  const next = Array.from({ length: available }, (_, i) => i + 1).find((n) => !seen.includes(n));
+  if (next !== undefined) markHintSeen(progress, path, step, next);
+  return next;
+}
+
+/** What failed in the last check of `step` (its own scenarios): the next hint is chosen for them. */
+export function recordFailing(progress: Progress, path: WorkshopPath, step: WorkshopStep, failing: readonly Failing[]): void {
+  stepProgress(progress, path, step).failing = failing.map((f) => ({ ...f }));
+}
+
+export function failingOnRecord(progress: Progress, path: WorkshopPath, step: WorkshopStep): Failing[] {
+  const entry = progress.paths[path.backend]?.steps[step.id]?.failing ?? [];
+  return entry.filter((f): f is Failing => typeof f === 'object' && f !== null && typeof f.scenario === 'string');
 }
 
 /** After a reset to the start of `from` (or of the path), steps from there on are no longer done. Hints stay seen. */

@@ -5,22 +5,19 @@
  */
 import pc from 'picocolors';
 import type { ScenarioCheck, StepCheck } from './checker.ts';
-import { relativeToRepo, solutionFile, stepDir, workDir } from './layout.ts';
+import type { FailureFacts } from './failure.ts';
+import type { Hint } from './hints.ts';
+import { relativeToRepo, stepDir, workDir } from './layout.ts';
 import { nextStep, type WorkshopPath, type WorkshopStep } from './steps.ts';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
 export const cmd = (text: string) => `npm run workshop -- ${text}`;
 
-/** The part of a suite message a person needs: its first paragraph (assert adds "232 !== 0" below it). */
-export function firstParagraph(detail: string): string {
-  return detail.split(/\n\s*\n/)[0]!.trim();
-}
-
 /** The scenario failed on a `throw todo('NN', …)` of the starter: say so, with the step it belongs to. */
 export function todoOf(detail: string): { step: string; what: string } | undefined {
   const match = /TODO step (\d{2}):?\s*(.*)/s.exec(detail);
-  return match ? { step: match[1]!, what: firstParagraph(match[2]!) } : undefined;
+  return match ? { step: match[1]!, what: match[2]!.split(/\n\s*\n/)[0]!.trim() } : undefined;
 }
 
 function explain(result: ScenarioCheck, path: WorkshopPath, c: Colors): string[] {
@@ -36,11 +33,41 @@ function explain(result: ScenarioCheck, path: WorkshopPath, c: Colors): string[]
   const todo = todoOf(result.detail);
   if (todo) {
     lines.push(`${indent}${c.dim('why:')}    it reached a TODO of step ${todo.step} in your store: ${todo.what}`);
+    if (result.failure?.learnerFrame) lines.push(`${indent}${c.dim('at:')}     ${c.cyan(result.failure.learnerFrame)}`);
     return lines;
   }
-  const [first, ...rest] = firstParagraph(result.detail).split('\n');
+  if (result.failure) {
+    lines.push(...describeFailure(result.failure, indent, c));
+    return lines;
+  }
+  // No error object was kept (a time-out of the runner, say): the suite's whole message, not a cut of it.
+  const [first, ...rest] = result.detail.trim().split('\n');
   lines.push(`${indent}${c.dim('why:')}    ${first}`);
-  for (const line of rest.slice(0, 6)) lines.push(`${indent}        ${line}`);
+  for (const line of rest.slice(0, 12)) lines.push(`${indent}        ${line}`);
+  return lines;
+}
+
+/** The facts of a failed assertion, aligned like a test runner's: words, values, diff, where. */
+export function describeFailure(f: FailureFacts, indent: string, c: Colors = pc): string[] {
+  const label = (text: string) => c.dim(text.padEnd(10));
+  const lines = [`${indent}${label('failed:')}${f.message}`];
+  if (f.expected !== undefined) lines.push(`${indent}${label('expected:')}${c.green(f.expected)}`);
+  if (f.actual !== undefined) lines.push(`${indent}${label('actual:')}${c.red(f.actual)}`);
+  if (f.diff && f.diff.length > 0) {
+    lines.push(`${indent}${label('diff:')}${c.dim('+ actual  - expected')}`);
+    for (const line of f.diff) lines.push(`${indent}          ${line.startsWith('+') ? c.red(line) : line.startsWith('-') ? c.green(line) : line}`);
+  }
+  if (f.learnerFrame) lines.push(`${indent}${label('at:')}${c.cyan(f.learnerFrame)}`);
+  else if (f.lastCall) {
+    const where = f.lastCall.at ? ` ${c.cyan(f.lastCall.at)}` : '';
+    lines.push(`${indent}${label('at:')}your ${f.lastCall.method}()${where} ${c.dim('(the last call into your store before the check failed)')}`);
+  }
+  if (f.scenarioFrame) lines.push(`${indent}${label('checked:')}${c.dim(f.scenarioFrame)}`);
+  const short = (line: string) => (line.length > 160 ? `${line.slice(0, 159)}…` : line);
+  if (f.narration.length > 0) {
+    lines.push(`${indent}${label('it did:')}${short(f.narration[0]!)}`);
+    for (const line of f.narration.slice(1)) lines.push(`${indent}          ${short(line)}`);
+  }
   return lines;
 }
 
@@ -54,6 +81,8 @@ function mark(result: ScenarioCheck, c: Colors): string {
 export interface HintState {
   shown: number;
   available: number;
+  /** The hint `hint` would show now, chosen for what fails (see hints.ts); none when no unseen hint helps. */
+  next?: Hint;
 }
 
 export function formatCheck(check: StepCheck, hints: HintState, c: Colors = pc): string {
@@ -116,11 +145,13 @@ export function nextMove(check: StepCheck, hints: HintState, c: Colors = pc): st
   if (brokenEarlier) {
     return `${c.bold('Next:')} something from step ${brokenEarlier.step.id} broke; fix it first: ${c.cyan(cmd(`check ${path.backend} ${brokenEarlier.step.id}`))}`;
   }
-  if (hints.shown < hints.available) {
-    return `${c.bold('Stuck?')} ${c.cyan(cmd(`hint ${path.backend} ${step.id}`))}  ${c.dim(`(hint ${hints.shown + 1} of ${hints.available}; the README: ${readme(step)})`)}`;
+  const next = hints.next;
+  if (next) {
+    const helps = next.scenarios.length > 0 ? `, for ${next.scenarios.join(', ')}` : '';
+    return `${c.bold('Stuck?')} ${c.cyan(cmd(`hint ${path.backend} ${step.id}`))}  ${c.dim(`(hint ${next.number} of ${hints.available}: "${next.title}"${helps}; the README: ${readme(step)})`)}`;
   }
-  const solution = relativeToRepo(solutionFile(path, step, path.storeFile));
-  return `${c.bold('Stuck?')} You have seen all ${hints.available} hints. Compare with the reference solution:\n      ${c.cyan(`git diff --no-index ${relativeToRepo(workDir(path))}/${path.storeFile} ${solution}`)}`;
+  const seen = hints.shown >= hints.available ? `You have seen all ${hints.available} hints.` : 'No hint left for what fails.';
+  return `${c.bold('Stuck?')} ${seen} Compare with the reference solution of this step:\n      ${c.cyan(cmd(`solution ${path.backend} ${step.id} --diff`))}  ${c.dim('(what the step changes)')}`;
 }
 
 /** Terminal rendering of the little markdown the READMEs and hints use: headings, `code`, **bold**. */

@@ -1,14 +1,16 @@
 /**
  * `reset <backend> [step]`: puts the learner's work/ back to a known state, after copying what was there
  * to .workbench/workshop/backups/ (git keeps it too, once committed).
- * - no step, or the first step: the pristine starter files;
+ * - no step, or the first step: the starter files (step 00 of the solution source);
  * - step NN: the reference solution of the step before it, i.e. where step NN starts (to catch up).
+ * Both are generated from workshop/<path>/solution/ (see solutions.ts).
  */
 import { cp, mkdir, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { codeIn, solutionCode, starterDir, workDir, WORKSHOP_DIR, BACKUP_DIR } from './layout.ts';
-import { previousStep, type WorkshopPath, type WorkshopStep } from './steps.ts';
+import { workDir, WORKSHOP_DIR, BACKUP_DIR } from './layout.ts';
+import { writeStep } from './solutions.ts';
+import { previousStep, stepNumber, type WorkshopPath, type WorkshopStep } from './steps.ts';
 
 export interface ResetOptions {
   path: WorkshopPath;
@@ -32,10 +34,6 @@ export async function resetWork(options: ResetOptions): Promise<ResetResult> {
   const workshopDir = options.workshopDir ?? WORKSHOP_DIR;
   const work = workDir(path, workshopDir);
   const before = options.step ? previousStep(path, options.step) : undefined;
-  const source = before ? solutionCode(path, before, workshopDir) : codeIn(path, starterDir(path, workshopDir));
-  for (const [file, from] of Object.entries(source.files)) {
-    if (!existsSync(from)) throw new Error(`Cannot reset: ${from} is missing (for ${file})`);
-  }
 
   let backup: string | undefined;
   const existing = existsSync(work) ? await readdir(work) : [];
@@ -46,11 +44,10 @@ export async function resetWork(options: ResetOptions): Promise<ResetResult> {
     await cp(work, backup, { recursive: true });
   }
   await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
-  for (const [file, from] of Object.entries(source.files)) await cp(from, join(work, file));
+  const written = await writeStep(path, before ? stepNumber(before) : 0, work, workshopDir);
   return {
     restoredFrom: before ? `the reference solution of step ${before.id} (where step ${options.step!.id} starts)` : 'the starter files',
-    files: Object.keys(source.files),
+    files: Object.keys(written.files),
     backup,
   };
 }

@@ -6,16 +6,16 @@ import { test } from 'node:test';
 import { resetWork } from './reset.ts';
 import { postgresPath as path } from './steps.ts';
 
-/** A workshop folder in a temporary directory: starter/, solutions/NN-*, and a learner's work/. */
+/** A workshop folder in a temporary directory: solution/ (one marked source per file), and a learner's work/. */
 async function fakeWorkshop(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'workshop-reset-'));
   const root = join(dir, path.backend);
-  await mkdir(join(root, 'starter'), { recursive: true });
-  await mkdir(join(root, 'solutions'), { recursive: true });
+  await mkdir(join(root, 'solution'), { recursive: true });
   await mkdir(join(root, 'work'), { recursive: true });
   for (const file of path.files) {
-    await writeFile(join(root, 'starter', file), `starter ${file}`);
-    for (const step of path.steps) await writeFile(join(root, 'solutions', `${step.id}-${file}`), `solution ${step.id} ${file}`);
+    const c = file.endsWith('.sql') ? '--' : '//';
+    const blocks = path.steps.map((s) => `${c} @steps ${s.id}..${s.id}\n${c}| solution ${s.id} ${file}\n${c} @end`);
+    await writeFile(join(root, 'solution', file), [`${c} @steps 00..00`, `${c}| starter ${file}`, `${c} @end`, ...blocks].join('\n'));
     await writeFile(join(root, 'work', file), `my ${file}`);
   }
   await writeFile(join(root, 'work', 'notes.md'), 'my notes');

@@ -1,5 +1,6 @@
 /**
- * The facilitator's setup check, as tests: every step's reference solution passes its step's checker
+ * The facilitator's setup check, as tests: every step's reference solution (generated from the path's
+ * solution source, workshop/<path>/solution/) passes its step's checker
  * (its own scenarios and all earlier ones) on every path whose backend starts here; and step 05's trap is
  * real: the step-04 solution (read all by position) fails the no-skip scenario. Paths: every entry of
  * WORKSHOP_PATHS (PostgreSQL, DynamoDB, Kafka).
@@ -11,8 +12,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkStep } from './checker.ts';
 import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
-import { solutionCode } from './layout.ts';
-import { WORKSHOP_PATHS, previousStep, stepOfScenario } from './steps.ts';
+import { solutionCode } from './solutions.ts';
+import { WORKSHOP_PATHS, previousStep, stepNumber, stepOfScenario } from './steps.ts';
 
 for (const path of WORKSHOP_PATHS) {
   void describe(`workshop ${path.backend}: the reference solutions`, () => {
@@ -27,7 +28,8 @@ for (const path of WORKSHOP_PATHS) {
     for (const step of path.steps) {
       test(`step ${step.id} (${step.title}): the reference solution passes the step's checker`, async (t) => {
         if (!started.harness) return t.skip(started.skip);
-        const check = await checkStep({ path, step, code: solutionCode(path, step), harness: started.harness });
+        const code = await solutionCode(path, stepNumber(step));
+        const check = await checkStep({ path, step, code, harness: started.harness }).finally(() => code.dispose());
         assert.equal(check.codeError, undefined, check.codeError?.message);
         const failing = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.status}: ${r.detail}`);
         assert.deepEqual(failing, [], `solutions/${step.id}-* does not pass step ${step.id}`);
@@ -41,7 +43,8 @@ for (const path of WORKSHOP_PATHS) {
     if (trap && before05) {
       test(`step ${trap.id}'s trap is real: the step-${before05.id} solution skips events under concurrent commits`, async (t) => {
         if (!started.harness) return t.skip(started.skip);
-        const check = await checkStep({ path, step: trap, code: solutionCode(path, before05), harness: started.harness });
+        const code = await solutionCode(path, stepNumber(before05));
+        const check = await checkStep({ path, step: trap, code, harness: started.harness }).finally(() => code.dispose());
         const failing = check.results.filter((r) => r.status !== 'pass');
         assert.deepEqual(failing.map((r) => `${r.id}: ${r.status}`), ['read.all-no-skip-under-concurrent-commits: fail'], 'only the trap fails');
         assert.match(failing[0]!.detail, /skipped \d+ of \d+ committed events/);

@@ -6,15 +6,16 @@
  * same way.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { checkStep } from './checker.ts';
 import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
-import { codeIn, pathDir, solutionCode, solutionFile, starterDir } from './layout.ts';
+import { codeIn, pathDir } from './layout.ts';
+import { solutionCode, writeStep } from './solutions.ts';
 import { dynamodbPath, kafkaPath, postgresPath as path, type WorkshopPath } from './steps.ts';
 
-const [step01, step02, step03] = path.steps as [typeof path.steps[0], typeof path.steps[0], typeof path.steps[0]];
+const [step01, , step03] = path.steps as [typeof path.steps[0], typeof path.steps[0], typeof path.steps[0]];
 
 void describe('workshop postgres: from the starter to a passing step 01', () => {
   let started: HarnessOrSkip = { skip: 'not started' };
@@ -23,7 +24,7 @@ void describe('workshop postgres: from the starter to a passing step 01', () => 
   before(async () => {
     started = await startHarnessForTests(path);
     work = await mkdtemp(join(pathDir(path), '.spec-work-'));
-    await cp(starterDir(path), work, { recursive: true });
+    await writeStep(path, 0, work);
   });
   after(async () => {
     await started.harness?.stop();
@@ -41,7 +42,7 @@ void describe('workshop postgres: from the starter to a passing step 01', () => 
 
   test('after filling step 01 (its solution copied into work), the same check passes', async (t) => {
     if (!started.harness) return t.skip(started.skip);
-    for (const file of path.files) await cp(solutionFile(path, step01, file), join(work!, file));
+    await writeStep(path, 1, work!);
     const check = await checkStep({ path, step: step01, code: codeIn(path, work!), harness: started.harness });
     assert.deepEqual(check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`), []);
     assert.equal(check.passed, true);
@@ -50,7 +51,8 @@ void describe('workshop postgres: from the starter to a passing step 01', () => 
 
   test('a capability still declared unsupported fails its step as "not built", never passes', async (t) => {
     if (!started.harness) return t.skip(started.skip);
-    const check = await checkStep({ path, step: step03, code: solutionCode(path, step02), harness: started.harness });
+    const code = await solutionCode(path, 2);
+    const check = await checkStep({ path, step: step03, code, harness: started.harness }).finally(() => code.dispose());
     const backward = check.results.find((r) => r.id === 'read.stream-backward');
     assert.equal(backward?.status, 'not-built');
     assert.match(backward.detail, /read-backward: TODO step 03/);
@@ -78,7 +80,7 @@ function firstLoop(other: WorkshopPath): void {
     before(async () => {
       started = await startHarnessForTests(other);
       work = await mkdtemp(join(pathDir(other), '.spec-work-'));
-      await cp(starterDir(other), work, { recursive: true });
+      await writeStep(other, 0, work);
     });
     after(async () => {
       await started.harness?.stop();
@@ -96,7 +98,7 @@ function firstLoop(other: WorkshopPath): void {
 
     test('after filling step 01 (its solution copied into work), the same check passes', async (t) => {
       if (!started.harness) return t.skip(started.skip);
-      for (const file of other.files) await cp(solutionFile(other, first, file), join(work!, file));
+      await writeStep(other, 1, work!);
       const check = await checkStep({ path: other, step: first, code: codeIn(other, work!), harness: started.harness });
       assert.deepEqual(check.results.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`), []);
       assert.equal(check.passed, true);

@@ -2,9 +2,9 @@
  * The workshop's paths as data: one path per technology, each a numbered list of steps. A step names the
  * conformance scenarios it introduces; its checker runs those and every scenario of the steps before it
  * (the store grows step by step, and nothing built earlier may break). Adding a path for another backend
- * is a folder (`workshop/<backend>/`: steps, starter, work, solutions, harness) plus one entry here.
+ * is a folder (`workshop/<backend>/`: steps, work, solution, harness) plus one entry here.
  */
-import { SCENARIO_IDS, type ScenarioId } from '../labs/conformance/scenario.ts';
+import { SCENARIO_IDS, type ScenarioId } from '../labs/conformance/index.ts';
 import type { WorkshopHarness } from './harness.ts';
 
 export interface WorkshopStep {
@@ -21,7 +21,7 @@ export interface WorkshopPath {
   /** Matches the backend name of labs/backends.ts: `postgres`. */
   backend: string;
   title: string;
-  /** The learner's files, the same names in `starter/`, `work/` and (prefixed `NN-`) in `solutions/`. */
+  /** The learner's files, the same names in `work/` and in `solution/` (the source of every step's solution). */
   files: string[];
   /** The file the checker imports; it exports `createStore(connection: string): Promise<EventStore>`. */
   storeFile: string;
@@ -123,6 +123,20 @@ export const kafkaPath: WorkshopPath = {
   },
 };
 
+/**
+ * Scenarios of the suite no step checks yet, each with the reason (the test of steps.ts requires every
+ * other scenario to be introduced by exactly one step). They were added to the suite after the paths
+ * were written; most need what a learner's store cannot be handed yet (a second process, a server restart).
+ */
+export const NOT_IN_WORKSHOP: Partial<Record<ScenarioId, string>> = {
+  'input.lone-surrogate': 'added to the suite after the paths were written; a candidate for step 01',
+  'input.unrepresentable-json': 'added to the suite after the paths were written; a candidate for step 01',
+  'append.concurrent-writers-across-processes': 'needs a second process running the learner\'s store (a fixture the workshop harness does not give yet)',
+  'append.crash-mid-batch': 'needs a process the checker can kill mid-append (a fixture the workshop harness does not give yet)',
+  'subscribe.survives-server-restart': 'needs a server the checker may restart (a fixture the workshop harness does not give yet)',
+  'store.closed': 'added to the suite after the paths were written; a candidate for step 01',
+};
+
 /** Every path of the workshop. */
 export const WORKSHOP_PATHS: WorkshopPath[] = [postgresPath, dynamodbPath, kafkaPath];
 
@@ -157,6 +171,11 @@ export function scenariosToCheck(path: WorkshopPath, step: WorkshopStep): Scenar
 /** The step that introduces a scenario. */
 export function stepOfScenario(path: WorkshopPath, id: ScenarioId): WorkshopStep | undefined {
   return path.steps.find((s) => s.scenarios.includes(id));
+}
+
+/** The step's number: 5 for step 05 (0 is the starter, in the solution source). */
+export function stepNumber(step: WorkshopStep): number {
+  return Number(step.id);
 }
 
 export function nextStep(path: WorkshopPath, step: WorkshopStep): WorkshopStep | undefined {

@@ -70,7 +70,7 @@ export async function createStore(connection: string): Promise<EventStore> {
  * A DynamoDB item holds at most 400 KB, and one append is one item: an event may use at most 384 KiB of
  * JSON, and a batch that does not fit is refused by DynamoDB (ValidationException -> InvalidInputError).
  */
-const LIMITS: StoreLimits = { maxEventBytes: 384 * 1024, maxStreamIdLength: 200 };
+const LIMITS: StoreLimits = { maxEventBytes: 384 * 1024, maxStreamIdLength: 200, maxSnapshotBytes: 384 * 1024, nulInText: true };
 
 /** One event inside a commit item or a log entry (short attribute names: every byte counts in 400 KB). */
 interface StoredEvent {
