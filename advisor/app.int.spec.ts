@@ -105,15 +105,57 @@ describe('read-only routes', () => {
 });
 
 describe('POST /api/v1/recommendations', () => {
-  test('valid answers give a ranked, explained recommendation in the documented shape', async () => {
-    const res = await post(withEvidence, '/api/v1/recommendations', JSON.stringify({ answers: { platform: 'node', 'postgres-skills': 'production', budget: 'tight' }, weights: { cost: 6 } }));
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { top: string; ranking: { technology: string; eligible: boolean; benchmarks: { figures: unknown[] } | null }[]; weights: { criterion: string; weight: number; override: number | null }[] };
-    assertMatchesSchema('Recommendation', body);
-    assert.equal(body.top, 'postgres');
-    assert.equal(body.ranking.find((r) => r.technology === 'marten')?.eligible, false);
-    assert.equal(body.ranking.find((r) => r.technology === 'postgres')?.benchmarks?.figures.length, 2);
-    assert.deepEqual(body.weights.find((w) => w.criterion === 'cost'), { ...body.weights.find((w) => w.criterion === 'cost'), weight: 6, override: 6 });
+  const NODE_PG_TEAM = { platform: 'node', 'postgres-skills': 'production', budget: 'tight', 'read-patterns': 'ad-hoc', operations: 'small' };
+
+  test('valid answers give a decision and a ranking; lean by default, the full breakdown on request', async () => {
+    const body = JSON.stringify({ answers: NODE_PG_TEAM, weights: { cost: 6 } });
+    const lean = await post(withEvidence, '/api/v1/recommendations', body);
+    assert.equal(lean.status, 200);
+    const leanText = await lean.text();
+    const l = JSON.parse(leanText) as { detail: string; decision: string; top: string; ranking: Record<string, unknown>[] };
+    assertMatchesSchema('Recommendation', l);
+    assert.equal(l.detail, 'lean');
+    assert.equal(l.decision, 'clear');
+    assert.equal(l.top, 'postgres');
+    assert.ok(l.ranking.every((r) => !('breakdown' in r) && !('contributions' in r)), 'lean: no breakdown');
+
+    const full = await post(withEvidence, '/api/v1/recommendations?detail=full', body);
+    const fullText = await full.text();
+    const f = JSON.parse(fullText) as { detail: string; top: string; ranking: { technology: string; eligible: boolean; benchmarks: { figures: { target: string; mode: string }[] } | null }[]; weights: { criterion: string; weight: number; override: number | null }[] };
+    assertMatchesSchema('Recommendation', f);
+    assert.equal(f.detail, 'full');
+    assert.equal(f.ranking.find((r) => r.technology === 'marten')?.eligible, false);
+    assert.deepEqual(f.ranking.find((r) => r.technology === 'postgres')?.benchmarks?.figures.map((x) => `${x.target}/${x.mode}`), ['store/open', 'raw/open', 'store/closed', 'store/open']);
+    assert.deepEqual(f.weights.find((w) => w.criterion === 'cost'), { ...f.weights.find((w) => w.criterion === 'cost'), weight: 6, override: 6 });
+    assert.ok(leanText.length * 3 < fullText.length, `lean ${leanText.length} B vs full ${fullText.length} B`);
+
+    const bad = await post(withEvidence, '/api/v1/recommendations?detail=everything', body);
+    assert.equal(bad.status, 400);
+    assertMatchesSchema('Error', await bad.json());
+  });
+
+  test('an empty questionnaire is "insufficient-answers" with the questions that matter most; a tie names no winner', async () => {
+    const empty = (await (await post(withEvidence, '/api/v1/recommendations', '{"answers":{}}')).json()) as { decision: string; top: string | null; decisionDetail: { questionsThatMatterMost: unknown[] } };
+    assertMatchesSchema('Recommendation', empty);
+    assert.equal(empty.decision, 'insufficient-answers');
+    assert.equal(empty.top, null);
+    assert.ok(empty.decisionDetail.questionsThatMatterMost.length >= 3);
+    const tie = (await (await post(withEvidence, '/api/v1/recommendations', JSON.stringify({ answers: { 'postgres-skills': 'production', budget: 'tight', operations: 'small', 'read-patterns': 'ad-hoc' } }))).json()) as { decision: string; top: string | null; decisionDetail: { tied: { technology: string }[]; separatedBy: unknown[]; tieMargin: number } };
+    assert.equal(tie.decision, 'tie');
+    assert.equal(tie.top, null);
+    assert.deepEqual(tie.decisionDetail.tied.map((t) => t.technology).sort(), ['marten', 'postgres']);
+    assert.ok(tie.decisionDetail.separatedBy.length > 0);
+    assert.equal(tie.decisionDetail.tieMargin, 2);
+  });
+
+  test('a capability the lab emulates is cited with its caveat (Kafka\'s version check)', async () => {
+    const res = await post(withEvidence, '/api/v1/recommendations', JSON.stringify({ answers: { platform: 'node', concurrency: 'required', cloud: 'aws', budget: 'tight' } }));
+    const body = (await res.json()) as { ranking: { technology: string; knockOuts: { source: { kind: string; scenarios?: { id: string; status: string; emulated: boolean; caveats: { text: string }[] }[] } }[] }[] };
+    const ko = body.ranking.find((r) => r.technology === 'kafka')?.knockOuts[0];
+    const scenario = ko?.source.scenarios?.find((s) => s.id === 'append.expected-version');
+    assert.equal(scenario?.status, 'pass');
+    assert.equal(scenario?.emulated, true);
+    assert.match(scenario?.caveats[0]?.text ?? '', /ONE writing process/);
   });
 
   test('unknown fields, unknown answers and out-of-range weights get a 400 with field-level messages', async () => {
@@ -174,7 +216,7 @@ describe('POST /api/v1/recommendations', () => {
 
 describe('POST /api/v1/adr', () => {
   test('exports a Markdown ADR as an attachment', async () => {
-    const res = await post(withEvidence, '/api/v1/adr', JSON.stringify({ answers: { platform: 'dotnet' }, title: 'Orders service event store' }));
+    const res = await post(withEvidence, '/api/v1/adr', JSON.stringify({ answers: { platform: 'dotnet', 'postgres-skills': 'production', experience: 'new', 'read-model-consistency': 'same-transaction' }, title: 'Orders service event store' }));
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/markdown/);
     assert.equal(res.headers.get('content-disposition'), 'attachment; filename="adr-event-store-2026-11-26.md"');
@@ -188,6 +230,28 @@ describe('POST /api/v1/adr', () => {
     assert.equal(res.status, 400);
     const body = (await res.json()) as { issues: { field: string }[] };
     assert.deepEqual(body.issues.map((i) => i.field).sort(), ['format', 'title']);
+  });
+});
+
+describe('docs as HTML', () => {
+  test('a Markdown page is served as HTML with heading anchors that the evidence links use', async () => {
+    const res = await fetch(`${withEvidence.baseUrl}/docs/capabilities.md`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await res.text();
+    assert.match(html, /<h3 id="appendexpected-version">/, 'the matrix link /docs/capabilities.md#appendexpected-version lands on its heading');
+    assert.match(html, /<link rel="stylesheet" href="\/docs.css">/);
+    assert.doesNotMatch(html, /<script/);
+    const advisor = await (await fetch(`${withEvidence.baseUrl}/docs/advisor.md`)).text();
+    assert.match(advisor, /<img src="screenshots\/advisor-/, 'images render');
+    assert.equal((await fetch(`${withEvidence.baseUrl}/docs/screenshots/advisor-results.png`)).status, 200);
+  });
+
+  test('paths outside docs/ and missing pages are 404s', async () => {
+    for (const path of ['/docs/..%2Fpackage.json', '/docs/%2e%2e/README.md', '/docs/nope.md']) {
+      const res = await fetch(`${withEvidence.baseUrl}${path}`);
+      assert.equal(res.status, 404, path);
+    }
   });
 });
 

@@ -11,7 +11,8 @@ import { CRITERIA } from './knowledge/criteria.ts';
 import { QUESTIONS } from './knowledge/questions.ts';
 import { TECHNOLOGIES } from './knowledge/technologies.ts';
 import { DONT_KNOW } from './knowledge/types.ts';
-import { loadEvidence, type EvidenceSnapshot } from './evidence/evidence.ts';
+import { markdownPages } from './docs-pages.ts';
+import { EvidenceStore, type EvidenceSnapshot } from './evidence/evidence.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { recommend, resolveSource } from './recommendation.ts';
 import { BASELINE_WEIGHTS } from './scoring/score.ts';
@@ -31,6 +32,8 @@ export interface AdvisorAppOptions {
   now?: () => Date;
   /** Maximum JSON body size. */
   bodyLimit?: string;
+  /** How often (ms) a request may check whether the evidence files changed; 0 checks every request. */
+  evidenceCheckIntervalMs?: number;
 }
 
 function chartJsDir(): string {
@@ -58,8 +61,12 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
   const docsDir = options.docsDir ?? join(repoRoot, 'docs');
   const now = options.now ?? (() => new Date());
   const openapi = buildOpenApiDocument();
-  // Evidence files are written by other tools while the advisor runs: read them per request (small files).
-  const evidence = (): Promise<EvidenceSnapshot> => loadEvidence({ capabilitiesPath, benchmarksPath });
+  // Evidence files are rewritten by other tools while the advisor runs: parsed once per change.
+  const evidenceStore = new EvidenceStore({ capabilitiesPath, benchmarksPath }, { checkIntervalMs: options.evidenceCheckIntervalMs ?? 1000 });
+  const evidence = (): Promise<EvidenceSnapshot> => evidenceStore.current();
+  // Responses that depend only on the knowledge (and the evidence version) are serialised once.
+  const questionnaireJson = JSON.stringify({ dontKnow: DONT_KNOW, questions: QUESTIONS, criteria: CRITERIA, baseline: BASELINE_WEIGHTS });
+  let technologiesCache: { version: number; json: string } | null = null;
 
   const app = express();
   app.disable('x-powered-by');
@@ -96,12 +103,7 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
   api
     .route('/questionnaire')
     .get((_req, res) => {
-      res.json({
-        dontKnow: DONT_KNOW,
-        questions: QUESTIONS,
-        criteria: CRITERIA,
-        baseline: BASELINE_WEIGHTS,
-      });
+      res.type('json').send(questionnaireJson);
     })
     .all(methodNotAllowed(['GET']));
 
@@ -109,7 +111,10 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
     .route('/technologies')
     .get(async (_req, res) => {
       const ev = await evidence();
-      res.json({ technologies: TECHNOLOGIES.map((t) => technologyView(t.id, ev)) });
+      if (technologiesCache?.version !== evidenceStore.version) {
+        technologiesCache = { version: evidenceStore.version, json: JSON.stringify({ technologies: TECHNOLOGIES.map((t) => technologyView(t.id, ev)) }) };
+      }
+      res.type('json').send(technologiesCache.json);
     })
     .all(methodNotAllowed(['GET']));
 
@@ -146,7 +151,12 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
         res.status(400).json({ error: 'invalid_request', issues: fieldIssues(parsed.error) });
         return;
       }
-      res.json(recommend(toRecommendationInput(parsed.data), await evidence()));
+      const detail = req.query.detail;
+      if (detail !== undefined && detail !== 'lean' && detail !== 'full') {
+        res.status(400).json({ error: 'invalid_request', issues: [{ field: 'detail', message: 'Use detail=lean (the default) or detail=full.' }] });
+        return;
+      }
+      res.json(recommend(toRecommendationInput(parsed.data), await evidence(), { detail: detail ?? 'lean' }));
     })
     .all(methodNotAllowed(['POST']));
 
@@ -158,7 +168,7 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
         res.status(400).json({ error: 'invalid_request', issues: fieldIssues(parsed.error) });
         return;
       }
-      const rec = recommend(toRecommendationInput(parsed.data), await evidence());
+      const rec = recommend(toRecommendationInput(parsed.data), await evidence(), { detail: 'full' });
       const date = now().toISOString().slice(0, 10);
       const markdown = renderAdr(rec, { date, ...(parsed.data.title ? { title: parsed.data.title } : {}) });
       res
@@ -181,7 +191,10 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
   app.use('/api/v1', api);
 
   app.use('/vendor/chart.js', express.static(chartJsDir(), { index: false, fallthrough: false }));
-  if (existsSync(docsDir)) app.use('/docs', express.static(docsDir, { index: false, dotfiles: 'ignore' }));
+  if (existsSync(docsDir)) {
+    app.use('/docs', markdownPages(docsDir));
+    app.use('/docs', express.static(docsDir, { index: false, dotfiles: 'ignore' }));
+  }
   app.use(express.static(join(here, 'public'), { index: 'index.html' }));
 
   app.use((_req, res) => {

@@ -2,7 +2,7 @@
 // so the documented enums cannot drift from what the API accepts; a test checks that every route of the
 // app is documented (and nothing else) and that responses validate against these schemas.
 import { QUESTIONS } from './knowledge/questions.ts';
-import { CRITERION_IDS, TECHNOLOGY_IDS, SCENARIO_IDS, LAB_BACKENDS, DONT_KNOW } from './knowledge/types.ts';
+import { CRITERION_IDS, TECHNOLOGY_IDS, LAB_BACKENDS, DONT_KNOW } from './knowledge/types.ts';
 
 const ref = (n: string) => ({ $ref: `#/components/schemas/${n}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -25,6 +25,10 @@ const nullable = (s: object) => ({ oneOf: [s, { type: 'null' }] });
 const rating = { type: 'integer', minimum: 0, maximum: 5 };
 const techId = { type: 'string', enum: [...TECHNOLOGY_IDS] };
 const criterionId = { type: 'string', enum: [...CRITERION_IDS] };
+/** Scenario ids come from the conformance suite (docs/capabilities.json), not from a list kept here. */
+const scenarioId = { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' };
+const bool = { type: 'boolean' };
+const scoredOption = obj({ technology: techId, name: str, score: num });
 
 const weightSource = { oneOf: [
   obj({ kind: { const: 'baseline' } }),
@@ -43,7 +47,7 @@ export function buildOpenApiDocument() {
       '/api/v1/technologies': { get: { operationId: 'listTechnologies', summary: 'Technology profiles: rating, rationale and sources per criterion', responses: { 200: json(obj({ technologies: arr(ref('Technology')) }), 'All profiles.') } } },
       '/api/v1/technologies/{id}': { get: { operationId: 'getTechnology', summary: 'One technology profile', parameters: [{ name: 'id', in: 'path', required: true, schema: techId }], responses: { 200: json(ref('Technology'), 'The profile.'), 404: err('Unknown technology.') } } },
       '/api/v1/evidence': { get: { operationId: 'getEvidence', summary: 'Conformance results and benchmark figures the advisor found (null when absent)', responses: { 200: json(ref('Evidence'), 'Evidence snapshot.') } } },
-      '/api/v1/recommendations': { post: { operationId: 'recommend', summary: 'Score the options for a set of answers', requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationRequest') } } }, responses: { 200: json(ref('Recommendation'), 'Ranked, explained recommendation.'), 400: err('Invalid body, with field-level issues.'), 413: err('Body larger than 32 kB.'), 415: err('Body is not application/json.') } } },
+      '/api/v1/recommendations': { post: { operationId: 'recommend', summary: 'Score the options for a set of answers: a decision (clear, tie or insufficient answers), the ranking and its sensitivity', parameters: [{ name: 'detail', in: 'query', required: false, schema: { type: 'string', enum: ['lean', 'full'], default: 'lean' }, description: 'lean (default): the decision, ranking and sensitivity; full: also every criterion\'s breakdown with resolved sources, each answer\'s contribution and the benchmark figures.' }], requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationRequest') } } }, responses: { 200: json(ref('Recommendation'), 'Ranked, explained recommendation.'), 400: err('Invalid body, with field-level issues.'), 413: err('Body larger than 32 kB.'), 415: err('Body is not application/json.') } } },
       '/api/v1/adr': { post: { operationId: 'exportAdr', summary: 'The recommendation as a Markdown architecture decision record', requestBody: { required: true, content: { 'application/json': { schema: ref('AdrRequest') } } }, responses: { 200: { description: 'Markdown ADR (attachment).', content: { 'text/markdown': { schema: str } } }, 400: err('Invalid body, with field-level issues.'), 413: err('Body larger than 32 kB.'), 415: err('Body is not application/json.') } } },
       '/api/v1/openapi.json': { get: { operationId: 'openapi', summary: 'This document', responses: { 200: json({ type: 'object' }, 'OpenAPI 3.1 document.') } } },
     },
@@ -56,11 +60,11 @@ export function buildOpenApiDocument() {
         AdrRequest: obj({ answers: ref('Answers'), weights: ref('Weights'), title: { type: 'string', minLength: 1, maxLength: 120 } }, ['answers']),
         Source: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
-          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, scenarios: arr({ type: 'string', enum: [...SCENARIO_IDS] }) }),
+          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, scenarios: arr(scenarioId) }),
         ] },
         ResolvedSource: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
-          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, title: str, url: str, scenarios: arr(obj({ id: { type: 'string', enum: [...SCENARIO_IDS] }, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str })) }),
+          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, title: str, url: str, scenarios: arr(obj({ id: scenarioId, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str, caveats: arr(obj({ text: str, emulated: bool })), emulated: bool })) }),
         ] },
         Questionnaire: obj({
           dontKnow: { const: DONT_KNOW },
@@ -73,29 +77,65 @@ export function buildOpenApiDocument() {
           ratings: arr(obj({ criterion: criterionId, name: str, rating, rationale: str, mitigation: nullable(str), sources: arr(ref('ResolvedSource')) })),
           knockOuts: arr(obj({ questionId: str, optionId: str, answerLabel: str, reason: str })),
         }),
-        BenchmarkFigure: obj({ workload: str, throughput: num, p50Ms: num, p99Ms: num }),
+        BenchmarkFigure: obj({
+          workload: str,
+          target: { type: 'string', enum: ['store', 'raw', 'http'] },
+          targetLabel: str,
+          mode: { type: 'string', enum: ['open', 'closed', 'max-rate', 'sweep'] },
+          offeredRate: nullable(num),
+          concurrency: nullable(num),
+          throughput: num, p50Ms: num, p99Ms: num, errors: num, conflicts: num, unsent: num,
+          saturated: bool,
+          saturation: arr(str),
+          saturationFrom: { type: 'string', enum: ['results', 'derived'] },
+          saturatedAt: nullable(num),
+          server: obj({ name: str, description: str, emulator: nullable(str) }),
+          machineBusy: nullable(str),
+        }),
         Evidence: obj({
-          capabilities: nullable(obj({ generatedAt: str, results: { type: 'object' } })),
-          benchmarks: nullable(obj({ startedAt: str, byBackend: { type: 'object', additionalProperties: arr(ref('BenchmarkFigure')) } })),
+          capabilities: nullable(obj({ generatedAt: str, results: { type: 'object' }, caveats: { type: 'object' } })),
+          benchmarks: nullable(obj({ startedAt: str, loadAverage: nullable(arr(num)), cores: nullable(num), machineBusy: nullable(str), byBackend: { type: 'object', additionalProperties: arr(ref('BenchmarkFigure')) } })),
           note: str,
         }),
         StrengthOrRisk: obj({ criterion: criterionId, name: str, rating, weight: num, rationale: str, mitigation: nullable(str) }),
-        TechnologyResult: obj({
-          technology: techId, name: str, summary: str, eligible: { type: 'boolean' }, rank: nullable({ type: 'integer', minimum: 1 }),
-          score: { type: 'number', minimum: 0, maximum: 100 },
-          knockOuts: arr(obj({ questionId: str, answerLabel: str, reason: str, source: ref('ResolvedSource') })),
-          breakdown: arr(obj({ criterion: criterionId, name: str, weight: num, rating, points: num, rationale: str, sources: arr(ref('ResolvedSource')) })),
-          contributions: arr(obj({ source: weightSource, points: num })),
-          strengths: arr(ref('StrengthOrRisk')),
-          risks: arr(ref('StrengthOrRisk')),
-          benchmarks: nullable(obj({ startedAt: str, figures: arr(ref('BenchmarkFigure')) })),
+        TechnologyResult: obj(
+          {
+            technology: techId, name: str, summary: str, eligible: bool, rank: nullable({ type: 'integer', minimum: 1 }),
+            score: { type: 'number', minimum: 0, maximum: 100 },
+            knockOuts: arr(obj({ questionId: str, answerLabel: str, reason: str, source: ref('ResolvedSource') })),
+            strengths: arr(ref('StrengthOrRisk')),
+            risks: arr(ref('StrengthOrRisk')),
+            // detail=full only:
+            breakdown: arr(obj({ criterion: criterionId, name: str, weight: num, rating, points: num, rationale: str, sources: arr(ref('ResolvedSource')) })),
+            contributions: arr(obj({ source: weightSource, points: num })),
+            benchmarks: nullable(obj({ startedAt: str, figures: arr(ref('BenchmarkFigure')) })),
+          },
+          ['technology', 'name', 'summary', 'eligible', 'rank', 'score', 'knockOuts', 'strengths', 'risks'],
+        ),
+        AnswerChange: obj({ steps: arr(obj({ questionId: str, question: str, from: str, fromLabel: str, to: str, toLabel: str })), newTop: techId, newTopName: str, newLead: num }),
+        Decision: obj({
+          decision: { type: 'string', enum: ['clear', 'tie', 'insufficient-answers', 'no-option'] },
+          summary: str,
+          tieMargin: num,
+          minAnswered: num,
+          answeredCount: num,
+          leader: nullable(scoredOption),
+          winner: nullable(scoredOption),
+          runnerUp: nullable(scoredOption),
+          margin: nullable(num),
+          tied: arr(scoredOption),
+          separatedBy: arr(obj({ criterion: criterionId, name: str, ratings: arr(obj({ technology: techId, rating })), favours: techId, answers: arr(obj({ questionId: str, question: str, optionId: str, label: str })) })),
+          questionsThatMatterMost: arr(obj({ questionId: str, text: str, impact: num, couldPutFirst: arr(techId) })),
         }),
-        AnswerChange: obj({ steps: arr(obj({ questionId: str, question: str, from: str, fromLabel: str, to: str, toLabel: str })), newTop: techId, newTopName: str }),
         WeightChange: obj({ criterion: criterionId, name: str, from: num, to: num, direction: { type: 'string', enum: ['raise', 'lower'] }, newTop: techId, newTopName: str }),
         Recommendation: obj({
+          detail: { type: 'string', enum: ['lean', 'full'] },
+          decision: { type: 'string', enum: ['clear', 'tie', 'insufficient-answers', 'no-option'] },
+          decisionDetail: ref('Decision'),
           top: nullable(techId),
+          leader: nullable(techId),
           totalWeight: num,
-          weights: arr(obj({ criterion: criterionId, name: str, derived: num, override: nullable(num), weight: num, sources: arr(obj({ source: weightSource, amount: num })) })),
+          weights: arr(obj({ criterion: criterionId, name: str, derived: num, override: nullable(num), weight: num, sources: arr(obj({ source: weightSource, amount: num })) }, ['criterion', 'name', 'derived', 'override', 'weight'])),
           answered: arr(obj({ questionId: str, text: str, optionId: str, label: str })),
           neutral: arr(obj({ questionId: str, text: str })),
           ranking: arr(ref('TechnologyResult')),
@@ -103,10 +143,11 @@ export function buildOpenApiDocument() {
             top: nullable(techId),
             runnerUp: nullable(obj({ technology: techId, name: str, gap: num })),
             answerChanges: arr(ref('AnswerChange')),
+            answerTrials: num,
             weightChanges: arr(ref('WeightChange')),
             summary: str,
           }),
-          evidence: obj({ capabilitiesGeneratedAt: nullable(str), benchmarksStartedAt: nullable(str) }),
+          evidence: obj({ capabilitiesGeneratedAt: nullable(str), benchmarksStartedAt: nullable(str), benchmarksLoadAverage: nullable(arr(num)) }),
         }),
       },
     },

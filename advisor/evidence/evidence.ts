@@ -1,44 +1,26 @@
 // Evidence produced by other parts of the workbench: the conformance results (capability matrix) and
 // the benchmark results. Both are optional; a file that is missing or does not parse is reported as
 // absent rather than failing the advisor. Entries that do not parse are skipped individually.
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { LAB_BACKENDS, SCENARIO_IDS, type LabBackend, type ScenarioId, type TechnologyId } from '../knowledge/types.ts';
+//
+// Loaded once and reloaded only when a file changes: the benchmark results are ~440 KB and parsing them
+// on every request cost ~5 ms (issue 13, defect 3). A request looks at the files' mtime and size at most
+// once per `checkIntervalMs`; other tools rewrite them while the advisor runs, and the next check picks
+// the new content up.
+import { readFile, stat } from 'node:fs/promises';
+import { parseBenchmarks, type Benchmarks } from './benchmarks.ts';
+import { parseCapabilities, type Capabilities } from './capabilities.ts';
 
-const scenarioStatus = z.enum(['pass', 'fail', 'unsupported', 'skipped']);
-export type ScenarioStatus = z.infer<typeof scenarioStatus>;
-
-const scenarioResult = z.object({ id: z.string(), status: scenarioStatus, detail: z.string().optional().default('') });
-const backendResult = z.object({ backend: z.string(), scenarios: z.array(z.unknown()) });
-const capabilitiesFile = z.object({ generatedAt: z.string(), backends: z.array(z.unknown()) });
-
-const benchmarkRun = z.object({
-  backend: z.string(),
-  workload: z.string(),
-  summary: z.object({ throughput: z.number().finite(), p50Ms: z.number().finite(), p99Ms: z.number().finite() }),
-});
-const benchmarkFile = z.object({ startedAt: z.string(), runs: z.array(z.unknown()) });
-
-export interface Capabilities {
-  generatedAt: string;
-  results: Partial<Record<LabBackend, Partial<Record<ScenarioId, { status: ScenarioStatus; detail: string }>>>>;
-}
-
-export interface BenchmarkFigure {
-  workload: string;
-  throughput: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-export interface Benchmarks {
-  startedAt: string;
-  byBackend: Partial<Record<string, BenchmarkFigure[]>>;
-}
+export { benchmarkFiguresFor, describeFigure, parseBenchmarks, type BenchmarkFigure, type Benchmarks } from './benchmarks.ts';
+export { caveatsFor, parseCapabilities, type Capabilities, type ScenarioCaveat, type ScenarioStatus } from './capabilities.ts';
 
 export interface EvidenceSnapshot {
   capabilities: Capabilities | null;
   benchmarks: Benchmarks | null;
+}
+
+export interface EvidencePaths {
+  capabilitiesPath: string;
+  benchmarksPath: string;
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -49,51 +31,59 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-const isLabBackend = (b: string): b is LabBackend => (LAB_BACKENDS as readonly string[]).includes(b);
-const isScenarioId = (s: string): s is ScenarioId => (SCENARIO_IDS as readonly string[]).includes(s);
-
-export function parseCapabilities(raw: unknown): Capabilities | null {
-  const file = capabilitiesFile.safeParse(raw);
-  if (!file.success) return null;
-  const results: Capabilities['results'] = {};
-  for (const entry of file.data.backends) {
-    const backend = backendResult.safeParse(entry);
-    if (!backend.success || !isLabBackend(backend.data.backend)) continue;
-    const scenarios: Partial<Record<ScenarioId, { status: ScenarioStatus; detail: string }>> = {};
-    for (const s of backend.data.scenarios) {
-      const parsed = scenarioResult.safeParse(s);
-      if (parsed.success && isScenarioId(parsed.data.id)) scenarios[parsed.data.id] = { status: parsed.data.status, detail: parsed.data.detail };
-    }
-    results[backend.data.backend] = scenarios;
-  }
-  return { generatedAt: file.data.generatedAt, results };
-}
-
-export function parseBenchmarks(raw: unknown): Benchmarks | null {
-  const file = benchmarkFile.safeParse(raw);
-  if (!file.success) return null;
-  const byBackend: Benchmarks['byBackend'] = {};
-  for (const entry of file.data.runs) {
-    const run = benchmarkRun.safeParse(entry);
-    if (!run.success) continue;
-    const list = byBackend[run.data.backend] ?? [];
-    list.push({ workload: run.data.workload, ...run.data.summary });
-    byBackend[run.data.backend] = list;
-  }
-  return { startedAt: file.data.startedAt, byBackend };
-}
-
-export interface EvidencePaths {
-  capabilitiesPath: string;
-  benchmarksPath: string;
-}
-
 export async function loadEvidence(paths: EvidencePaths): Promise<EvidenceSnapshot> {
   const [caps, bench] = await Promise.all([readJson(paths.capabilitiesPath), readJson(paths.benchmarksPath)]);
   return { capabilities: parseCapabilities(caps), benchmarks: parseBenchmarks(bench) };
 }
 
-/** Benchmark figures for a technology. Marten runs on PostgreSQL but was not benchmarked itself. */
-export function benchmarkFiguresFor(benchmarks: Benchmarks | null, technology: TechnologyId): BenchmarkFigure[] {
-  return benchmarks?.byBackend[technology] ?? [];
+async function fingerprint(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.mtimeMs}:${s.size}:${s.ino}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+export interface EvidenceStoreOptions {
+  /** How often a request may look at the files (ms); 0 looks on every request (tests). */
+  checkIntervalMs?: number;
+  now?: () => number;
+}
+
+/** The current evidence, parsed once per change of its files. `version` grows on every reload. */
+export class EvidenceStore {
+  private snapshot: EvidenceSnapshot | null = null;
+  private stamp = '';
+  private checkedAt = -Infinity;
+  private pending: Promise<EvidenceSnapshot> | null = null;
+  version = 0;
+  loads = 0;
+
+  constructor(
+    private readonly paths: EvidencePaths,
+    private readonly options: EvidenceStoreOptions = {},
+  ) {}
+
+  /** The snapshot, without waiting when a check is not due (the common case under load). */
+  async current(): Promise<EvidenceSnapshot> {
+    const now = (this.options.now ?? Date.now)();
+    if (this.snapshot && now - this.checkedAt < (this.options.checkIntervalMs ?? 1000)) return this.snapshot;
+    // One check at a time: concurrent requests share it instead of each reading the files.
+    this.pending ??= this.refresh(now).finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async refresh(now: number): Promise<EvidenceSnapshot> {
+    const stamp = (await Promise.all([fingerprint(this.paths.capabilitiesPath), fingerprint(this.paths.benchmarksPath)])).join('|');
+    this.checkedAt = now;
+    if (this.snapshot && stamp === this.stamp) return this.snapshot;
+    this.snapshot = await loadEvidence(this.paths);
+    this.stamp = stamp;
+    this.version++;
+    this.loads++;
+    return this.snapshot;
+  }
 }

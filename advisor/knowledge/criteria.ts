@@ -21,6 +21,8 @@ export const CRITERIA: readonly Criterion[] = [
   { id: 'dotnet-fit', name: '.NET integration', description: 'First-class .NET library: aggregates, projections and the store in one idiomatic API.' },
   { id: 'serverless-fit', name: 'Serverless fit', description: 'Works with scale-to-zero functions: no connection pools to exhaust, pay per request, event triggers.' },
   { id: 'portability', name: 'Portability across clouds and on-premises', description: 'Runs the same on any cloud or on your own hardware, with no single-vendor lock-in.' },
+  { id: 'server-side-projections', name: 'Projections run by the store', description: 'The store itself runs projections (derived streams, partitioned state) on the server: no projection process to host.' },
+  { id: 'transactional-read-models', name: 'Read models in the same transaction', description: 'A read model can be updated in the same ACID transaction as the append, so a query never sees state older than the last command.' },
 ];
 
 const byId = new Map(CRITERIA.map((c) => [c.id, c]));

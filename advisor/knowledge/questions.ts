@@ -2,6 +2,12 @@ import type { KnockOut, Question } from './types.ts';
 
 // Every question may also be answered "don't know" (DONT_KNOW): it then adds no weight and knocks
 // nothing out, and the result lists it as neutral. Weights are 0..5 per criterion per answer.
+//
+// The rule every option follows: an answer adds weight only to a need it says the team HAS. An answer
+// that says a need is absent ("single writer", "order within a partition", "no personal data", "a
+// platform team runs clusters") adds nothing: it must not count against the technology built for teams
+// without that need (issue 13, defect 1: a streaming team got DynamoDB because "single writer" still
+// weighted optimistic concurrency). knowledge.unit.spec.ts lists the absent-need options and checks it.
 
 const MARTEN_NEEDS_DOTNET: KnockOut = {
   technology: 'marten',
@@ -27,7 +33,7 @@ export const QUESTIONS: readonly Question[] = [
       { id: 'node', label: 'Node.js / TypeScript', weights: {}, knockOuts: [MARTEN_NEEDS_DOTNET] },
       { id: 'go', label: 'Go', weights: {}, knockOuts: [MARTEN_NEEDS_DOTNET] },
       { id: 'python', label: 'Python', weights: {}, knockOuts: [MARTEN_NEEDS_DOTNET] },
-      { id: 'polyglot', label: 'Several (polyglot services)', weights: { portability: 1 }, knockOuts: [MARTEN_NEEDS_DOTNET] },
+      { id: 'polyglot', label: 'Several (polyglot services)', weights: {}, knockOuts: [MARTEN_NEEDS_DOTNET] },
     ],
   },
   {
@@ -48,7 +54,7 @@ export const QUESTIONS: readonly Question[] = [
     why: 'DynamoDB only exists on AWS and shines with serverless functions; on-premises rules it out; other clouds favour portable stores.',
     options: [
       { id: 'aws-serverless', label: 'AWS, serverless first (Lambda)', weights: { 'serverless-fit': 4, 'low-ops': 1 } },
-      { id: 'aws', label: 'AWS, containers or VMs', weights: { 'low-ops': 1 } },
+      { id: 'aws', label: 'AWS, containers or VMs', weights: {} },
       { id: 'other-cloud', label: 'Azure, Google Cloud or another cloud', weights: { portability: 3 } },
       { id: 'on-premises', label: 'Our own hardware (on-premises)', weights: { portability: 4 }, knockOuts: [DYNAMODB_IS_AWS_ONLY] },
       { id: 'any', label: 'Any: we want to stay portable', weights: { portability: 2 } },
@@ -58,12 +64,36 @@ export const QUESTIONS: readonly Question[] = [
     id: 'write-throughput',
     section: 'Workload',
     text: 'What sustained write rate do you expect at peak (events per second)?',
-    why: 'Below a few thousand events per second every option copes; above that, partitioned logs and managed key-value stores pull ahead.',
+    why: 'Below a few thousand events per second every option copes; above that, partitioned logs and managed key-value stores pull ahead, and above 100,000 per second a single database primary is no longer an option.',
     options: [
       { id: 'low', label: 'Under 100 per second', weights: {} },
       { id: 'medium', label: '100 to 2,000 per second', weights: { 'write-throughput': 1 } },
       { id: 'high', label: '2,000 to 20,000 per second', weights: { 'write-throughput': 3 } },
-      { id: 'very-high', label: 'More than 20,000 per second', weights: { 'write-throughput': 5 } },
+      { id: 'very-high', label: '20,000 to 100,000 per second', weights: { 'write-throughput': 5 } },
+      {
+        id: 'extreme',
+        label: 'More than 100,000 per second',
+        // The weight is the same as for 20,000–100,000; what changes is that a store whose writes all go
+        // through one primary or leader is out unless the team shards it by hand: knock-outs, with reasons.
+        weights: { 'write-throughput': 5 },
+        knockOuts: [
+          {
+            technology: 'postgres',
+            reason: 'One PostgreSQL primary takes every write: a sustained 100,000+ events per second means sharding the event store across databases by hand.',
+            source: { kind: 'docs', title: 'PostgreSQL — high availability, load balancing and replication (one writable primary)', url: 'https://www.postgresql.org/docs/current/different-replication-solutions.html' },
+          },
+          {
+            technology: 'marten',
+            reason: 'Marten writes to one PostgreSQL primary: a sustained 100,000+ events per second means sharding across databases by hand.',
+            source: { kind: 'docs', title: 'PostgreSQL — high availability, load balancing and replication (one writable primary)', url: 'https://www.postgresql.org/docs/current/different-replication-solutions.html' },
+          },
+          {
+            technology: 'eventstoredb',
+            reason: 'Every write goes through the cluster leader: one cluster does not scale writes out to a sustained 100,000+ events per second.',
+            source: { kind: 'docs', title: 'KurrentDB docs — clustering (one leader takes the writes)', url: 'https://docs.kurrent.io/' },
+          },
+        ],
+      },
     ],
   },
   {
@@ -76,6 +106,8 @@ export const QUESTIONS: readonly Question[] = [
       { id: 'global-replay', label: 'Global replay: rebuild projections from all events in order', weights: { 'global-replay': 4 } },
       { id: 'ad-hoc', label: 'Ad-hoc queries over the events', weights: { 'ad-hoc-queries': 4 } },
       { id: 'mixed', label: 'A mix of all three', weights: { 'stream-reads': 2, 'global-replay': 2, 'ad-hoc-queries': 2 } },
+      // Telemetry, clickstreams, integration feeds: nobody rebuilds one entity's state from its events.
+      { id: 'log-only', label: 'We never load one entity’s stream: consumers process the log', weights: { subscriptions: 2 } },
     ],
   },
   {
@@ -85,8 +117,10 @@ export const QUESTIONS: readonly Question[] = [
     why: 'Many consumers re-reading the log multiply load; per-stream reads at high rates favour stores with cheap keyed reads.',
     options: [
       { id: 'light', label: 'Light: a few projections and command handlers', weights: {} },
-      { id: 'moderate', label: 'Moderate: tens of consumers', weights: { subscriptions: 1, 'stream-reads': 1 } },
-      { id: 'heavy', label: 'Heavy: hundreds of consumers or very frequent aggregate loads', weights: { 'stream-reads': 2, 'write-throughput': 1, subscriptions: 2 } },
+      { id: 'moderate', label: 'Moderate: tens of consumers', weights: { subscriptions: 1 } },
+      // Consumers and aggregate loads are different needs: one answer must not weight both.
+      { id: 'heavy', label: 'Heavy: hundreds of consumers reading the log', weights: { subscriptions: 3, 'write-throughput': 1 } },
+      { id: 'heavy-loads', label: 'Heavy: very frequent aggregate loads', weights: { 'stream-reads': 3, 'low-latency': 1 } },
     ],
   },
   {
@@ -119,7 +153,7 @@ export const QUESTIONS: readonly Question[] = [
           },
         ],
       },
-      { id: 'single-writer', label: 'We can route each aggregate to a single writer', weights: { 'optimistic-concurrency': 1 } },
+      { id: 'single-writer', label: 'No: each aggregate or key has a single writer', weights: {} },
     ],
   },
   {
@@ -128,8 +162,9 @@ export const QUESTIONS: readonly Question[] = [
     text: 'What ordering do consumers need?',
     why: 'Per-stream order is easy everywhere; a gap-free total order across streams is hard on counter-based stores (out-of-order commits).',
     options: [
-      { id: 'per-stream', label: 'Order within each stream is enough', weights: { 'stream-reads': 1 } },
-      { id: 'per-partition', label: 'Order within a partition or category', weights: { 'global-replay': 1 } },
+      // Every option keeps per-stream and per-partition order: saying so adds no need.
+      { id: 'per-stream', label: 'Order within each stream is enough', weights: {} },
+      { id: 'per-partition', label: 'Order within a partition or category', weights: {} },
       { id: 'global', label: 'One total order across all streams', weights: { 'global-replay': 4 } },
     ],
   },
@@ -151,7 +186,7 @@ export const QUESTIONS: readonly Question[] = [
     why: 'Immutable logs make erasure hard; stores that can delete or rewrite events, or crypto-shredding, are needed.',
     options: [
       { id: 'erasure-required', label: 'Yes, personal data in events must be erasable', weights: { erasure: 4 } },
-      { id: 'outside-events', label: 'Personal data is kept outside the events', weights: { erasure: 1 } },
+      { id: 'outside-events', label: 'Personal data is kept outside the events', weights: {} },
       { id: 'no-personal-data', label: 'No personal data', weights: {} },
     ],
   },
@@ -163,8 +198,8 @@ export const QUESTIONS: readonly Question[] = [
     options: [
       { id: 'managed-only', label: 'Managed services only: nobody runs databases', weights: { 'low-ops': 5 } },
       { id: 'small', label: 'A small team that can run one familiar database', weights: { 'low-ops': 3 } },
-      { id: 'platform-team', label: 'A platform team that runs clusters', weights: { 'low-ops': 1 } },
-      { id: 'must-self-host', label: 'We must self-host everything', weights: { portability: 3, 'low-ops': 1 }, knockOuts: [DYNAMODB_IS_AWS_ONLY] },
+      { id: 'platform-team', label: 'A platform team that runs clusters', weights: {} },
+      { id: 'must-self-host', label: 'We must self-host everything', weights: { portability: 3 }, knockOuts: [DYNAMODB_IS_AWS_ONLY] },
     ],
   },
   {
@@ -222,4 +257,52 @@ export const QUESTIONS: readonly Question[] = [
       { id: 'central', label: 'Yes, central to the architecture', weights: { 'streaming-integration': 5 } },
     ],
   },
+  {
+    id: 'projections',
+    section: 'Access',
+    text: 'Who should run the projections that build read models?',
+    why: 'Some stores run projections on the server (no process to host); libraries run them inside your application; otherwise you write and host the workers.',
+    options: [
+      { id: 'in-store', label: 'The store itself, server-side', weights: { 'server-side-projections': 4 } },
+      { id: 'library', label: 'A library inside our application', weights: {} },
+      { id: 'our-code', label: 'Our own code or a stream processor', weights: {} },
+    ],
+  },
+  {
+    id: 'read-model-consistency',
+    section: 'Consistency',
+    text: 'Must read models be updated in the same transaction as the events?',
+    why: 'When a query must reflect a command the moment it succeeds, the read model has to commit with the events, in one database; otherwise read models catch up a little later.',
+    options: [
+      { id: 'same-transaction', label: 'Yes: the same database transaction', weights: { 'transactional-read-models': 5 } },
+      { id: 'eventual', label: 'No: read models may lag a little', weights: {} },
+    ],
+  },
+];
+
+/**
+ * Options that say a need is ABSENT. They must add no weight (the rule at the top of this file);
+ * the knowledge spec checks each of them, so a future edit cannot quietly bring defect 1 back.
+ */
+export const ABSENT_NEED_OPTIONS: readonly { questionId: string; optionId: string }[] = [
+  { questionId: 'platform', optionId: 'polyglot' },
+  { questionId: 'postgres-skills', optionId: 'none' },
+  { questionId: 'cloud', optionId: 'aws' },
+  { questionId: 'write-throughput', optionId: 'low' },
+  { questionId: 'read-throughput', optionId: 'light' },
+  { questionId: 'subscriptions', optionId: 'none' },
+  { questionId: 'concurrency', optionId: 'single-writer' },
+  { questionId: 'ordering', optionId: 'per-stream' },
+  { questionId: 'ordering', optionId: 'per-partition' },
+  { questionId: 'compliance', optionId: 'outside-events' },
+  { questionId: 'compliance', optionId: 'no-personal-data' },
+  { questionId: 'operations', optionId: 'platform-team' },
+  { questionId: 'budget', optionId: 'generous' },
+  { questionId: 'multi-region', optionId: 'single' },
+  { questionId: 'latency', optionId: 'relaxed' },
+  { questionId: 'experience', optionId: 'expert' },
+  { questionId: 'integration', optionId: 'none' },
+  { questionId: 'projections', optionId: 'library' },
+  { questionId: 'projections', optionId: 'our-code' },
+  { questionId: 'read-model-consistency', optionId: 'eventual' },
 ];

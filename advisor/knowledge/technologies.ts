@@ -40,6 +40,8 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       'dotnet-fit': { rating: 4, rationale: 'The .NET client is the reference client; no aggregate or projection framework is included.', sources: [docs('KurrentDB .NET client', KURRENT_DOCS)] },
       'serverless-fit': { rating: 2, rationale: 'Clients keep long-lived gRPC connections and subscriptions; functions that scale to zero fight that.', sources: [docs('KurrentDB docs — client connections', KURRENT_DOCS)], mitigation: 'Append from functions, but run subscriptions in an always-on container.' },
       portability: { rating: 4, rationale: 'Runs on Linux, containers and Kubernetes on any cloud or on-premises; some features need a commercial licence.', sources: [docs('KurrentDB docs — installation', KURRENT_DOCS)] },
+      'server-side-projections': { rating: 5, rationale: 'Projections run inside the server: system projections ($by_category, $by_event_type) and user-defined JavaScript projections that emit to streams.', sources: [docs('KurrentDB docs — projections', KURRENT_DOCS)] },
+      'transactional-read-models': { rating: 0, rationale: 'Read models live in another database and are updated by a subscription after the append: always eventually consistent.', sources: [docs('KurrentDB docs — subscriptions', KURRENT_DOCS)], mitigation: 'Read your own writes from the stream (or wait for the subscription checkpoint) where a query must reflect the last command.' },
     },
   },
   {
@@ -68,6 +70,8 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       'dotnet-fit': { rating: 2, rationale: 'Npgsql is excellent, but there is no event-store API: you write it.', sources: [docs('PostgreSQL — client interfaces', `${PG_DOCS}external-interfaces.html`)], mitigation: 'On .NET, use Marten rather than a hand-rolled store.' },
       'serverless-fit': { rating: 2, rationale: 'Functions that scale out exhaust connection limits; polling subscriptions need an always-on process.', sources: [docs('PostgreSQL — connection settings (max_connections)', `${PG_DOCS}runtime-config-connection.html`)], mitigation: 'Put a connection pooler or proxy in front, and run subscriptions in a container.' },
       portability: { rating: 5, rationale: 'Runs everywhere, managed by every cloud, open source.', sources: [docs('PostgreSQL — about', 'https://www.postgresql.org/about/')] },
+      'server-side-projections': { rating: 1, rationale: 'No projection engine: triggers or materialised views can derive tables, anything more is a worker you write and host.', sources: [docs('PostgreSQL — triggers', `${PG_DOCS}triggers.html`)], mitigation: 'Run projections in the application (the lab\'s projection runner, or Emmett) and host the worker.' },
+      'transactional-read-models': { rating: 5, rationale: 'Events and read-model rows are written in one ACID transaction in the same database.', sources: [lab('postgres', 'projection.read-model'), docs('PostgreSQL — transactions', `${PG_DOCS}tutorial-transactions.html`)] },
     },
   },
   {
@@ -96,6 +100,8 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       'dotnet-fit': { rating: 3, rationale: 'A maintained librdkafka-based .NET client; no event-sourcing API.', sources: [docs('Kafka — clients', `${KAFKA_DOCS}#api`)] },
       'serverless-fit': { rating: 3, rationale: 'Functions can be triggered by topics via managed event-source mappings; producers need warm connections.', sources: [docs('Kafka — producer API', `${KAFKA_DOCS}#producerapi`)] },
       portability: { rating: 5, rationale: 'Open source, offered by many vendors, runs anywhere.', sources: [docs('Kafka — quickstart', 'https://kafka.apache.org/quickstart')] },
+      'server-side-projections': { rating: 3, rationale: 'Kafka Streams and ksqlDB derive tables from topics, but they are applications or a separate cluster you run, not the broker.', sources: [docs('Kafka — Kafka Streams', `${KAFKA_DOCS}#streams`)] },
+      'transactional-read-models': { rating: 1, rationale: 'A read model lives in another system; exactly-once processing covers Kafka-to-Kafka only, not the database you query.', sources: [docs('Kafka — exactly-once semantics in Streams', `${KAFKA_DOCS}#streamsapi`)], mitigation: 'Keep the read model in a Kafka Streams state store (interactive queries), or accept eventual consistency.' },
     },
   },
   {
@@ -124,6 +130,8 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       'dotnet-fit': { rating: 3, rationale: 'The AWS SDK for .NET is solid; no event-sourcing API.', sources: [docs('AWS — programming with DynamoDB', `${AWS_DDB}Programming.html`)] },
       'serverless-fit': { rating: 5, rationale: 'HTTP API, no connection pools, pay per request, Streams trigger Lambda.', sources: [docs('AWS — DynamoDB Streams and Lambda', `${AWS_DDB}Streams.Lambda.html`)] },
       portability: { rating: 0, rationale: 'AWS only; DynamoDB local is for development.', sources: [docs('AWS — DynamoDB local', `${AWS_DDB}DynamoDBLocal.html`)], mitigation: 'Keep the store behind the workbench\'s EventStore interface so an adapter swap stays possible.' },
+      'server-side-projections': { rating: 1, rationale: 'No projection engine: Streams trigger Lambda functions you write.', sources: [docs('AWS — DynamoDB Streams and Lambda', `${AWS_DDB}Streams.Lambda.html`)], mitigation: 'Write projections as Lambda functions on the table\'s stream and monitor their iterator age.' },
+      'transactional-read-models': { rating: 3, rationale: 'TransactWriteItems can write the events and a read-model item atomically, within 100 items and 4 MB per transaction.', sources: [docs('AWS — transactions', `${AWS_DDB}transaction-apis.html`)] },
     },
   },
   {
@@ -152,6 +160,8 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       'dotnet-fit': { rating: 5, rationale: 'Idiomatic .NET: the most complete event-sourcing library on the platform.', sources: [docs('Marten — introduction', 'https://martendb.io/')] },
       'serverless-fit': { rating: 2, rationale: 'Needs PostgreSQL connections and a long-running host for the async daemon.', sources: [docs('Marten — async daemon', 'https://martendb.io/events/projections/async-daemon.html')], mitigation: 'Use inline projections from functions behind a connection pooler, and host the daemon in a container.' },
       portability: { rating: 5, rationale: 'Open source; runs wherever .NET and PostgreSQL run.', sources: [docs('Marten — introduction', 'https://martendb.io/')] },
+      'server-side-projections': { rating: 2, rationale: 'Projections are built in, but run in your application host (inline or the async daemon), not in the database.', sources: [docs('Marten — projections', 'https://martendb.io/events/projections/')], mitigation: 'Host the async daemon in an always-on service; inline projections need no extra process.' },
+      'transactional-read-models': { rating: 5, rationale: 'Inline projections update documents in the same transaction as the appended events.', sources: [docs('Marten — inline projections', 'https://martendb.io/events/projections/inline.html')] },
     },
   },
 ];

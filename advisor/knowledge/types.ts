@@ -9,28 +9,13 @@ export type TechnologyId = (typeof TECHNOLOGY_IDS)[number];
 export const LAB_BACKENDS = ['eventstoredb', 'postgres', 'kafka', 'dynamodb'] as const;
 export type LabBackend = (typeof LAB_BACKENDS)[number];
 
-export const SCENARIO_IDS = [
-  'append.new-stream',
-  'append.expected-version',
-  'append.stream-exists-and-any',
-  'append.idempotent',
-  'append.concurrent-writers',
-  'read.stream-forward',
-  'read.stream-backward',
-  'read.stream-from-version',
-  'read.missing-stream',
-  'read.all-ordered',
-  'read.all-no-skip-under-concurrent-commits',
-  'subscribe.catch-up-then-live',
-  'subscribe.resume-from-checkpoint',
-  'subscribe.backpressure',
-  'metadata.correlation-causation',
-  'schema.upcasting',
-  'snapshot.load-from-snapshot',
-  'projection.read-model',
-  'input.invalid',
-] as const;
-export type ScenarioId = (typeof SCENARIO_IDS)[number];
+/**
+ * A conformance scenario id, as the suite in labs/conformance names them (`append.expected-version`).
+ * The advisor keeps no copy of the suite's list: it reads whatever ids docs/capabilities.json holds, so
+ * new scenarios appear without a change here, and a test (scenario-ids.unit.spec.ts) checks that every id
+ * the knowledge cites exists in the suite.
+ */
+export type ScenarioId = `${'append' | 'read' | 'subscribe' | 'metadata' | 'schema' | 'snapshot' | 'projection' | 'input' | 'store'}.${string}`;
 
 export const CRITERION_IDS = [
   'optimistic-concurrency',
@@ -53,6 +38,8 @@ export const CRITERION_IDS = [
   'dotnet-fit',
   'serverless-fit',
   'portability',
+  'server-side-projections',
+  'transactional-read-models',
 ] as const;
 export type CriterionId = (typeof CRITERION_IDS)[number];
 

@@ -20,16 +20,18 @@ export interface Knowledge {
   questions: readonly Question[];
   technologies: readonly TechnologyProfile[];
   criteria: readonly Criterion[];
-  /** Weight every recommendation starts from: the needs every event store serves. */
+  /** Weight every recommendation starts from, before any answer. */
   baseline: Partial<Record<CriterionId, number>>;
 }
 
-export const BASELINE_WEIGHTS: Partial<Record<CriterionId, number>> = {
-  'optimistic-concurrency': 1,
-  'stream-reads': 1,
-  'global-replay': 1,
-  subscriptions: 1,
-};
+/**
+ * Empty on purpose. A baseline may only hold what every event store must do, and every option here
+ * appends durably and reads a stream back in order: that is the floor, not a criterion that separates
+ * them. The old baseline (1 each on optimistic concurrency, stream reads, global replay, subscriptions)
+ * weighed three of Kafka's weakest criteria for every team, whatever it answered (issue 13, defect 1).
+ * With nothing answered every weight is 0, and the decision says "insufficient answers".
+ */
+export const BASELINE_WEIGHTS: Partial<Record<CriterionId, number>> = {};
 
 export const DEFAULT_KNOWLEDGE: Knowledge = {
   questions: QUESTIONS,
@@ -225,13 +227,15 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
       .filter((b) => b.weight > 0 && b.rating <= 2)
       .sort((a, b) => b.weight * (MAX_RATING - b.rating) - a.weight * (MAX_RATING - a.rating))
       .map(weighted);
+    // Σ weight × rating first, divided once: the same arithmetic as model.ts, so ties rank the same.
+    const weightedSum = weights.reduce((sum, w) => sum + w.weight * tech.ratings[w.criterion].rating, 0);
     return {
       technology: tech.id,
       name: tech.name,
       summary: tech.summary,
       eligible: knockOuts.length === 0,
       rank: null,
-      score: breakdown.reduce((sum, b) => sum + b.points, 0),
+      score: totalWeight > 0 ? (weightedSum / totalWeight) * (100 / MAX_RATING) : 0,
       knockOuts,
       breakdown,
       contributions,

@@ -1,12 +1,18 @@
 // Sensitivity: the smallest change that would put another option first.
-// - Answers: every single-answer change is tried; only if none changes the top recommendation are
-//   pairs of changes tried. Each change is verified by re-scoring, not estimated.
+// - Answers: every single-answer change is tried; only if none changes the leader are pairs of changes
+//   tried. Each change is a delta on the model (model.ts): a pair costs a few additions, not a re-scoring,
+//   and the pairs tried are bounded (MAX_PAIR_TRIALS). Changes are listed most decisive first: by the
+//   new leader's lead, so the list starts with the changes worth discussing (issue 13, defect 6: the pair
+//   list showed the first six pairs found in question order). Every listed change is checked by scoring
+//   the changed answers from scratch.
 // - Weights: a weighted sum is linear in each weight, so for criterion c and challenger B the weight at
 //   which B ties the leader A is exact: diff(w) = sum_k w_k (r_A,k - r_B,k); moving w_c by delta moves
 //   diff by delta (r_A,c - r_B,c). Normalising by the total weight divides both scores by the same
 //   number, so it never changes the order (Triantaphyllou & Sanchez 1997, absolute-change threshold).
 import { DONT_KNOW, type CriterionId, type TechnologyId } from '../knowledge/types.ts';
-import { DEFAULT_KNOWLEDGE, score, type Knowledge, type RecommendationInput, type Scored } from './score.ts';
+import { TIE_MARGIN } from './decision.ts';
+import { compile, deltaOf, leadOf, standing, stateOf, type Delta } from './model.ts';
+import { DEFAULT_KNOWLEDGE, type Knowledge, type RecommendationInput, type Scored } from './score.ts';
 
 export interface AnswerChangeStep {
   questionId: string;
@@ -21,6 +27,8 @@ export interface AnswerChange {
   steps: AnswerChangeStep[];
   newTop: TechnologyId;
   newTopName: string;
+  /** The new leader's lead over its runner-up after the change (points; how decisive the change is). */
+  newLead: number;
 }
 
 export interface WeightChange {
@@ -37,31 +45,27 @@ export interface WeightChange {
 export interface Sensitivity {
   top: TechnologyId | null;
   runnerUp: { technology: TechnologyId; name: string; gap: number } | null;
-  /** The fewest answer changes that change the top recommendation (one change if any exists). */
+  /** The fewest answer changes that change the top recommendation (one change if any exists), most decisive first. */
   answerChanges: AnswerChange[];
+  /** How many answer combinations were tried (bounded by MAX_PAIR_TRIALS for pairs). */
+  answerTrials: number;
   /** Per criterion, the smallest weight change that changes the top recommendation, smallest first. */
   weightChanges: WeightChange[];
   summary: string;
 }
 
 const MAX_LISTED = 6;
+/**
+ * Pairs tried at most. With about 20 questions of 4–6 options there are ~100 single changes and ~5,000
+ * pairs; each pair is a handful of additions, so the bound keeps the worst case well under a millisecond.
+ */
+export const MAX_PAIR_TRIALS = 6000;
 /** Two weight changes this close in size are the same size. */
 const SAME_SIZE = 1e-9;
 
 function labelOf(knowledge: Knowledge, questionId: string, optionId: string): string {
   if (optionId === DONT_KNOW) return "Don't know";
   return knowledge.questions.find((q) => q.id === questionId)?.options.find((o) => o.id === optionId)?.label ?? optionId;
-}
-
-function alternativesFor(knowledge: Knowledge, input: RecommendationInput): { questionId: string; to: string }[] {
-  const out: { questionId: string; to: string }[] = [];
-  for (const q of knowledge.questions) {
-    const current = input.answers[q.id] ?? DONT_KNOW;
-    for (const id of [...q.options.map((o) => o.id), DONT_KNOW]) {
-      if (id !== current) out.push({ questionId: q.id, to: id });
-    }
-  }
-  return out;
 }
 
 function step(knowledge: Knowledge, input: RecommendationInput, questionId: string, to: string): AnswerChangeStep {
@@ -76,46 +80,62 @@ function step(knowledge: Knowledge, input: RecommendationInput, questionId: stri
   };
 }
 
-export function answerSensitivity(input: RecommendationInput, base: Scored, knowledge: Knowledge = DEFAULT_KNOWLEDGE): AnswerChange[] {
-  if (base.top === null) return [];
-  const alternatives = alternativesFor(knowledge, input);
-  const nameOf = (id: TechnologyId) => base.results.find((r) => r.technology === id)?.name ?? id;
-  const withChanges = (changes: { questionId: string; to: string }[]): RecommendationInput => {
-    const answers: Record<string, string | undefined> = { ...input.answers };
-    for (const c of changes) answers[c.questionId] = c.to;
-    return { answers, weights: input.weights };
-  };
+export function answerSensitivity(input: RecommendationInput, base: Scored, knowledge: Knowledge = DEFAULT_KNOWLEDGE): { changes: AnswerChange[]; trials: number } {
+  const leader = base.results[0];
+  if (!leader?.eligible) return { changes: [], trials: 0 };
+  const ck = compile(knowledge);
+  const state = stateOf(ck, input);
+  const leaderIndex = ck.technologies.indexOf(leader.technology);
+  const nameOf = (t: number) => ck.names[t] ?? String(t);
 
-  const singles: (AnswerChange & { margin: number })[] = [];
-  for (const alt of alternatives) {
-    const rescored = score(withChanges([alt]), knowledge);
-    if (rescored.top !== null && rescored.top !== base.top) {
-      const margin = (rescored.results[0]?.score ?? 0) - (rescored.results[1]?.score ?? 0);
-      singles.push({ steps: [step(knowledge, input, alt.questionId, alt.to)], newTop: rescored.top, newTopName: nameOf(rescored.top), margin });
+  const deltas: Delta[] = [];
+  ck.questions.forEach((q, qi) => {
+    const current = input.answers[q.id] ?? DONT_KNOW;
+    for (const id of [...q.options.map((o) => o.id), DONT_KNOW]) {
+      if (id !== current) deltas.push(deltaOf(ck, state, input, qi, id));
     }
-  }
-  if (singles.length > 0) {
-    // The changes that flip most decisively first: they are the ones worth discussing.
-    return singles.sort((a, b) => b.margin - a.margin).slice(0, MAX_LISTED).map(({ margin: _m, ...rest }) => rest);
-  }
+  });
 
-  const pairs: AnswerChange[] = [];
-  for (let i = 0; i < alternatives.length && pairs.length < MAX_LISTED; i++) {
-    for (let j = i + 1; j < alternatives.length && pairs.length < MAX_LISTED; j++) {
-      const a = alternatives[i];
-      const b = alternatives[j];
-      if (!a || !b || a.questionId === b.questionId) continue;
-      const rescored = score(withChanges([a, b]), knowledge);
-      if (rescored.top !== null && rescored.top !== base.top) {
-        pairs.push({
-          steps: [step(knowledge, input, a.questionId, a.to), step(knowledge, input, b.questionId, b.to)],
-          newTop: rescored.top,
-          newTopName: nameOf(rescored.top),
-        });
+  type Found = { deltas: Delta[]; top: number; lead: number };
+  const found: Found[] = [];
+  let trials = 0;
+  const consider = (ds: Delta[]) => {
+    trials++;
+    const s = standing(state, ds);
+    const top = s.order[0];
+    if (top !== undefined && top !== leaderIndex) found.push({ deltas: ds, top, lead: leadOf(s) });
+  };
+  for (const d of deltas) consider([d]);
+  if (found.length === 0) {
+    pairs: for (let i = 0; i < deltas.length; i++) {
+      for (let j = i + 1; j < deltas.length; j++) {
+        const a = deltas[i] as Delta;
+        const b = deltas[j] as Delta;
+        if (a.questionIndex === b.questionIndex) continue;
+        if (trials >= MAX_PAIR_TRIALS + deltas.length) break pairs;
+        consider([a, b]);
       }
     }
   }
-  return pairs;
+
+  // Most decisive first; among equals, the data order (questions as listed). Keep only what a fresh
+  // scoring confirms (the incremental sums can differ from it in the last bits at an exact tie).
+  found.sort((a, b) => b.lead - a.lead);
+  const changes: AnswerChange[] = [];
+  for (const f of found) {
+    if (changes.length >= MAX_LISTED) break;
+    const answers: Record<string, string | undefined> = { ...input.answers };
+    for (const d of f.deltas) answers[ck.questions[d.questionIndex]?.id ?? ''] = d.to;
+    const check = standing(stateOf(ck, { answers, weights: input.weights }));
+    if (check.order[0] !== f.top) continue;
+    changes.push({
+      steps: f.deltas.map((d) => step(knowledge, input, ck.questions[d.questionIndex]?.id ?? '', d.to)),
+      newTop: ck.technologies[f.top] as TechnologyId,
+      newTopName: nameOf(f.top),
+      newLead: leadOf(check),
+    });
+  }
+  return { changes, trials };
 }
 
 export function weightSensitivity(base: Scored, knowledge: Knowledge = DEFAULT_KNOWLEDGE): WeightChange[] {
@@ -170,11 +190,12 @@ export function sensitivity(input: RecommendationInput, base: Scored, knowledge:
   const eligible = base.results.filter((r) => r.eligible);
   const [first, second] = eligible;
   const runnerUp = first && second ? { technology: second.technology, name: second.name, gap: first.score - second.score } : null;
-  const answerChanges = answerSensitivity(input, base, knowledge);
+  const { changes: answerChanges, trials: answerTrials } = answerSensitivity(input, base, knowledge);
   const weightChanges = weightSensitivity(base, knowledge);
   const parts: string[] = [];
   if (!first) parts.push('Every option is knocked out by a constraint: no recommendation.');
   else if (!runnerUp) parts.push(`${first.name} is the only option left after the knock-outs.`);
+  else if (runnerUp.gap < TIE_MARGIN) parts.push(`${first.name} and ${runnerUp.name} are ${round1(runnerUp.gap)} points apart: within the tie margin (${TIE_MARGIN}).`);
   else parts.push(`${first.name} leads ${runnerUp.name} by ${round1(runnerUp.gap)} points.`);
   const a = answerChanges[0];
   if (a) {
@@ -187,5 +208,5 @@ export function sensitivity(input: RecommendationInput, base: Scored, knowledge:
   if (w) {
     parts.push(`The smallest weight change: ${w.direction} "${w.name}" from ${round1(w.from)} to ${w.direction === 'raise' ? 'above' : 'below'} ${round1(w.to)} and ${w.newTopName} comes first.`);
   }
-  return { top: base.top, runnerUp, answerChanges, weightChanges, summary: parts.join(' ') };
+  return { top: base.top, runnerUp, answerChanges, answerTrials, weightChanges, summary: parts.join(' ') };
 }

@@ -1,0 +1,229 @@
+// The benchmark results (benchmarks/results/latest.json) as figures an architect can act on. Each
+// figure says what was measured (the lab store or the raw driver), how (open loop at an offered rate,
+// closed loop, a max-rate search, a sweep), whether it kept up (saturated or not, and why), and on which
+// server (dynalite is an in-memory emulator of the DynamoDB API, not AWS). Figures are never merged
+// across targets or modes: each run is its own figure (issue 13, defect 4).
+//
+// The results format belongs to benchmarks/ and grows; this reader is lenient on purpose. It uses
+// `summary.saturated`, run `machine` load and server `emulator` when present, and derives saturation
+// itself otherwise (unsent > 0, errors other than conflicts > 0, achieved < 95 % of the offered rate).
+import { z } from 'zod';
+import type { TechnologyId } from '../knowledge/types.ts';
+
+/** Open loop: achieving less than this share of the offered rate means the run fell behind. */
+export const MIN_ACHIEVED_SHARE = 0.95;
+
+const num = z.number().finite();
+const summary = z.looseObject({
+  targetRate: num.nullable().optional(),
+  concurrency: num.nullable().optional(),
+  measuredSeconds: num.optional(),
+  throughput: num,
+  p50Ms: num,
+  p99Ms: num,
+  errorCount: num.optional(),
+  conflicts: num.optional(),
+  unsent: num.optional(),
+  saturated: z.boolean().optional(),
+  saturation: z.array(z.string()).optional(),
+});
+const sweepStep = z.looseObject({ offeredRate: num, achievedRate: num, p50Ms: num, p99Ms: num, unsent: num, errorCount: num, saturated: z.boolean(), samples: num.optional() });
+const run = z.looseObject({
+  backend: z.string(),
+  target: z.string().optional(),
+  kind: z.string().optional(),
+  workload: z.string(),
+  mode: z.string().optional(),
+  status: z.string().optional(),
+  summary: summary.optional(),
+  search: z.looseObject({ maxSustainableRate: num.nullable(), verdict: z.string().optional() }).optional(),
+  sweep: z.looseObject({ steps: z.array(sweepStep), highestUnsaturatedRate: z.looseObject({ median: num }).nullable().optional() }).optional(),
+  machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+});
+const backendEnv = z.looseObject({ name: z.string(), description: z.string().optional(), version: z.string().nullable().optional(), emulator: z.string().nullable().optional() });
+const file = z.looseObject({
+  startedAt: z.string(),
+  runs: z.array(z.unknown()),
+  environment: z
+    .looseObject({
+      loadAverage: z.array(num).optional(),
+      loadAverageAfter: z.array(num).optional(),
+      cpu: z.looseObject({ cores: num }).optional(),
+      backends: z.array(z.unknown()).optional(),
+      machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+    })
+    .optional(),
+});
+
+export type FigureTarget = 'store' | 'raw' | 'http';
+export type FigureMode = 'open' | 'closed' | 'max-rate' | 'sweep';
+
+export interface ServerLabel {
+  name: string;
+  description: string;
+  /** Set when the server is an emulator: what it is, and that its figures say nothing about the real service. */
+  emulator: string | null;
+}
+
+export interface BenchmarkFigure {
+  workload: string;
+  /** `store`: the lab's event store; `raw`: the driver alone (a baseline); `http`: the store behind HTTP. */
+  target: FigureTarget;
+  targetLabel: string;
+  mode: FigureMode;
+  /** Open loop and sweeps: the rate the harness offered (ops/s). Closed loop: null (as fast as answers come). */
+  offeredRate: number | null;
+  /** Closed loop: the number of workers. */
+  concurrency: number | null;
+  /** Achieved operations per second. For a sweep or a max-rate search: at the highest rate that kept up. */
+  throughput: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  conflicts: number;
+  unsent: number;
+  saturated: boolean;
+  /** Why it saturated (empty when it did not). */
+  saturation: string[];
+  /** `results`: the benchmark said so; `derived`: the advisor applied its own rule (older results). */
+  saturationFrom: 'results' | 'derived';
+  /** For a saturated run: the offered rate it could not keep up with. */
+  saturatedAt: number | null;
+  server: ServerLabel;
+  /** The machine was busy (other work) during the run: the figure is lower than the store can do. */
+  machineBusy: string | null;
+}
+
+export interface Benchmarks {
+  startedAt: string;
+  loadAverage: number[] | null;
+  cores: number | null;
+  machineBusy: string | null;
+  byBackend: Partial<Record<string, BenchmarkFigure[]>>;
+}
+
+const DYNALITE = 'dynalite: an in-memory emulator of the DynamoDB API running on this machine, not Amazon DynamoDB; its figures say nothing about the AWS service.';
+
+function serverLabel(backend: string, envs: z.infer<typeof backendEnv>[]): ServerLabel {
+  const env = envs.find((e) => e.name === backend);
+  const description = env?.description ?? backend;
+  let emulator = env?.emulator ?? null;
+  if (!emulator && /dynalite/i.test(description)) emulator = DYNALITE;
+  return { name: env?.version ? `${backend} (${env.version})` : backend, description, emulator };
+}
+
+function deriveSaturation(mode: FigureMode, s: z.infer<typeof summary>): string[] {
+  const why: string[] = [];
+  const unsent = s.unsent ?? 0;
+  const errors = (s.errorCount ?? 0) - (s.conflicts ?? 0);
+  if (unsent > 0) why.push(`${unsent} operations due were never sent (the in-flight bound was reached)`);
+  if (errors > 0) why.push(`${errors} errors`);
+  if (mode === 'open' && s.targetRate) {
+    // Conflicts are answers (the store refused a stale write): they count as achieved.
+    const answered = s.throughput + (s.conflicts ?? 0) / Math.max(s.measuredSeconds ?? 1, 1e-9);
+    if (answered < MIN_ACHIEVED_SHARE * s.targetRate) why.push(`achieved ${Math.round(answered)} of ${s.targetRate} ops/s offered (< ${MIN_ACHIEVED_SHARE * 100} %)`);
+  }
+  return why;
+}
+
+function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure | null {
+  const target: FigureTarget | null = r.kind === 'store' || r.kind === 'raw' || r.kind === 'http' ? r.kind : r.kind === undefined ? 'store' : null;
+  if (!target) return null; // synthetic (no-op) runs measure the harness, not a technology
+  const mode = (['open', 'closed', 'max-rate', 'sweep'] as const).find((m) => m === (r.mode ?? r.summary?.mode)) ?? 'open';
+  const machineBusy = r.machine?.busy ? (r.machine.why ?? 'the machine was busy') : null;
+  const base = { workload: r.workload, target, targetLabel: r.target ?? r.backend, mode, server, machineBusy };
+
+  if (mode === 'sweep' && r.sweep) {
+    const steps = r.sweep.steps;
+    const ok = steps.filter((s) => !s.saturated);
+    const best = ok[ok.length - 1];
+    const firstSaturated = steps.find((s) => s.saturated);
+    const shown = best ?? firstSaturated;
+    if (!shown) return null;
+    return {
+      ...base,
+      offeredRate: shown.offeredRate,
+      concurrency: null,
+      throughput: shown.achievedRate,
+      p50Ms: shown.p50Ms,
+      p99Ms: shown.p99Ms,
+      errors: shown.errorCount,
+      conflicts: 0,
+      unsent: shown.unsent,
+      saturated: !best,
+      saturation: best ? [] : ['every offered rate saturated'],
+      saturationFrom: 'results',
+      saturatedAt: firstSaturated?.offeredRate ?? null,
+    };
+  }
+  const s = r.summary;
+  if (!s) return null;
+  const derived = deriveSaturation(mode, s);
+  const fromResults = s.saturated !== undefined;
+  const saturated = fromResults ? (s.saturated as boolean) : derived.length > 0;
+  const saturation = saturated ? (s.saturation?.length ? s.saturation : derived) : [];
+  return {
+    ...base,
+    offeredRate: mode === 'max-rate' ? (r.search?.maxSustainableRate ?? s.targetRate ?? null) : (s.targetRate ?? null),
+    concurrency: s.concurrency ?? null,
+    throughput: s.throughput,
+    p50Ms: s.p50Ms,
+    p99Ms: s.p99Ms,
+    errors: Math.max(0, (s.errorCount ?? 0) - (s.conflicts ?? 0)),
+    conflicts: s.conflicts ?? 0,
+    unsent: s.unsent ?? 0,
+    saturated,
+    saturation,
+    saturationFrom: fromResults ? 'results' : 'derived',
+    saturatedAt: saturated && mode === 'open' ? (s.targetRate ?? null) : null,
+  };
+}
+
+export function parseBenchmarks(raw: unknown): Benchmarks | null {
+  const parsed = file.safeParse(raw);
+  if (!parsed.success) return null;
+  const envs = (parsed.data.environment?.backends ?? []).flatMap((b) => {
+    const e = backendEnv.safeParse(b);
+    return e.success ? [e.data] : [];
+  });
+  const byBackend: Benchmarks['byBackend'] = {};
+  for (const entry of parsed.data.runs) {
+    const r = run.safeParse(entry);
+    if (!r.success || (r.data.status !== undefined && r.data.status !== 'ok')) continue;
+    const figure = toFigure(r.data, serverLabel(r.data.backend, envs));
+    if (!figure) continue;
+    (byBackend[r.data.backend] ??= []).push(figure);
+  }
+  const machine = parsed.data.environment?.machine;
+  return {
+    startedAt: parsed.data.startedAt,
+    loadAverage: parsed.data.environment?.loadAverage ?? null,
+    cores: parsed.data.environment?.cpu?.cores ?? null,
+    machineBusy: machine?.busy ? (machine.why ?? 'the machine was busy') : null,
+    byBackend,
+  };
+}
+
+/** Benchmark figures for a technology. Marten runs on PostgreSQL but was not benchmarked itself. */
+export function benchmarkFiguresFor(benchmarks: Benchmarks | null, technology: TechnologyId): BenchmarkFigure[] {
+  return benchmarks?.byBackend[technology] ?? [];
+}
+
+/** One line for a figure, with every label it needs: used by the ADR (the page renders the same fields). */
+export function describeFigure(f: BenchmarkFigure): string {
+  const target = f.target === 'raw' ? `raw driver (${f.targetLabel})` : f.target === 'http' ? `lab store over HTTP (${f.targetLabel})` : `lab store (${f.targetLabel})`;
+  const mode =
+    f.mode === 'open'
+      ? `open loop at ${f.offeredRate ?? '?'} ops/s offered`
+      : f.mode === 'closed'
+        ? `closed loop${f.concurrency ? `, ${f.concurrency} workers` : ''}`
+        : f.mode === 'sweep'
+          ? `sweep, highest offered rate that kept up: ${f.offeredRate ?? '?'} ops/s`
+          : `max-rate search${f.offeredRate ? `, ${f.offeredRate} ops/s sustained` : ''}`;
+  const outcome = f.saturated
+    ? `SATURATED${f.saturatedAt ? ` at ${f.saturatedAt} ops/s offered` : ''} (${f.saturation.join('; ')}): not a capacity figure`
+    : `${Math.round(f.throughput)} ops/s achieved, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms`;
+  const extras = [f.errors ? `${f.errors} errors` : '', f.unsent ? `${f.unsent} unsent` : '', f.conflicts ? `${f.conflicts} version conflicts (expected in this workload)` : ''].filter(Boolean).join(', ');
+  const server = f.server.emulator ? `server: ${f.server.emulator}` : `server: ${f.server.description}`;
+  return `${f.workload}, ${target}, ${mode}: ${outcome}${extras ? `; ${extras}` : ''}; ${server}${f.machineBusy ? `; machine busy: ${f.machineBusy}` : ''}`;
+}
