@@ -234,7 +234,8 @@ export class GroupCommitWriter {
       // The transactional InitProducerId: bumps the epoch, aborts the previous holder's open transaction
       // (the broker answers CONCURRENT_TRANSACTIONS until its markers are written; kafkajs retries that).
       // Empty, so its abort sends nothing.
-      if (process.env.OLD_STEP1 !== '1') { const empty = await producer.transaction(); await empty.abort(); }
+      const empty = await producer.transaction();
+      await empty.abort();
     } catch (error) {
       await producer.disconnect().catch(() => {});
       throw error;
