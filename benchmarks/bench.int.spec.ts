@@ -13,11 +13,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unavailableReason } from '../labs/conformance/node-test.ts';
-import { benchBackends, runSession, type Via } from './harness/session.ts';
-import { loadWorkloads, withOverrides, type Workload } from './harness/workload.ts';
-import { readResults, writeResults, type ResultsFile, type RunRecord } from './report/results.ts';
+import { benchBackends, runSession, type Via } from './session/session.ts';
+import { loadWorkloads, withOverrides, type Workload } from './workloads/workload.ts';
+import { readResults, writeResults } from './results-file/io.ts';
+import type { ResultsFile, RunRecord } from './results-file/schema.ts';
 import { renderHtml } from './report/html.ts';
-import { baselineFor } from './baselines/index.ts';
+import { baselinesFor } from './baselines/index.ts';
 import { startFacade } from './http/facade.ts';
 import type { BackendDefinition } from '../labs/backends.ts';
 
@@ -56,7 +57,6 @@ async function session(t: { skip(message: string): void }, backend: BackendDefin
     modes: ['open'],
     via,
     baseline,
-    search: { maxP99Ms: 50, maxBacklog: 1000, stepSeconds: 1, warmupSeconds: 0.2 },
     intervalMs: 200,
     command: ['bench.int.spec.ts'],
     settings: { smoke: true },
@@ -123,7 +123,7 @@ void describe('benchmark smoke: every workload on every backend that can start',
           assert.deepEqual(Object.keys(s.errors).filter((k) => k !== 'conflict'), [], `${workload.name}: only conflicts, got ${JSON.stringify(s.errors)}`);
         }
       }
-      if (baselineFor(backend.server)) {
+      if (baselinesFor(backend.server).length > 0) {
         const raws = results.runs.filter((r) => r.kind === 'raw');
         assert.ok(raws.some((r) => r.status === 'ok'), `${backend.name}: the raw baseline ran`);
         for (const r of raws) assert.notEqual(r.status, 'failed', `raw baseline ${r.workload}: ${r.reason ?? ''}`);

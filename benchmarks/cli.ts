@@ -9,14 +9,14 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { createProgressDisplay } from './harness/progress.ts';
-import { benchBackends, runSession, type SessionMode, type Via } from './harness/session.ts';
-import { loadWorkloads, withOverrides } from './harness/workload.ts';
-import { describeEnvironment } from './harness/environment.ts';
+import { benchBackends, runSession, type SessionMode, type Via } from './session/session.ts';
+import { loadWorkloads, withOverrides } from './workloads/workload.ts';
 import { renderHtml } from './report/html.ts';
-import { RESULTS_DIR, readResults, resultsPaths, writeResults } from './report/results.ts';
-import { renderMarkdown, renderTable } from './report/table.ts';
-import { compareTable } from './report/compare.ts';
+import { RESULTS_DIR, describeEnvironment, readResults, resultsPaths, writeResults } from './results-file/io.ts';
+import { DEFAULT_SEARCH, DEFAULT_SWEEP } from './session/measure.ts';
+import { compareTable } from './terminal/compare.ts';
+import { createProgressDisplay } from './terminal/progress.ts';
+import { renderMarkdown, renderTable } from './terminal/summary-table.ts';
 import { startFacade } from './http/facade.ts';
 
 const USAGE = `Usage: npm run bench -- [command] [options]
@@ -31,7 +31,7 @@ Commands:
 Run options:
   -b, --backend <names>      backends, comma-separated or repeated (default: all, plus noop)
   -w, --workload <names>     workloads (default: all in benchmarks/workloads)
-  -m, --mode <modes>         open | closed | max-rate, comma-separated (default: open)
+  -m, --mode <modes>         open | closed | max-rate | sweep, comma-separated (default: open)
       --via <paths>          direct | http, comma-separated (default: direct)
       --rate <n>             override the open-loop rate (operations/s)
       --duration <s>         override the duration, seconds (warm-up included)
@@ -40,9 +40,14 @@ Run options:
       --concurrency <n>      override the closed-loop workers
       --quick                short runs: 4 s with 1 s warm-up
       --no-baseline          skip the raw-driver baselines
-      --max-p99-ms <ms>      max-rate search: p99 limit (default 50)
-      --max-backlog <n>      max-rate search: backlog limit (default 1000)
-      --step-seconds <s>     max-rate search: measured seconds per step (default 5)
+      --rates <list>         sweep: offered rates, comma-separated (default ${DEFAULT_SWEEP.rates.join(',')})
+      --repeats <n>          sweep and max-rate: repeats of each step / search (default 3)
+      --max-send-delay-ms <ms>  a run whose send-delay p99 exceeds this is saturated (default 20)
+      --min-samples <n>      sweep and max-rate: operations per step at least (default ${DEFAULT_SWEEP.minSamples}: a p99 needs 10,000)
+      --step-seconds <s>     sweep and max-rate: measured seconds per step at least (default ${DEFAULT_SWEEP.stepSeconds})
+      --max-step-seconds <s> sweep and max-rate: measured seconds per step at most (default ${DEFAULT_SWEEP.maxStepSeconds})
+      --max-p99-ms <ms>      max-rate search: p99 limit (default ${DEFAULT_SEARCH.maxP99Ms})
+      --max-backlog <n>      max-rate search: backlog limit (default ${DEFAULT_SEARCH.maxBacklog})
       --interval-ms <ms>     time-series interval (default 1000)
       --note <text>          a note stored with the environment (repeatable)
       --out <dir>            results directory (default benchmarks/results)
@@ -79,6 +84,11 @@ async function main(argv: string[]): Promise<number> {
       'max-p99-ms': { type: 'string' },
       'max-backlog': { type: 'string' },
       'step-seconds': { type: 'string' },
+      'max-step-seconds': { type: 'string' },
+      'min-samples': { type: 'string' },
+      rates: { type: 'string', multiple: true },
+      repeats: { type: 'string' },
+      'max-send-delay-ms': { type: 'string' },
       'interval-ms': { type: 'string' },
       note: { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -165,15 +175,27 @@ async function main(argv: string[]): Promise<number> {
   const workloads = (workloadNames.length ? available.filter((w) => workloadNames.includes(w.name)) : available).map((w) => withOverrides(w, overrides));
 
   const modes = list(values.mode);
-  for (const m of modes) if (!['open', 'closed', 'max-rate'].includes(m)) throw new Error(`--mode must be open, closed or max-rate, got ${m}`);
+  for (const m of modes) if (!['open', 'closed', 'max-rate', 'sweep'].includes(m)) throw new Error(`--mode must be open, closed, max-rate or sweep, got ${m}`);
   const via = list(values.via);
   for (const v of via) if (!['direct', 'http'].includes(v)) throw new Error(`--via must be direct or http, got ${v}`);
-  const search = {
-    maxP99Ms: num(values['max-p99-ms'], 'max-p99-ms') ?? 50,
-    maxBacklog: num(values['max-backlog'], 'max-backlog') ?? 1000,
-    stepSeconds: num(values['step-seconds'], 'step-seconds') ?? 5,
-    warmupSeconds: 1,
+  const repeats = num(values.repeats, 'repeats');
+  if (repeats !== undefined && !Number.isInteger(repeats)) throw new Error(`--repeats must be a whole number, got ${values.repeats}`);
+  const rates = list(values.rates).map((r) => num(r, 'rates')!);
+  const maxSendDelay = num(values['max-send-delay-ms'], 'max-send-delay-ms');
+  const step = {
+    ...(values['step-seconds'] !== undefined ? { stepSeconds: num(values['step-seconds'], 'step-seconds') } : {}),
+    ...(values['max-step-seconds'] !== undefined ? { maxStepSeconds: num(values['max-step-seconds'], 'max-step-seconds') } : {}),
+    ...(values['min-samples'] !== undefined ? { minSamples: num(values['min-samples'], 'min-samples') } : {}),
+    ...(repeats !== undefined ? { repeats } : {}),
+    ...(maxSendDelay !== undefined ? { saturationRule: { minAchievedShare: 0.95, maxSendDelayP99Ms: maxSendDelay } } : {}),
   };
+  const search = {
+    ...DEFAULT_SEARCH,
+    ...step,
+    maxP99Ms: num(values['max-p99-ms'], 'max-p99-ms') ?? DEFAULT_SEARCH.maxP99Ms,
+    maxBacklog: num(values['max-backlog'], 'max-backlog') ?? DEFAULT_SEARCH.maxBacklog,
+  };
+  const sweep = { ...DEFAULT_SWEEP, ...step, ...(rates.length ? { rates } : {}) };
   const settings = {
     backends: backends.map((b) => b.name),
     workloads: workloads.map((w) => w.name),
@@ -182,6 +204,7 @@ async function main(argv: string[]): Promise<number> {
     overrides,
     baseline: !values['no-baseline'],
     search,
+    sweep,
     intervalMs: num(values['interval-ms'], 'interval-ms') ?? 1000,
   };
 
@@ -193,6 +216,7 @@ async function main(argv: string[]): Promise<number> {
     via: settings.via as Via[],
     baseline: settings.baseline,
     search,
+    sweep,
     intervalMs: settings.intervalMs,
     command: ['npm', 'run', 'bench', '--', ...argv],
     settings,

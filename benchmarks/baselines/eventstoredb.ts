@@ -14,8 +14,8 @@
  */
 import { ANY, EventStoreDBClient, FORWARDS, START, StreamNotFoundError, jsonEvent, type Position } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
-import type { BenchTarget, ReadAllPage } from '../adapters/target.ts';
-import type { Baseline } from './index.ts';
+import type { BenchTarget, ReadAllPage } from '../targets/target.ts';
+import type { Baseline } from './baseline.ts';
 
 function connectionString(env: Record<string, string>): string {
   const value = env.EVENTSTORE_CONNECTION_STRING;

@@ -22,11 +22,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
-import { createKafka, endOffset, ensureTopics } from '../../labs/kafka/client.ts';
-import { kafkaBrokersFromEnv } from '../../labs/runtime/kafka.ts';
-import type { BenchTarget } from '../adapters/target.ts';
-import type { Baseline } from './index.ts';
-import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './raw.ts';
+import type { BenchTarget } from '../targets/target.ts';
+import type { Baseline } from './baseline.ts';
+import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './baseline.ts';
+import { brokersOf, createKafka, endOffset, ensureTopic } from './kafka-driver.ts';
 
 const TOPIC = 'bench-raw-events';
 const PARTITION = 0;
@@ -41,12 +40,6 @@ const FETCH_BYTES = 32 * 1024;
 /** A paused consumer sleeps this long between looks at its partitions; also the broker's long-poll wait. */
 const READER_WAIT_MS = 5;
 const PAGE_TIMEOUT_MS = 30_000;
-
-function brokersOf(env: Record<string, string>): string[] {
-  const brokers = kafkaBrokersFromEnv(env);
-  if (!brokers) throw new Error('the Kafka baseline needs KAFKA_BROKERS from the running backend');
-  return brokers;
-}
 
 interface RangeRead {
   /** Records read whose key matched (all of them when no key was given). */
@@ -161,7 +154,7 @@ export async function createKafkaBaseline(env: Record<string, string>): Promise<
   const kafka = createKafka(brokersOf(env), 'bench-raw');
   const admin: Admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [{ topic: TOPIC, numPartitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } }]);
+  await ensureTopic(admin, TOPIC, { 'retention.ms': '-1', 'retention.bytes': '-1' });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
 
@@ -254,6 +247,12 @@ export const kafkaBaseline: Baseline = {
     'one producer.send per append (acks -1, key = stream id, no transaction, no idempotence, no version check) to its own single-partition topic; ' +
     'read-all pages and per-stream reads (of the offset ranges its own appends got) by consumers that seek and pause',
   create: createKafkaBaseline,
+  serverSettings: async () => ({
+    'store producer': 'transactional, idempotent (acks all); appends that queue share one transaction (group commit)',
+    'raw producer': 'acks -1, no transaction, not idempotent',
+    'raw transactional producer': 'transactional, idempotent (acks all), one transaction per append',
+    broker: 'one KRaft node, replication factor 1, log flush left to the OS (Kafka defaults: no fsync per write)',
+  }),
   // No serverVersion: Kafka's protocol does not tell a client the broker's release (ApiVersions lists
   // request versions only); the backend's description names the embedded broker's version.
 };

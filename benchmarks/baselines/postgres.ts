@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { BenchTarget } from '../adapters/target.ts';
-import type { Baseline } from './index.ts';
-import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './raw.ts';
+import type { BenchTarget } from '../targets/target.ts';
+import type { Baseline } from './baseline.ts';
+import { LocalVersions, RAW_BASELINE_UNSUPPORTED } from './baseline.ts';
 
 /** PostgresEventStore's default pool size (labs/postgres/postgres-store.ts): the baseline uses the same. */
 export const POSTGRES_STORE_POOL_SIZE = 5;
@@ -101,6 +101,21 @@ export const postgresBaseline: Baseline = {
     try {
       const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
       return `PostgreSQL ${rows[0]?.server_version ?? '?'}`;
+    } finally {
+      await client.end();
+    }
+  },
+  async serverSettings(env) {
+    const client = new pg.Client({ connectionString: connectionString(env) });
+    await client.connect();
+    try {
+      const settings: Record<string, string> = {};
+      // The settings that decide what a commit waits for, and so an append's latency.
+      for (const name of ['fsync', 'synchronous_commit', 'wal_sync_method', 'full_page_writes', 'shared_buffers']) {
+        const { rows } = await client.query<Record<string, string>>(`SHOW ${name}`);
+        settings[name] = rows[0]?.[name] ?? '?';
+      }
+      return settings;
     } finally {
       await client.end();
     }

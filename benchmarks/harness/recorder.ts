@@ -8,27 +8,11 @@
  * Plus, per interval, a time series, and error counts by kind (conflicts apart). Operations intended
  * during the warm-up are counted in the time series (flagged) but in no histogram or total.
  */
-import * as hdr from 'hdr-histogram-js';
 import { DuplicateEventIdError, InvalidInputError, WrongExpectedVersionError } from '../../labs/core/index.ts';
+import type { TimeSeriesPoint } from '../results-file/schema.ts';
+import { newHistogram, percentileMs, round, toMicros, type Histogram } from './histograms.ts';
 
-export type Histogram = hdr.Histogram;
-
-/**
- * Microseconds from 1 µs up, growing as needed; 3 significant digits for the run's histograms, 2 for the
- * per-interval ones (a time series needs less). 32-bit buckets: recording costs ~0.6 µs, where packed
- * buckets cost ~3 µs, which the no-op backend's harness overhead would show.
- */
-export function newHistogram(digits: 2 | 3 = 3): Histogram {
-  return hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: digits, autoResize: true });
-}
-
-export function toMicros(ms: number): number {
-  return Math.max(1, Math.round(ms * 1000));
-}
-
-export function percentileMs(h: Histogram, percentile: number): number {
-  return h.totalCount === 0 ? 0 : h.getValueAtPercentile(percentile) / 1000;
-}
+export type { TimeSeriesPoint };
 
 /** One operation as the scheduler saw it (clock milliseconds). */
 export interface Timing {
@@ -52,28 +36,6 @@ export function classifyError(error: unknown): string {
   return 'unknown';
 }
 
-export interface TimeSeriesPoint {
-  /** End of the interval, seconds since the schedule started. */
-  t: number;
-  phase: 'warmup' | 'run' | 'drain';
-  /** Successful operations per second completed in the interval. */
-  throughput: number;
-  eventsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  serviceP99Ms: number;
-  sendDelayP99Ms: number;
-  errors: number;
-  conflicts: number;
-  /** Highest number of operations in flight seen in the interval. */
-  inFlight: number;
-  /** Highest number of operations due but not yet started (held back by the in-flight bound). */
-  pending: number;
-  /** Highest subscription backlog seen (events appended and acknowledged, not yet delivered). */
-  backlog: number;
-  lagP99Ms: number;
-}
-
 interface IntervalAccumulator {
   ops: number;
   events: number;
@@ -86,6 +48,7 @@ interface IntervalAccumulator {
   inFlight: number;
   pending: number;
   backlog: number;
+  rssBytes: number;
 }
 
 export interface RecorderOptions {
@@ -173,11 +136,12 @@ export class Recorder {
   }
 
   /** Samples the gauges; each interval keeps the highest value seen. */
-  gauge(nowMs: number, values: { inFlight?: number; pending?: number; backlog?: number }): void {
+  gauge(nowMs: number, values: { inFlight?: number; pending?: number; backlog?: number; rssBytes?: number }): void {
     const acc = this.interval(nowMs);
     if (values.inFlight !== undefined) acc.inFlight = Math.max(acc.inFlight, values.inFlight);
     if (values.pending !== undefined) acc.pending = Math.max(acc.pending, values.pending);
     if (values.backlog !== undefined) acc.backlog = Math.max(acc.backlog, values.backlog);
+    if (values.rssBytes !== undefined) acc.rssBytes = Math.max(acc.rssBytes, values.rssBytes);
   }
 
   /** Intervals from here on are labelled `drain` (the backlog workload's second phase). */
@@ -211,7 +175,9 @@ export class Recorder {
         inFlight: acc.inFlight,
         pending: acc.pending,
         backlog: backlogCarry,
+        lagP50Ms: round(percentileMs(acc.lag, 50), 3),
         lagP99Ms: round(percentileMs(acc.lag, 99), 3),
+        ...(acc.rssBytes > 0 ? { rssMiB: round(acc.rssBytes / 2 ** 20, 1) } : {}),
       });
     }
     return points;
@@ -253,11 +219,7 @@ export class Recorder {
       inFlight: 0,
       pending: 0,
       backlog: 0,
+      rssBytes: 0,
     };
   }
-}
-
-export function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

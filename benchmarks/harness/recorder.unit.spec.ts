@@ -2,7 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidStreamIdError, WrongExpectedVersionError } from '../../labs/core/index.ts';
-import { Recorder, classifyError, percentileMs } from './recorder.ts';
+import { percentileMs } from './histograms.ts';
+import { Recorder, classifyError } from './recorder.ts';
 
 /** HdrHistogram keeps 3 significant digits: a value comes back within 0.1 %. */
 const near = (actual: number, expected: number, message?: string) =>

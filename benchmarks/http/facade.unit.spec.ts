@@ -1,7 +1,7 @@
 /** The HTTP facade's contract on the no-op store: shapes, positions as strings, 400 and 409 with reasons. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NoopEventStore } from '../adapters/noop-store.ts';
+import { NoopEventStore } from '../targets/noop-store.ts';
 import { startFacade, type RunningFacade } from './facade.ts';
 
 void describe('HTTP facade', () => {

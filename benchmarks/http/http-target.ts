@@ -5,7 +5,7 @@
  */
 import { Agent, request } from 'node:http';
 import { InvalidInputError, WrongExpectedVersionError, type ExpectedVersion, type UnsupportedCapabilities } from '../../labs/core/index.ts';
-import type { BenchTarget } from './target.ts';
+import type { BenchTarget } from '../targets/target.ts';
 
 export class HttpStatusError extends Error {
   readonly kind: string;

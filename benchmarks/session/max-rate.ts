@@ -1,54 +1,63 @@
 /**
  * The highest open-loop rate a target sustains: the rate whose p99 (corrected) and backlog stay within
- * the limits given on the command line, and whose achieved throughput keeps up with the schedule.
- * Doubles from the workload's rate until a step fails, then bisects between the last good and the
- * first bad rate. Each step is a short, complete open-loop run (with its own warm-up).
+ * the limits given on the command line, and that does not saturate (harness/saturation.ts). Doubles
+ * from the workload's rate until a step fails, then bisects between the last good and the first bad
+ * rate. Each step is a short, complete open-loop run with its own warm-up, long enough for its samples
+ * (rate-step.ts). The search is repeated: the result is the median and range over repeats, because one
+ * search on a shared machine can be off by a factor of several.
  */
-import type { BenchTarget } from '../adapters/target.ts';
-import type { SearchStep } from '../report/results.ts';
-import { round } from './recorder.ts';
-import { runWorkload, type RunOptions, type RunOutcome } from './runner.ts';
-import { withOverrides, type Workload } from './workload.ts';
+import type { SearchStep, Spread } from '../results-file/schema.ts';
+import { round } from '../harness/histograms.ts';
+import type { RunOutcome } from '../harness/run-workload.ts';
+import { percentileSupported } from '../harness/sample-count.ts';
+import type { BenchTarget } from '../targets/target.ts';
+import type { Workload } from '../workloads/workload.ts';
+import { runRateStep, spreadOf, type StepOptions } from './rate-step.ts';
 
-export interface MaxRateOptions {
+export interface MaxRateOptions extends StepOptions {
   maxP99Ms: number;
   /** Most operations held back by the in-flight bound, and most subscription backlog, at any time. */
   maxBacklog: number;
-  stepSeconds: number;
-  warmupSeconds: number;
   /** Bisection steps after the first failure. */
   refineSteps?: number;
   /** Never try more than this rate. */
   ceilingRate?: number;
+  /** Searches to run (the result is their median). */
+  repeats?: number;
   runId: string;
   onStep?: (step: SearchStep) => void;
-  progress?: RunOptions['onProgress'];
 }
 
-export interface MaxRateResult {
+export interface MaxRateSearch {
   steps: SearchStep[];
   maxSustainableRate: number | null;
   /** The run at the highest sustainable rate (or the lowest rate tried, if none was sustainable). */
   best: RunOutcome | undefined;
+}
+
+export interface MaxRateResult extends MaxRateSearch {
+  repeats: MaxRateSearch[];
+  /** Over repeats; null when no repeat found a sustainable rate. */
+  spread: Spread | null;
   skipped?: string;
 }
 
-/** Sustainable: p99 and backlog within limits, nothing unsent, no errors other than conflicts, and keeping up. */
+/** Sustainable: p99 and backlog within limits, no errors other than conflicts, and not saturated. */
 export function judgeStep(rate: number, outcome: RunOutcome, options: Pick<MaxRateOptions, 'maxP99Ms' | 'maxBacklog'>): SearchStep {
   const s = outcome.summary;
   const reasons: string[] = [];
-  if (s.p99Ms > options.maxP99Ms) reasons.push(`p99 ${s.p99Ms} ms > ${options.maxP99Ms} ms`);
+  const samples = s.samples ?? 0;
+  const p99Name = percentileSupported(samples, 99) ? 'p99' : `max of ${samples} samples`;
+  if (s.p99Ms > options.maxP99Ms) reasons.push(`${p99Name} ${s.p99Ms} ms > ${options.maxP99Ms} ms`);
   if (s.maxPending > options.maxBacklog) reasons.push(`${s.maxPending} operations held back > ${options.maxBacklog}`);
   if (s.maxBacklog > options.maxBacklog) reasons.push(`subscription backlog ${s.maxBacklog} > ${options.maxBacklog}`);
-  if (s.unsent > 0) reasons.push(`${s.unsent} unsent`);
   if (s.errorCount - s.conflicts > 0) reasons.push(`${s.errorCount - s.conflicts} errors`);
-  // Conflicts are answers, not failures; count them as completed work when judging "keeps up".
-  const completed = s.throughput + (s.conflicts / Math.max(s.measuredSeconds, 1e-9));
-  if (completed < 0.95 * rate) reasons.push(`completed ${round(completed, 1)}/s < 95 % of ${rate}/s`);
+  reasons.push(...(s.saturation ?? []));
   return {
     rate,
     throughput: s.throughput,
     p99Ms: s.p99Ms,
+    samples,
     unsent: s.unsent,
     maxPending: s.maxPending,
     maxBacklog: s.maxBacklog,
@@ -58,21 +67,12 @@ export function judgeStep(rate: number, outcome: RunOutcome, options: Pick<MaxRa
   };
 }
 
-export async function searchMaxRate(target: BenchTarget, workload: Workload, options: MaxRateOptions): Promise<MaxRateResult> {
+export async function searchOnce(target: BenchTarget, workload: Workload, options: MaxRateOptions, runId: string): Promise<MaxRateSearch | string> {
   const steps: SearchStep[] = [];
   const outcomes = new Map<number, RunOutcome>();
   const ceiling = options.ceilingRate ?? 1_000_000;
   const tryRate = async (rate: number): Promise<SearchStep | string> => {
-    const stepWorkload = withOverrides(workload, {
-      rate,
-      durationSeconds: options.stepSeconds + options.warmupSeconds,
-      warmupSeconds: options.warmupSeconds,
-    });
-    const outcome = await runWorkload(target, stepWorkload, {
-      mode: 'open',
-      runId: `${options.runId}-r${Math.round(rate)}`,
-      onProgress: options.progress,
-    });
+    const outcome = await runRateStep(target, workload, rate, `${runId}-r${Math.round(rate)}`, options);
     if (outcome.status === 'skipped') return outcome.reason;
     outcomes.set(rate, outcome);
     const step = judgeStep(rate, outcome, options);
@@ -87,7 +87,7 @@ export async function searchMaxRate(target: BenchTarget, workload: Workload, opt
   // Find a bracket: double while sustainable, halve while not.
   for (let i = 0; i < 12; i++) {
     const step = await tryRate(rate);
-    if (typeof step === 'string') return { steps, maxSustainableRate: null, best: undefined, skipped: step };
+    if (typeof step === 'string') return step;
     if (step.sustainable) {
       good = rate;
       if (bad !== undefined || rate >= ceiling) break;
@@ -95,7 +95,7 @@ export async function searchMaxRate(target: BenchTarget, workload: Workload, opt
     } else {
       bad = rate;
       if (good !== undefined) break;
-      rate = rate / 2;
+      rate = round(rate / 2, 1);
       if (rate < 1) break;
     }
   }
@@ -109,4 +109,19 @@ export async function searchMaxRate(target: BenchTarget, workload: Workload, opt
   }
   const bestRate = good ?? Math.min(...outcomes.keys());
   return { steps, maxSustainableRate: good ?? null, best: outcomes.get(bestRate) };
+}
+
+export async function searchMaxRate(target: BenchTarget, workload: Workload, options: MaxRateOptions): Promise<MaxRateResult> {
+  const repeats: MaxRateSearch[] = [];
+  for (let r = 0; r < (options.repeats ?? 1); r++) {
+    const search = await searchOnce(target, workload, options, `${options.runId}-s${r}`);
+    if (typeof search === 'string') return { steps: [], maxSustainableRate: null, best: undefined, repeats, spread: null, skipped: search };
+    repeats.push(search);
+  }
+  const found = repeats.filter((s) => s.maxSustainableRate !== null);
+  const spread = found.length ? spreadOf(repeats.map((s) => s.maxSustainableRate ?? 0)) : null;
+  // The repeat closest to the median stands for the search (its steps and its best run).
+  const median = spread?.median ?? null;
+  const representative = median === null ? repeats[0]! : [...found].sort((a, b) => Math.abs(a.maxSustainableRate! - median) - Math.abs(b.maxSustainableRate! - median))[0]!;
+  return { ...representative, maxSustainableRate: median, repeats, spread };
 }

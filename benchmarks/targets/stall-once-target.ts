@@ -6,10 +6,15 @@
  */
 import { UnsupportedCapabilityError } from '../../labs/core/index.ts';
 import type { BenchTarget } from './target.ts';
-import type { Clock } from '../harness/clock.ts';
+
+/** The clock it waits on (the harness's Clock fits): only what the stall needs, so targets do not depend on the harness. */
+export interface StallClock {
+  now(): number;
+  sleepUntil(at: number): Promise<void>;
+}
 
 export interface StallOnceOptions {
-  clock: Clock;
+  clock: StallClock;
   serviceMs: number;
   /** The operation (0-based, in arrival order) that stalls… */
   stallAtOperation?: number;

@@ -3,8 +3,8 @@
  * workload and mode; throughput and latency with their change. Different machines or loads make the
  * change meaningless, so both environments are printed first.
  */
-import type { ResultsFile, RunRecord } from './results.ts';
-import { describeEnvironment } from '../harness/environment.ts';
+import type { ResultsFile, RunRecord } from '../results-file/schema.ts';
+import { describeEnvironment } from '../results-file/io.ts';
 
 export interface ComparisonRow {
   key: string;
@@ -45,8 +45,8 @@ export function compareTable(a: ResultsFile, b: ResultsFile): string {
     r.target,
     r.workload,
     r.mode,
-    r.a ? String(r.a.throughput) : '-',
-    r.b ? String(r.b.throughput) : '-',
+    r.a ? `${r.a.throughput}${r.a.saturated ? ' (saturated)' : ''}` : '-',
+    r.b ? `${r.b.throughput}${r.b.saturated ? ' (saturated)' : ''}` : '-',
     pct(r.throughputChange),
     r.a ? String(r.a.p99Ms) : '-',
     r.b ? String(r.b.p99Ms) : '-',

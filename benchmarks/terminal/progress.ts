@@ -4,8 +4,8 @@
  */
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
-import type { RunRecord } from '../report/results.ts';
-import type { Progress } from './runner.ts';
+import type { RunRecord } from '../results-file/schema.ts';
+import type { Progress } from '../harness/run-workload.ts';
 
 export interface ProgressDisplay {
   begin: (label: string, totalSeconds: number) => void;
@@ -34,7 +34,8 @@ export function endLine(record: RunRecord): string {
   const head = `${record.target} · ${record.workload} · ${record.mode}${record.via === 'http' ? ' · http' : ''}`;
   if (record.status !== 'ok' || !record.summary) return `${pc.yellow(record.status.toUpperCase())} ${head}: ${record.reason ?? ''}`;
   const s = record.summary;
-  return `${pc.green('done')} ${head}: ${s.throughput} ops/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, send-delay p99 ${s.sendDelay.p99Ms} ms${s.errorCount ? `, ${s.errorCount} errors` : ''}`;
+  const saturated = s.saturated ? pc.yellow(` SATURATED (${(s.saturation ?? []).join('; ')})`) : '';
+  return `${pc.green('done')} ${head}: ${s.throughput} ops/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, send-delay p99 ${s.sendDelay.p99Ms} ms${s.errorCount ? `, ${s.errorCount} errors` : ''}${saturated}`;
 }
 
 export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr, plainEverySeconds = 5): ProgressDisplay {

@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { CAPABILITIES } from '../../labs/core/index.ts';
 
-export const WORKLOADS_DIR = fileURLToPath(new URL('../workloads/', import.meta.url));
+export const WORKLOADS_DIR = fileURLToPath(new URL('./', import.meta.url));
 
 const positiveInt = z.number().int().min(1);
 
@@ -45,6 +45,14 @@ export const workloadSchema = z
     subscribers: z.number().int().min(0).default(0),
     /** `live`: subscribed before the appends start (measures lag). `backlog`: started after, timed while draining. */
     subscriberMode: z.enum(['live', 'backlog']).default('live'),
+    /**
+     * Live subscribers: the cost of handling one event (a projection writing its read model), awaited
+     * per event, one event at a time. Above the writers' pace, lag and backlog grow: the slow consumer.
+     */
+    handlerCostMs: z.number().min(0).max(10_000).default(0),
+    /** Subscription buffer (events read ahead of the handler); the store's bound on what piles up in memory. */
+    subscriberBufferSize: positiveInt.default(1000),
+    /** Backlog mode: how long the paused subscriber may take to drain; live mode: to deliver the tail after the writes. */
     drainTimeoutSeconds: z.number().positive().default(60),
     /** Events written before the measured phase, for the read workloads. */
     prepare: z.object({ streams: positiveInt, eventsPerStream: positiveInt }).strict().optional(),
@@ -82,7 +90,7 @@ export async function loadWorkloadFile(path: string): Promise<Workload> {
 export async function loadWorkloads(dir = WORKLOADS_DIR): Promise<Workload[]> {
   const files = (await readdir(dir)).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
   const workloads = await Promise.all(files.map((f) => loadWorkloadFile(join(dir, f))));
-  const order = ['append-single', 'append-batched', 'append-contended', 'read-stream', 'read-all', 'subscription-lag', 'backlog-drain'];
+  const order = ['append-single', 'append-batched', 'append-contended', 'read-stream', 'read-all', 'subscription-lag', 'slow-consumer', 'fast-consumer', 'backlog-drain'];
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return workloads.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }

@@ -1,0 +1,149 @@
+/**
+ * Runs in the browser (embedded as text, plain JS on purpose): the charts. Every chart names both axes
+ * with their units. One colour per target throughout.
+ */
+export const CLIENT_CHARTS = String.raw`
+const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#e67700', '#495057', '#5c7cfa', '#94d82d'];
+// One colour per target in every chart: A/B (comparisons) and the mode suffix do not change it.
+const colorOf = (() => { const m = new Map(); return (key) => { const base = key.replace(/^[AB]: /, '').replace(/ \((closed|max-rate|sweep)\)$/, ''); if (!m.has(base)) m.set(base, PALETTE[m.size % PALETTE.length]); return m.get(base); }; })();
+Chart.defaults.font.size = 11;
+Chart.defaults.animation = false;
+// Log axes: label 1, 2 and 5 of each decade (a decade with no label leaves an axis unreadable).
+const LOG_TICKS = { callback: (v) => { const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9)); return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? (v >= 1 ? v.toLocaleString('en-US') : String(Number(v.toPrecision(1)))) : ''; } };
+// Dashed companions (service time, send delay, held back, p50) share their run's colour and legend entry.
+const LEGEND = { labels: { boxWidth: 12, filter: (item) => !/ \(service\)$| send delay$| held back$| lag p50$/.test(item.text) } };
+const axis = (text, extra = {}) => ({ ...extra, title: { display: true, text } });
+
+function chartCard(parent, title, note) {
+  const card = el('div', { className: 'card' }, '<h3>' + esc(title) + '</h3>' + (note ? '<p>' + note + '</p>' : ''));
+  const box = el('div', { className: 'chart' });
+  const canvas = el('canvas');
+  box.append(canvas);
+  card.append(box);
+  parent.append(card);
+  return canvas;
+}
+
+const PCT_LABELS = { 0: 'p0', 1: 'p90', 2: 'p99', 3: 'p99.9', 4: 'p99.99' };
+
+function percentilePlot(parent, runs) {
+  const datasets = [];
+  for (const r of runs) {
+    if (!r.corrected.length) continue;
+    const c = colorOf(r.label);
+    datasets.push({ label: r.label, data: r.corrected.map(([x, y]) => ({ x, y: Math.max(y, 0.001) })), borderColor: c, backgroundColor: c, pointRadius: 0, borderWidth: 2, borderDash: r.source === 'B' ? [2, 2] : [] });
+    datasets.push({ label: r.label + ' (service)', data: r.service.map(([x, y]) => ({ x, y: Math.max(y, 0.001) })), borderColor: c, backgroundColor: c, pointRadius: 0, borderWidth: 1, borderDash: [6, 4] });
+  }
+  if (!datasets.length) return;
+  const canvas = chartCard(parent, 'Latency by percentile', 'Solid: corrected (intended start → completion). Dashed: service time. Log scales. Beyond the percentile a run\'s samples support, the curve is its maximum.');
+  new Chart(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      maintainAspectRatio: false, parsing: false,
+      scales: { x: axis('percentile', { type: 'linear', min: 0, max: 4, ticks: { stepSize: 1, callback: (v) => PCT_LABELS[v] ?? '' } }), y: axis('latency, ms (log)', { type: 'logarithmic', ticks: LOG_TICKS }) },
+      plugins: { legend: LEGEND, tooltip: { callbacks: { title: (items) => 'p' + (100 * (1 - Math.pow(10, -items[0].parsed.x))).toFixed(3) } } },
+    },
+  });
+}
+
+function seriesPlot(parent, runs, title, note, pick, yTitle, logY) {
+  const withData = runs.filter((r) => r.timeSeries && r.timeSeries.length);
+  const datasets = [];
+  for (const r of withData) {
+    for (const [suffix, fn, dash] of pick) {
+      const c = colorOf(r.label);
+      const data = r.timeSeries.map((p) => ({ x: p.t, y: fn(p) === undefined || (logY && fn(p) <= 0) ? null : fn(p) }));
+      if (data.every((p) => p.y === null)) continue;
+      datasets.push({ label: r.label + suffix, data, borderColor: c, backgroundColor: c, pointRadius: 0, borderWidth: dash.length ? 1 : 2, borderDash: dash, segment: { borderDash: (ctx) => (r.timeSeries[ctx.p1DataIndex] && r.timeSeries[ctx.p1DataIndex].phase === 'warmup' ? [2, 3] : dash.length ? dash : undefined) } });
+    }
+  }
+  if (!datasets.length) return;
+  const canvas = chartCard(parent, title, note);
+  new Chart(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      maintainAspectRatio: false, parsing: false,
+      scales: { x: axis('time since start, s', { type: 'linear' }), y: axis(yTitle, { type: logY ? 'logarithmic' : 'linear', beginAtZero: !logY, ticks: logY ? LOG_TICKS : {} }) },
+      plugins: { legend: LEGEND },
+    },
+  });
+}
+
+/**
+ * Latency against achieved throughput, one line per target, across targets (OpenMessaging Benchmark's
+ * and YCSB's way of reading results): where a curve bends up is that target's capacity here. Saturated
+ * points are crosses; a percentile too few samples support is a hollow triangle (it is the max).
+ */
+function sweepChart(parent, runs, field, name) {
+  const sweeps = runs.filter((r) => r.sweep && r.sweep.steps.length);
+  if (!sweeps.length) return;
+  const datasets = sweeps.map((r) => {
+    const c = colorOf(r.label);
+    const steps = r.sweep.steps;
+    return {
+      label: r.label, borderColor: c, backgroundColor: c, borderWidth: 2, showLine: true,
+      data: steps.map((s) => ({ x: s.achievedRate, y: Math.max(s[field], 0.001), step: s })),
+      pointStyle: steps.map((s) => (s.saturated ? 'crossRot' : s.tooFewSamplesFor.includes(name) ? 'triangle' : 'circle')),
+      pointRadius: steps.map((s) => (s.saturated ? 7 : 3.5)),
+      pointBorderWidth: steps.map((s) => (s.saturated ? 2.5 : 1)),
+      pointBackgroundColor: steps.map((s) => (s.tooFewSamplesFor.includes(name) ? '#fff' : c)),
+    };
+  });
+  const canvas = chartCard(parent, 'Corrected ' + name + ' against achieved throughput', 'One line per target, one point per offered rate (median of the repeats). <b>×</b>: saturated (could not keep up). Hollow triangle: too few samples for a ' + name + ', the point is the max. Log latency axis.');
+  new Chart(canvas, {
+    type: 'scatter',
+    data: { datasets },
+    options: {
+      maintainAspectRatio: false, parsing: false,
+      scales: { x: axis('achieved throughput, operations/s', { type: 'linear', beginAtZero: true }), y: axis('corrected ' + name + ' latency, ms (log)', { type: 'logarithmic', ticks: LOG_TICKS }) },
+      plugins: {
+        legend: { labels: { boxWidth: 12, usePointStyle: false } },
+        tooltip: { callbacks: { label: (ctx) => { const s = ctx.raw.step; return ctx.dataset.label + ': offered ' + s.offeredRate + '/s, achieved ' + fmt(s.achievedRate, 1) + '/s, ' + (s.tooFewSamplesFor.includes(name) ? 'max of ' + s.samples + ' samples' : name) + ' ' + fmt(ctx.raw.y, 3) + ' ms' + (s.saturated ? ' — SATURATED' : ''); } } },
+      },
+    },
+  });
+}
+
+function workloadSections() {
+  const root = document.getElementById('workloads');
+  for (const w of DATA.workloads) {
+    const runs = DATA.runs.filter((r) => r.workload === w && r.summary);
+    const section = el('section');
+    section.append(el('h2', {}, esc(w)));
+    section.append(el('p', { className: 'desc' }, esc(WORKLOAD_DESCRIPTIONS[w] || '')));
+    if (!runs.length) { section.append(el('p', { className: 'desc' }, 'No target ran this workload (see the summary for why).')); root.append(section); continue; }
+    // One group per load mode: open-loop latency and closed-loop throughput answer different questions.
+    for (const mode of ['sweep', 'open', 'closed', 'max-rate']) {
+      const group = runs.filter((r) => r.mode === mode);
+      if (!group.length) continue;
+      section.append(el('h3', { className: 'mode' }, { sweep: 'Rate sweep: latency against throughput', open: 'Open loop (fixed arrival rate)', closed: 'Closed loop (workers as fast as possible)', 'max-rate': 'Maximum sustainable rate search' }[mode]));
+      const grid = el('div', { className: 'grid' });
+      section.append(grid);
+      if (mode === 'sweep') {
+        sweepChart(grid, group, 'p99Ms', 'p99');
+        sweepChart(grid, group, 'p50Ms', 'p50');
+        sweepChart(grid, group, 'p999Ms', 'p99.9');
+        sweepTable(grid, group);
+        continue;
+      }
+      percentilePlot(grid, group);
+      seriesPlot(grid, group, 'Throughput over time', 'Successful operations per second, per interval (dotted: warm-up).', [['', (p) => p.throughput, []]], 'throughput, operations/s', false);
+      if (mode === 'closed') seriesPlot(grid, group, 'p99 latency over time', 'p99 per interval (a closed loop has no send delay: it never falls behind a schedule).', [['', (p) => p.p99Ms, []]], 'p99 latency, ms (log)', true);
+      else seriesPlot(grid, group, 'p99 latency and send delay over time', 'Solid: corrected p99. Dashed: send delay p99 (backpressure). Gaps: nothing completed.', [['', (p) => p.p99Ms, []], [' send delay', (p) => p.sendDelayP99Ms, [6, 4]]], 'latency, ms (log)', true);
+      if (group.some((r) => r.timeSeries && r.timeSeries.some((p) => p.backlog > 0 || p.pending > 0))) {
+        seriesPlot(grid, group, 'Backlog over time', 'Solid: subscription backlog (events appended, not yet handled by the slowest subscriber). Dashed: operations held back by the in-flight bound.', [['', (p) => p.backlog, []], [' held back', (p) => p.pending, [6, 4]]], 'events or operations', false);
+      }
+      if (group.some((r) => r.timeSeries && r.timeSeries.some((p) => p.lagP99Ms > 0))) {
+        seriesPlot(grid, group, 'Subscription lag over time', 'Solid: p99, dashed: p50 of append start → handled, per interval.', [['', (p) => p.lagP99Ms, []], [' lag p50', (p) => p.lagP50Ms, [6, 4]]], 'lag, ms (log)', true);
+      }
+      if (group.some((r) => r.timeSeries && r.timeSeries.some((p) => p.rssMiB))) {
+        seriesPlot(grid, group, 'Memory of the benchmark process over time', 'Resident set size (harness and in-process clients): events piling up in memory would show here.', [['', (p) => p.rssMiB, []]], 'resident set size, MiB', false);
+      }
+      searchTable(grid, group);
+    }
+    root.append(section);
+  }
+}
+`;
