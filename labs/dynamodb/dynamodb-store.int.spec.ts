@@ -7,12 +7,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { validateEvents, type NewEvent } from '../core/index.ts';
-import { dynamoDbClientConfig, startDynamoDb, type RunningDynamoDb } from '../runtime/dynamodb.ts';
+import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { WrongExpectedVersionError, validateEvents, type NewEvent } from '../core/index.ts';
+import { startDynamoDb, type RunningDynamoDb } from '../runtime/dynamodb.ts';
+import { createDynamoDbClient } from './client.ts';
 import { BatchTooLargeError } from './errors.ts';
+import { commitItem, logEntryItem, prepareBatch } from './items.ts';
 import { LOG_KEY, unpackPosition } from './keys.ts';
-import { DYNAMODB_LIMITS, DynamoDbEventStore, commitItem, logEntryItem, prepareBatch } from './dynamodb-store.ts';
+import { READER_MARKS_AFTER_MS } from './log-reader.ts';
+import { DYNAMODB_LIMITS, DynamoDbEventStore } from './dynamodb-store.ts';
 
 const TABLE = `event-store-int-${randomUUID().slice(0, 8)}`;
 const ABANDON_AFTER_MS = 400;
@@ -27,7 +30,7 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
   before(async () => {
     server = await startDynamoDb();
     store = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE, ensureTable: true, abandonAfterMs: ABANDON_AFTER_MS });
-    raw = new DynamoDBClient(dynamoDbClientConfig(server.endpoint));
+    raw = createDynamoDbClient(server.endpoint);
   });
 
   after(async () => {
@@ -125,7 +128,7 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     const count = async (action: () => Promise<unknown>) => {
       await store.idle();
       const before = store.requests.total;
-      await action().catch(() => {});
+      await action();
       await store.idle();
       return store.requests.total - before;
     };
@@ -133,7 +136,8 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     assert.equal(await count(() => store.appendToStream(streamId, [event(2), event(3)], { expectedVersion: 0 })), 3, 'this store knows version 0 is the tail');
     assert.equal(await count(() => store.appendToStream(streamId, [event(4)])), 3);
     assert.equal(await count(() => store.appendToStream(streamId, [{ ...event(5), id: randomUUID() }])), 4, 'ids chosen by the caller: read the stream first (idempotency)');
-    assert.equal(await count(() => store.appendToStream(streamId, [event(6)], { expectedVersion: 0 })), 1, 'a stale version fails on the read alone');
+    const stale = () => assert.rejects(store.appendToStream(streamId, [event(6)], { expectedVersion: 0 }), WrongExpectedVersionError);
+    assert.equal(await count(stale), 1, 'a stale version fails with WrongExpectedVersion on the read alone');
     const other = `s-${randomUUID()}`;
     await store.appendToStream(other, [event(7)]);
     const fresh = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE });
@@ -156,20 +160,32 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     assert.equal((await readAllAfter(start.globalPosition)).length, 12);
     assert.equal(lookups(), before, 'the writer marked its entries: no lookup');
 
-    // A writer that put its entry and its commit item and died before marking.
+    // Writers that put their entry and their commit item and died before marking: one that stamped its
+    // batch long ago, then one that stamped it just now.
+    const unmarked = async (after: bigint, stampedAgoMs: number, data: number) => {
+      const prepared = prepareBatch(`s-${randomUUID()}`, validateEvents([event(data)], DYNAMODB_LIMITS, 'dynamodb'));
+      const batch = { ...prepared, recordedAt: new Date(Date.now() - stampedAgoMs).toISOString() };
+      const commit = unpackPosition(after).commit + 1;
+      await raw.send(new PutItemCommand({ TableName: TABLE, Item: logEntryItem(commit, 'unmarked-writer', [{ batch, slot: 0, offset: 0 }]) }));
+      await raw.send(new PutItemCommand({ TableName: TABLE, Item: commitItem(batch, 0, commit, 0) }));
+    };
     const last = (await readAllAfter(start.globalPosition)).at(-1)!;
-    const streamId = `s-${randomUUID()}`;
-    const batch = prepareBatch(streamId, validateEvents([event(50)], DYNAMODB_LIMITS, 'dynamodb'));
-    const commit = unpackPosition(last.globalPosition).commit + 1;
-    await raw.send(new PutItemCommand({ TableName: TABLE, Item: logEntryItem(commit, 'unmarked-writer', [{ batch, slot: 0, offset: 0 }]) }));
-    await raw.send(new PutItemCommand({ TableName: TABLE, Item: commitItem(batch, 0, commit, 0) }));
+    await unmarked(last.globalPosition, READER_MARKS_AFTER_MS + 1000, 50);
     before = lookups();
-    assert.deepEqual((await readAllAfter(last.globalPosition)).map((e) => e.data), [50], 'delivered at once, without the timeout');
+    const old = await readAllAfter(last.globalPosition);
+    assert.deepEqual(old.map((e) => e.data), [50], 'delivered at once, without the timeout');
     assert.ok(lookups() > before, 'decided by a lookup of the slot');
     await store.idle();
-    const marked = lookups();
+    before = lookups();
     assert.deepEqual((await readAllAfter(last.globalPosition)).map((e) => e.data), [50]);
-    assert.equal(lookups(), marked, 'the reader marked it: the next read needed no lookup');
+    assert.equal(lookups(), before, 'the reader marked the old entry: the next read needed no lookup');
+
+    await unmarked(old[0]!.globalPosition, 0, 51);
+    assert.deepEqual((await readAllAfter(old[0]!.globalPosition)).map((e) => e.data), [51], 'a young unmarked entry is delivered at once too');
+    await store.idle();
+    before = lookups();
+    assert.deepEqual((await readAllAfter(old[0]!.globalPosition)).map((e) => e.data), [51]);
+    assert.ok(lookups() > before, 'a young entry is left to its own writer to mark: readers add no write to the hot log partition');
   });
 
   test('the largest accepted event is stored and read back; a batch past 400 KB is a typed error', async () => {

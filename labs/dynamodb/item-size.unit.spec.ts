@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_LIMITS, validateEvents, EventTooLargeError } from '../core/index.ts';
 import { BatchTooLargeError } from './errors.ts';
 import { MAX_ITEM_BYTES, itemSizeBytes, valueSizeBytes } from './item-size.ts';
-import { DYNAMODB_LIMITS, prepareBatch } from './dynamodb-store.ts';
+import { DYNAMODB_LIMITS } from './dynamodb-store.ts';
+import { prepareBatch } from './items.ts';
 
 test('strings count in UTF-8 bytes, names included', () => {
   assert.equal(itemSizeBytes({ ab: { S: 'xyz' } }), 5);

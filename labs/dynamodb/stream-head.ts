@@ -3,7 +3,7 @@
  * is a retry of an earlier append (answered with the original result), reuses stored ids (refused), or
  * meets its expected version. Pure; the conditional put makes the decision race-free (table.ts).
  */
-import { judgeEarlierAppend, type AppendResult } from '../core/index.ts';
+import { judgeEarlierAppend, type AppendResult, type ExpectedVersion } from '../core/index.ts';
 
 // The expected-version rule is the core's, once for every store.
 export { assertExpectedVersion } from '../core/index.ts';

@@ -9,9 +9,15 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { BackendUnavailableError } from '../core/errors.ts';
 import { freePort } from './ports.ts';
+import { settings } from './settings.ts';
+
+/**
+ * Client settings moved to labs/dynamodb/client.ts (they are the adapter's, and read the environment
+ * once). Re-exported here only for the workshop's imports until they point there.
+ */
+export { dynamoDbClientConfig } from '../dynamodb/client.ts';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -23,8 +29,14 @@ export interface RunningDynamoDb {
   stop(): Promise<void>;
 }
 
-export async function startDynamoDb(options: { log?: (line: string) => void } = {}): Promise<RunningDynamoDb> {
-  const external = process.env.DYNAMODB_ENDPOINT;
+export interface StartDynamoDbOptions {
+  log?: (line: string) => void;
+  /** An endpoint to use instead of starting dynalite; by default DYNAMODB_ENDPOINT (settings.ts). */
+  endpoint?: string;
+}
+
+export async function startDynamoDb(options: StartDynamoDbOptions = {}): Promise<RunningDynamoDb> {
+  const external = options.endpoint ?? settings.dynamodbEndpoint;
   if (external) {
     return {
       endpoint: external,
@@ -86,23 +98,5 @@ export async function startDynamoDb(options: { log?: (line: string) => void } = 
       await exited;
       clearTimeout(timer);
     },
-  };
-}
-
-/**
- * Client settings for an endpoint. dynalite and DynamoDB Local accept any credentials, so without AWS
- * credentials in the environment fixed fake ones are used; with them (AWS), the SDK's default chain.
- */
-export function dynamoDbClientConfig(endpoint: string): DynamoDBClientConfig {
-  // The SDK release pinned in package-lock.json supports Node 20; its start-up warning is about SDK
-  // releases after early 2027, which this project does not take until it moves to Node 22. Keep the
-  // lab's output readable; an explicit setting by the user wins.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const hasAwsCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE || process.env.AWS_WEB_IDENTITY_TOKEN_FILE);
-  return {
-    endpoint,
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(hasAwsCredentials ? {} : { credentials: { accessKeyId: 'workbench', secretAccessKey: 'workbench' } }),
-    maxAttempts: 4,
   };
 }
