@@ -1,7 +1,9 @@
 /**
- * `npm test`: type-check, lint, start every real server the workbench can start (once), run every
- * `*.spec.ts` with Node's test runner against them, and end with a summary of which backends ran, which
- * were skipped, and why.
+ * `npm test`: type-check, lint (eslint and the dependency rules), start every real server the workbench
+ * can start (once), run every `*.spec.ts` with Node's test runner against them, and end with a summary of
+ * which backends ran, which were skipped, every other skipped part with its reason, and the counts.
+ *
+ * `npm run test:unit` (`--unit`): only `*.unit.spec.ts`, no server started, no type-check or lint: seconds.
  *
  * Servers: one per distinct `server` in labs/backends.ts. An external server given in the environment
  * (DATABASE_URL, DYNAMODB_ENDPOINT, KAFKA_BROKERS, EVENTSTORE_CONNECTION_STRING) is used as is; otherwise
@@ -16,14 +18,16 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { BACKENDS, type RunningBackend } from '../labs/backends.ts';
-import type { ConformanceReport } from '../labs/conformance/scenario.ts';
+import { judgeResults, type ConformanceReport } from '../labs/conformance/index.ts';
+import { settings, unavailableVariable } from '../labs/runtime/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(root, '.workbench', 'results');
-const ci = process.env.CI === 'true';
+const ci = settings.ci;
 const args = process.argv.slice(2);
 const fileFilter = args.filter((a) => !a.startsWith('--'));
-const skipChecks = args.includes('--no-checks');
+const unitOnly = args.includes('--unit');
+const skipChecks = args.includes('--no-checks') || unitOnly;
 
 function run(command: string, commandArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
@@ -49,26 +53,27 @@ if (!skipChecks) {
   step('Type-check (tsc --noEmit)');
   if ((await run('npx', ['tsc', '--noEmit'])) !== 0) process.exit(1);
   console.log(pc.green('  types ok'));
-  step('Lint (eslint .)');
-  if ((await run('npx', ['eslint', '.'])) !== 0) process.exit(1);
+  step('Lint (eslint and the dependency rules of docs/architecture.md)');
+  if ((await run('npm', ['run', '-s', 'lint'])) !== 0) process.exit(1);
   console.log(pc.green('  lint ok'));
 }
 
 let files = await findSpecFiles(root);
+if (unitOnly) files = files.filter((f) => f.endsWith('.unit.spec.ts'));
 if (fileFilter.length > 0) files = files.filter((f) => fileFilter.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error(pc.red('No test files found.'));
   process.exit(1);
 }
 
-step('Start the real servers the tests need');
 const servers = new Map<string, { title: string; embedded: boolean; running?: RunningBackend; reason?: string }>();
 for (const backend of BACKENDS) {
   if (!servers.has(backend.server)) servers.set(backend.server, { title: backend.title, embedded: backend.embedded });
 }
 const childEnv: NodeJS.ProcessEnv = { ...process.env };
+if (!unitOnly) step('Start the real servers the tests need');
 await Promise.all(
-  [...servers.entries()].map(async ([server, entry]) => {
+  [...servers.entries()].filter(() => !unitOnly).map(async ([server, entry]) => {
     const definition = BACKENDS.find((b) => b.server === server)!;
     const started = performance.now();
     try {
@@ -77,7 +82,7 @@ await Promise.all(
       console.log(`  ${pc.green('✔')} ${server}: ${entry.running.description} ${pc.dim(`(${Math.round(performance.now() - started)} ms)`)}`);
     } catch (error) {
       entry.reason = error instanceof Error ? error.message : String(error);
-      childEnv[`WORKBENCH_UNAVAILABLE_${server.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = entry.reason;
+      childEnv[unavailableVariable(server)] = entry.reason;
       const loud = entry.embedded ? pc.red : pc.yellow;
       console.log(`  ${loud('✘')} ${server}: ${loud('NOT AVAILABLE')} — ${entry.reason}`);
     }
@@ -95,7 +100,7 @@ await rm(resultsDir, { recursive: true, force: true });
 await mkdir(resultsDir, { recursive: true });
 const tapFile = join(resultsDir, 'tests.tap');
 
-step(`Run ${files.length} test files (node --test)`);
+step(`Run ${files.length} ${unitOnly ? 'unit ' : ''}test files (node --test)`);
 const code = await run(
   process.execPath,
   [
@@ -115,28 +120,31 @@ await stopAll();
 
 // ---- Summary ---------------------------------------------------------------------------------------
 step('Summary');
-console.log(pc.bold('  Backends'));
-for (const [server, entry] of servers) {
-  if (entry.running) console.log(`    ${pc.green('ran     ')} ${server.padEnd(14)} ${entry.running.description}`);
-  else console.log(`    ${pc.yellow('SKIPPED ')} ${server.padEnd(14)} ${entry.reason?.split('\n')[0]}`);
-}
-console.log(pc.bold('  Conformance (scenarios: pass / fail / unsupported / skipped)'));
-for (const backend of BACKENDS) {
-  const file = join(resultsDir, `conformance-${backend.name}.json`);
-  if (!existsSync(file)) {
-    console.log(`    ${backend.name.padEnd(22)} ${pc.dim('not run in this test run')}`);
-    continue;
+if (!unitOnly) {
+  console.log(pc.bold('  Backends'));
+  for (const [server, entry] of servers) {
+    if (entry.running) console.log(`    ${pc.green('ran     ')} ${server.padEnd(14)} ${entry.running.description}`);
+    else console.log(`    ${pc.yellow('SKIPPED ')} ${server.padEnd(14)} ${entry.reason?.split('\n')[0]}`);
   }
-  const report = JSON.parse(await readFile(file, 'utf8')) as ConformanceReport;
-  const count = (status: string) => report.scenarios.filter((s) => s.status === status).length;
-  const expected = Object.keys(backend.expectedFailures ?? {}).length;
-  const note = expected > 0 ? pc.dim(` (pitfall demo: ${expected} failures expected and asserted)`) : '';
-  console.log(
-    `    ${backend.name.padEnd(22)} ${pc.green(String(count('pass')).padStart(2))} / ${pc.red(String(count('fail')).padStart(2))} / ` +
-      `${pc.yellow(String(count('unsupported')).padStart(2))} / ${pc.magenta(String(count('skipped')).padStart(2))}${note}`,
-  );
-  for (const s of report.scenarios.filter((r) => r.status === 'unsupported')) {
-    console.log(pc.dim(`        unsupported ${s.id}: ${s.detail}`));
+  console.log(pc.bold('  Conformance (scenarios: pass / fail / unsupported / skipped)'));
+  for (const backend of BACKENDS) {
+    const file = join(resultsDir, `conformance-${backend.name}.json`);
+    if (!existsSync(file)) {
+      console.log(`    ${backend.name.padEnd(22)} ${pc.dim('not run in this test run')}`);
+      continue;
+    }
+    const report = JSON.parse(await readFile(file, 'utf8')) as ConformanceReport;
+    const count = (status: string) => report.scenarios.filter((s) => s.status === status).length;
+    const lessons = Object.keys(backend.expectedFailures ?? {}).length;
+    const note = lessons > 0 ? pc.dim(` (pitfall demo: ${lessons} failures expected and asserted)`) : '';
+    const errors = judgeResults(report.scenarios, backend).length;
+    console.log(
+      `    ${backend.name.padEnd(22)} ${pc.green(String(count('pass')).padStart(2))} / ${pc.red(String(count('fail')).padStart(2))} / ` +
+        `${pc.yellow(String(count('unsupported')).padStart(2))} / ${pc.magenta(String(count('skipped')).padStart(2))}${note}${errors ? pc.red(` — ${errors} not as expected`) : ''}`,
+    );
+    for (const s of report.scenarios.filter((r) => r.status === 'unsupported')) {
+      console.log(pc.dim(`        unsupported ${s.id}: ${s.detail}`));
+    }
   }
 }
 
@@ -145,6 +153,17 @@ const total = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exe
 const passed = total('pass');
 const failed = total('fail') + total('cancelled');
 const skipped = total('skipped');
+// Every skipped test, grouped by its reason: a part that did not run must say so (a browser test on a
+// machine without Chromium, a backend with no server), not vanish into a count.
+const skipReasons = new Map<string, number>();
+for (const match of tap.matchAll(/^\s*ok \d+ - .*# SKIP ?(.*)$/gm)) {
+  const reason = (match[1] ?? '').trim().replace(/\s+/g, ' ').slice(0, 160) || '(no reason given)';
+  skipReasons.set(reason, (skipReasons.get(reason) ?? 0) + 1);
+}
+if (skipReasons.size > 0) {
+  console.log(pc.bold(`  Skipped parts (${skipped} tests), by reason`));
+  for (const [reason, n] of [...skipReasons].sort((a, b) => b[1] - a[1])) console.log(`    ${pc.yellow(String(n).padStart(4))}  ${reason}`);
+}
 console.log('');
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(code !== 0 || failed > 0 ? 1 : 0);
