@@ -70,3 +70,38 @@ test('close() ends the iteration, and a failing source surfaces its error to the
 test('refuses a buffer size that cannot hold an event', () => {
   assert.throws(() => createPollingSubscription(memorySource([]), 0, { bufferSize: 0 }), RangeError);
 });
+
+test('an outage is ridden out: retried with backoff, resumed after the last event read, counted in stats', async () => {
+  const { BackendUnavailableError } = await import('./errors.ts');
+  const log = [0, 1, 2, 3, 4, 5].map(recorded);
+  let failuresLeft = 3;
+  const source: PollingSource<number> = {
+    async readAfter(cursor, maxCount) {
+      if (cursor === 3 && failuresLeft-- > 0) throw new BackendUnavailableError('memory', 'connect ECONNREFUSED (simulated restart)');
+      const events = log.slice(cursor, Math.min(cursor + maxCount, cursor + 3));
+      return { events, cursor: cursor + events.length };
+    },
+  };
+  const subscription = createPollingSubscription(source, 0, { pollIntervalMs: 5, retryUnavailableForMs: 5_000 });
+  const seen: number[] = [];
+  for await (const e of subscription) {
+    seen.push(e.data as number);
+    if (seen.length === 6) break;
+  }
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5], 'nothing lost, nothing twice');
+  assert.equal(subscription.stats.outages, 1);
+  assert.match(subscription.stats.lastOutageError ?? '', /ECONNREFUSED/);
+});
+
+test('an outage longer than retryUnavailableForMs ends the subscription with BackendUnavailableError', async () => {
+  const { BackendUnavailableError } = await import('./errors.ts');
+  const source: PollingSource<number> = {
+    async readAfter() {
+      throw new BackendUnavailableError('memory', 'connect ECONNREFUSED');
+    },
+  };
+  const subscription = createPollingSubscription(source, 0, { pollIntervalMs: 5, retryUnavailableForMs: 200 });
+  await assert.rejects(async () => {
+    for await (const _ of subscription) void _;
+  }, (error: Error) => error instanceof BackendUnavailableError && /gave up/.test(error.message));
+});

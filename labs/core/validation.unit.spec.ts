@@ -115,3 +115,33 @@ test('the measured size is the byte length of the event as JSON', () => {
   const { events } = validateAppend('s', [event], 'any', DEFAULT_LIMITS, 'test');
   assert.equal(events[0]!.sizeBytes, Buffer.byteLength(JSON.stringify(event), 'utf8'));
 });
+
+describe('faithful input (issue #16: one stream id is one stream, nothing silently changed)', () => {
+  const refuse = (events: unknown) => assert.throws(() => validateAppend('s-1', events, undefined, DEFAULT_LIMITS, 'test'), InvalidInputError);
+  test('lone surrogates are refused in stream ids, types, keys and text; surrogate pairs are fine', () => {
+    assert.throws(() => validateStreamId('acct-\ud800'), /lone UTF-16 surrogate/);
+    assert.throws(() => validateStreamId('acct-\udbff'), /lone UTF-16 surrogate/);
+    assert.equal(validateStreamId('acct-😀'), 'acct-😀');
+    refuse([{ type: 'T\udc00', data: 1 }]);
+    refuse([{ type: 'T', data: { ['k\ud800']: 1 } }]);
+    refuse([{ type: 'T', data: 'x\ud83d' }]);
+    refuse([{ type: 'T', data: 1, metadata: { note: 'x\ud800' } }]);
+    assert.equal(validateAppend('s', [{ type: 'T 😀', data: { n: '😀' } }], undefined, DEFAULT_LIMITS, 'test').events.length, 1);
+  });
+  test('values JSON would change are refused: -0, sparse arrays, undefined in arrays, cycles, bigint', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    // eslint-disable-next-line no-sparse-arrays
+    for (const data of [-0, [1, , 2], [undefined], cycle, 1n, { a: { b: Number.NaN } }]) refuse([{ type: 'T', data }]);
+  });
+  test('NUL is judged by walking the value, per backend, and the error names the field', () => {
+    const noNul = { ...DEFAULT_LIMITS, nulInText: false };
+    assert.doesNotThrow(() => validateAppend('s', [{ type: 'T', data: 'a backslash-u \\u0000 as text' }], undefined, noNul, 'pg'));
+    assert.throws(() => validateAppend('s', [{ type: 'T', data: 'a\u0000b' }], undefined, noNul, 'pg'), /field 'data'.*NUL/);
+    assert.throws(() => validateAppend('s', [{ type: 'T', data: 1, metadata: { n: 'a\u0000' } }], undefined, noNul, 'pg'), /field 'metadata.n'.*NUL/);
+    assert.doesNotThrow(() => validateAppend('s', [{ type: 'T', data: 'a\u0000b' }], undefined, DEFAULT_LIMITS, 'any'));
+  });
+  test('event ids must be lower-case UUIDs (they would come back lower-cased)', () => {
+    refuse([{ id: '6F1C3C8E-3D0B-4E59-9B8A-6C1B2C3D4E5F', type: 'T', data: 1 }]);
+  });
+});
