@@ -118,6 +118,14 @@ void describe('benchmark smoke: every workload on every backend that can start',
         if (workload.subscriberMode === 'live' && workload.subscribers > 0 && s.operations > 0) {
           assert.ok(s.lag !== null, `${workload.name}: lag was measured`);
         }
+        if (workload.handlerCostMs > 0) {
+          const sub = s.subscribers;
+          assert.ok(sub, `${workload.name}: the slow consumer's figures are recorded`);
+          assert.equal(sub.handlerCostMs, workload.handlerCostMs);
+          assert.ok(sub.maxBuffered <= sub.bufferSize, `${workload.name}: the subscription buffer stayed within its bound (${sub.maxBuffered} of ${sub.bufferSize})`);
+          assert.ok(sub.rssMaxBytes >= sub.rssStartBytes && sub.rssStartBytes > 0, 'the process memory was sampled');
+          assert.ok(sub.recoverySeconds !== null || backend.expectedFailures, `${workload.name}: the subscribers caught up after the writes stopped`);
+        }
         // (The naive pitfall store is expected to fail concurrent writers with raw errors: it may show them.)
         if (workload.expectedVersion === 'tracked' && !backend.expectedFailures?.['append.concurrent-writers']) {
           assert.deepEqual(Object.keys(s.errors).filter((k) => k !== 'conflict'), [], `${workload.name}: only conflicts, got ${JSON.stringify(s.errors)}`);
@@ -127,6 +135,57 @@ void describe('benchmark smoke: every workload on every backend that can start',
         const raws = results.runs.filter((r) => r.kind === 'raw');
         assert.ok(raws.some((r) => r.status === 'ok'), `${backend.name}: the raw baseline ran`);
         for (const r of raws) assert.notEqual(r.status, 'failed', `raw baseline ${r.workload}: ${r.reason ?? ''}`);
+      }
+      await assertValidFileAndReport(results);
+    });
+  }
+});
+
+void describe('rate sweep smoke: 3 steps on noop and postgres', () => {
+  for (const backend of benchBackends().filter((b) => b.name === 'noop' || b.name === 'postgres')) {
+    void test(`${backend.name}: a 3-step sweep writes its steps, their verdicts and the headline`, async (t) => {
+      const [workload] = await smokeWorkloads(['append-single']);
+      const { results, unavailable } = await runSession({
+        backends: [backend],
+        workloads: [workload!],
+        modes: ['sweep'],
+        via: ['direct'],
+        baseline: backend.name === 'postgres',
+        sweep: { rates: [25, 50, 100], repeats: 2, stepSeconds: 0.5, warmupSeconds: 0.2, minSamples: 40, maxStepSeconds: 1 },
+        intervalMs: 200,
+        command: ['bench.int.spec.ts', 'sweep'],
+        settings: { smoke: true },
+        unavailable: unavailableReason,
+      });
+      if (unavailable[0]) {
+        if (process.env.CI === 'true' && backend.embedded) throw new Error(`${backend.name} could not start and CI=true: ${unavailable[0].reason}`);
+        return t.skip(`SKIPPED, ${backend.title} is not available: ${unavailable[0].reason.split('\n')[0]}`);
+      }
+      const runs = results.runs.filter((r) => r.mode === 'sweep');
+      assert.equal(runs.length, backend.name === 'postgres' ? 2 : 1, 'the store (and for postgres its raw baseline) swept');
+      for (const run of runs) {
+        assert.equal(run.status, 'ok', run.reason ?? '');
+        const sweep = run.sweep!;
+        // (all three unless the first two saturated: a busy machine can do that; the ladder then stops)
+        const rates = sweep.steps.map((s) => s.offeredRate);
+        assert.deepEqual(rates, [25, 50, 100].slice(0, rates.length), `${run.target}: the rates in order`);
+        assert.ok(rates.length === 3 || sweep.steps.slice(0, 2).every((s) => s.saturated), `${run.target}: stopped early only past saturation`);
+        for (const step of sweep.steps) {
+          assert.equal(step.repeats.length, 2);
+          assert.ok(step.samples >= 12 && step.samples <= step.offeredRate, `${run.target} ${step.offeredRate}/s: samples for 0.5-1 s, got ${step.samples}`);
+          assert.ok(step.tooFewSamplesFor.includes('p99'), 'a p99 of at most 100 samples is flagged');
+          assert.equal(typeof step.saturated, 'boolean');
+        }
+        assert.ok(run.summary, 'the run has a summary (the representative step)');
+        assert.ok(run.machine, 'the machine load was watched');
+      }
+      const commit = results.environment.gitCommit;
+      assert.ok(commit === null || commit === undefined || /^[0-9a-f]{12}(-dirty)?$/.test(commit), `git commit recorded: ${commit}`);
+      assert.ok(results.environment.loadAverageAfter?.length === 3);
+      if (backend.name === 'postgres') {
+        const settings = results.environment.backends[0]?.settings;
+        assert.equal(settings?.fsync, 'on', 'the server settings that change results are recorded');
+        assert.ok(settings?.synchronous_commit);
       }
       await assertValidFileAndReport(results);
     });
