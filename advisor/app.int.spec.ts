@@ -149,7 +149,7 @@ describe('POST /api/v1/recommendations', () => {
   });
 
   test('a capability the lab emulates is cited with its caveat (Kafka\'s version check)', async () => {
-    const res = await post(withEvidence, '/api/v1/recommendations', JSON.stringify({ answers: { platform: 'node', concurrency: 'required', cloud: 'aws', budget: 'tight' } }));
+    const res = await post(withEvidence, '/api/v1/recommendations?detail=full', JSON.stringify({ answers: { platform: 'node', concurrency: 'required', cloud: 'aws', budget: 'tight' } }));
     const body = (await res.json()) as { ranking: { technology: string; knockOuts: { source: { kind: string; scenarios?: { id: string; status: string; emulated: boolean; caveats: { text: string }[] }[] } }[] }[] };
     const ko = body.ranking.find((r) => r.technology === 'kafka')?.knockOuts[0];
     const scenario = ko?.source.scenarios?.find((s) => s.id === 'append.expected-version');

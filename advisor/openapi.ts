@@ -97,12 +97,12 @@ export function buildOpenApiDocument() {
           benchmarks: nullable(obj({ startedAt: str, loadAverage: nullable(arr(num)), cores: nullable(num), machineBusy: nullable(str), byBackend: { type: 'object', additionalProperties: arr(ref('BenchmarkFigure')) } })),
           note: str,
         }),
-        StrengthOrRisk: obj({ criterion: criterionId, name: str, rating, weight: num, rationale: str, mitigation: nullable(str) }),
+        StrengthOrRisk: obj({ criterion: criterionId, name: str, rating, weight: num, rationale: str, mitigation: nullable(str) }, ['criterion', 'name', 'rating', 'weight']),
         TechnologyResult: obj(
           {
             technology: techId, name: str, summary: str, eligible: bool, rank: nullable({ type: 'integer', minimum: 1 }),
             score: { type: 'number', minimum: 0, maximum: 100 },
-            knockOuts: arr(obj({ questionId: str, answerLabel: str, reason: str, source: ref('ResolvedSource') })),
+            knockOuts: arr(obj({ questionId: str, answerLabel: str, reason: str, source: ref('ResolvedSource') }, ['questionId', 'answerLabel', 'reason'])),
             strengths: arr(ref('StrengthOrRisk')),
             risks: arr(ref('StrengthOrRisk')),
             // detail=full only:
@@ -136,8 +136,8 @@ export function buildOpenApiDocument() {
           leader: nullable(techId),
           totalWeight: num,
           weights: arr(obj({ criterion: criterionId, name: str, derived: num, override: nullable(num), weight: num, sources: arr(obj({ source: weightSource, amount: num })) }, ['criterion', 'name', 'derived', 'override', 'weight'])),
-          answered: arr(obj({ questionId: str, text: str, optionId: str, label: str })),
-          neutral: arr(obj({ questionId: str, text: str })),
+          answered: arr(obj({ questionId: str, text: str, optionId: str, label: str }, ['questionId', 'optionId', 'label'])),
+          neutral: arr(obj({ questionId: str, text: str }, ['questionId'])),
           ranking: arr(ref('TechnologyResult')),
           sensitivity: obj({
             top: nullable(techId),

@@ -21,6 +21,8 @@ export type ResolvedSource =
       scenarios: { id: ScenarioId; status: ScenarioStatus | 'not-run'; detail: string; matrixUrl: string; caveats: ScenarioCaveat[]; emulated: boolean }[];
     };
 
+type StrengthOrRisk = TechnologyResult['strengths'][number];
+
 export interface LeanTechnologyResult {
   technology: TechnologyId;
   name: string;
@@ -28,12 +30,17 @@ export interface LeanTechnologyResult {
   eligible: boolean;
   rank: number | null;
   score: number;
-  knockOuts: (Omit<TechnologyResult['knockOuts'][number], 'source'> & { source: ResolvedSource })[];
-  strengths: TechnologyResult['strengths'];
-  risks: TechnologyResult['risks'];
+  /** Lean: the reason only; full: with the resolved source (lab status and caveats). */
+  knockOuts: (Omit<TechnologyResult['knockOuts'][number], 'source'> & { source?: ResolvedSource })[];
+  /** Lean: criterion, name, rating and weight; full: with the rationale and mitigation. */
+  strengths: (Pick<StrengthOrRisk, 'criterion' | 'name' | 'rating' | 'weight'> & Partial<StrengthOrRisk>)[];
+  risks: (Pick<StrengthOrRisk, 'criterion' | 'name' | 'rating' | 'weight'> & Partial<StrengthOrRisk>)[];
 }
 
 export interface FullTechnologyResult extends LeanTechnologyResult {
+  knockOuts: (Omit<TechnologyResult['knockOuts'][number], 'source'> & { source: ResolvedSource })[];
+  strengths: StrengthOrRisk[];
+  risks: StrengthOrRisk[];
   breakdown: (Omit<TechnologyResult['breakdown'][number], 'sources'> & { sources: ResolvedSource[] })[];
   contributions: TechnologyResult['contributions'];
   benchmarks: { startedAt: string; figures: BenchmarkFigure[] } | null;
@@ -49,10 +56,11 @@ export interface Recommendation {
   /** The highest-scoring eligible option, whatever the decision. */
   leader: TechnologyId | null;
   totalWeight: number;
-  /** Lean: without the per-answer sources of each weight. */
+  /** Lean: only the criteria that weigh (or were set by hand), without their sources. */
   weights: (Omit<CriterionWeight, 'sources'> & { sources?: CriterionWeight['sources'] })[];
-  answered: Scored['answered'];
-  neutral: Scored['neutral'];
+  /** Lean: without the question text (the questionnaire has it). */
+  answered: (Omit<Scored['answered'][number], 'text'> & { text?: string })[];
+  neutral: (Omit<Scored['neutral'][number], 'text'> & { text?: string })[];
   ranking: (LeanTechnologyResult | FullTechnologyResult)[];
   sensitivity: Sensitivity;
   evidence: { capabilitiesGeneratedAt: string | null; benchmarksStartedAt: string | null; benchmarksLoadAverage: number[] | null };
@@ -88,22 +96,23 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
   const detail = options.detail ?? 'lean';
   const scored = score(input, knowledge);
   const decisionDetail = decide(input, scored, knowledge);
+  const brief = ({ criterion, name, rating, weight }: StrengthOrRisk) => ({ criterion, name, rating, weight });
   const ranking = scored.results.map((r): LeanTechnologyResult | FullTechnologyResult => {
-    const lean: LeanTechnologyResult = {
-      technology: r.technology,
-      name: r.name,
-      summary: r.summary,
-      eligible: r.eligible,
-      rank: r.rank,
-      score: r.score,
+    const base = { technology: r.technology, name: r.name, summary: r.summary, eligible: r.eligible, rank: r.rank, score: r.score };
+    if (detail === 'lean') {
+      return {
+        ...base,
+        knockOuts: r.knockOuts.map(({ source: _s, ...k }) => k),
+        strengths: r.strengths.map(brief),
+        risks: r.risks.map(brief),
+      };
+    }
+    const figures = benchmarkFiguresFor(evidence.benchmarks, r.technology);
+    return {
+      ...base,
       knockOuts: r.knockOuts.map((k) => ({ ...k, source: resolveSource(k.source, evidence) })),
       strengths: r.strengths,
       risks: r.risks,
-    };
-    if (detail === 'lean') return lean;
-    const figures = benchmarkFiguresFor(evidence.benchmarks, r.technology);
-    return {
-      ...lean,
       breakdown: r.breakdown.map((b) => ({ ...b, sources: b.sources.map((s) => resolveSource(s, evidence)) })),
       contributions: r.contributions,
       benchmarks: evidence.benchmarks && figures.length > 0 ? { startedAt: evidence.benchmarks.startedAt, figures } : null,
@@ -116,9 +125,9 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
     top: decisionDetail.winner?.technology ?? null,
     leader: decisionDetail.leader?.technology ?? null,
     totalWeight: scored.totalWeight,
-    weights: detail === 'full' ? scored.weights : scored.weights.map(({ sources: _s, ...w }) => w),
-    answered: scored.answered,
-    neutral: scored.neutral,
+    weights: detail === 'full' ? scored.weights : scored.weights.filter((w) => w.weight > 0 || w.override !== null).map(({ sources: _s, ...w }) => w),
+    answered: detail === 'full' ? scored.answered : scored.answered.map(({ text: _t, ...a }) => a),
+    neutral: detail === 'full' ? scored.neutral : scored.neutral.map(({ questionId }) => ({ questionId })),
     ranking,
     sensitivity: sensitivity(input, scored, knowledge),
     evidence: {

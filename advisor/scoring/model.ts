@@ -11,6 +11,8 @@ export interface CompiledOption {
   label: string;
   /** Weight added per criterion index. */
   weights: Float64Array;
+  /** The same, only the criteria it weights: options weight one to three criteria of twenty-odd. */
+  sparse: { criterion: number; weight: number }[];
   /** Technology indexes this option knocks out. */
   knockOuts: number[];
 }
@@ -47,9 +49,10 @@ export function compile(knowledge: Knowledge): CompiledKnowledge {
       id: o.id,
       label: o.label,
       weights: vector(o.weights),
+      sparse: criteria.flatMap((c, i) => ((o.weights[c] ?? 0) > 0 ? [{ criterion: i, weight: o.weights[c] ?? 0 }] : [])),
       knockOuts: (o.knockOuts ?? []).map((k) => technologies.indexOf(k.technology)).filter((i) => i >= 0),
     }));
-    const dontKnow: CompiledOption = { id: DONT_KNOW, label: "Don't know", weights: new Float64Array(criteria.length), knockOuts: [] };
+    const dontKnow: CompiledOption = { id: DONT_KNOW, label: "Don't know", weights: new Float64Array(criteria.length), sparse: [], knockOuts: [] };
     return { id: q.id, text: q.text, options, byId: new Map([...options, dontKnow].map((o) => [o.id, o])) };
   });
   const result: CompiledKnowledge = {
@@ -117,19 +120,17 @@ export function deltaOf(ck: CompiledKnowledge, state: ModelState, input: Recomme
   const q = ck.questions[questionIndex] as CompiledQuestion;
   const from = chosenOption(q, input.answers[q.id]);
   const next = chosenOption(q, to);
-  const n = ck.criteria.length;
   let total = 0;
-  const dw = new Float64Array(n);
-  for (let c = 0; c < n; c++) {
-    if (state.fixed[c]) continue; // an override replaces whatever the answers say
-    dw[c] = (next.weights[c] ?? 0) - (from.weights[c] ?? 0);
-    total += dw[c] ?? 0;
-  }
-  const sums = Float64Array.from(ck.ratings, (r) => {
-    let s = 0;
-    for (let c = 0; c < n; c++) s += (dw[c] ?? 0) * (r[c] ?? 0);
-    return s;
-  });
+  const sums = new Float64Array(ck.technologies.length);
+  const apply = (entries: CompiledOption['sparse'], sign: 1 | -1) => {
+    for (const { criterion, weight } of entries) {
+      if (state.fixed[criterion]) continue; // an override replaces whatever the answers say
+      total += sign * weight;
+      for (let t = 0; t < sums.length; t++) sums[t] = (sums[t] ?? 0) + sign * weight * (ck.ratings[t]?.[criterion] ?? 0);
+    }
+  };
+  apply(from.sparse, -1);
+  apply(next.sparse, 1);
   const knockOuts = new Int32Array(ck.technologies.length);
   for (const t of from.knockOuts) knockOuts[t] = (knockOuts[t] ?? 0) - 1;
   for (const t of next.knockOuts) knockOuts[t] = (knockOuts[t] ?? 0) + 1;
@@ -169,6 +170,33 @@ export function standing(state: ModelState, deltas: readonly Delta[] = []): Stan
     return isTie(sa, sb) ? a - b : sb - sa;
   });
   return { scores, eligible, order };
+}
+
+/**
+ * The leader and its lead for a state plus one or two deltas, without allocating: the inner loop of
+ * the pair search (thousands of calls per request). Same arithmetic and tie rule as standing().
+ */
+export function leaderOf(state: ModelState, a: Delta, b: Delta | null): { top: number; lead: number } {
+  const total = state.total + a.total + (b ? b.total : 0);
+  let top = -1;
+  let first = -Infinity;
+  let second = -Infinity;
+  for (let t = 0; t < state.sums.length; t++) {
+    const ko = (state.knockOuts[t] ?? 0) + (a.knockOuts[t] ?? 0) + (b ? (b.knockOuts[t] ?? 0) : 0);
+    if (ko !== 0) continue;
+    const sum = (state.sums[t] ?? 0) + (a.sums[t] ?? 0) + (b ? (b.sums[t] ?? 0) : 0);
+    const score = total > 0 ? (sum / total) * (100 / MAX_RATING) : 0;
+    // Ties keep data order: a later technology must beat the leader, not just equal it.
+    if (top < 0 || (score > first && !isTie(score, first))) {
+      second = first;
+      first = score;
+      top = t;
+    } else if (score > second) {
+      second = score;
+    }
+  }
+  if (top < 0) return { top: -1, lead: 0 };
+  return { top, lead: second === -Infinity ? first : first - second };
 }
 
 /** Lead of the first over the second eligible option (its whole score when it is the only one left, 0 when none). */

@@ -166,11 +166,9 @@ export function computeWeights(input: RecommendationInput, knowledge: Knowledge 
   });
 }
 
-function sameSource(a: WeightSource, b: WeightSource): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'answer' && b.kind === 'answer') return a.questionId === b.questionId;
-  if (a.kind === 'override' && b.kind === 'override') return a.criterion === b.criterion;
-  return true;
+/** One contribution per answer (or override, or the baseline): the key that groups a weight's sources. */
+function sourceKey(s: WeightSource): string {
+  return s.kind === 'answer' ? `answer:${s.questionId}` : s.kind === 'override' ? `override:${s.criterion}` : 'baseline';
 }
 
 export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE): Scored {
@@ -201,13 +199,19 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
       return { criterion: w.criterion, name: w.name, weight: w.weight, rating: r.rating, points: points(w.weight, r.rating), rationale: r.rationale, sources: r.sources };
     });
     const contributions: Contribution[] = [];
+    const bySource = new Map<string, Contribution>();
     for (const w of weights) {
       const rating = tech.ratings[w.criterion].rating;
       for (const s of w.sources) {
         const share = points(s.amount, rating);
-        const existing = contributions.find((c) => sameSource(c.source, s.source));
+        const key = sourceKey(s.source);
+        const existing = bySource.get(key);
         if (existing) existing.points += share;
-        else contributions.push({ source: s.source, points: share });
+        else {
+          const c = { source: s.source, points: share };
+          bySource.set(key, c);
+          contributions.push(c);
+        }
       }
     }
     const weighted = (entry: BreakdownEntry): StrengthOrRisk => ({

@@ -11,7 +11,7 @@
 //   number, so it never changes the order (Triantaphyllou & Sanchez 1997, absolute-change threshold).
 import { DONT_KNOW, type CriterionId, type TechnologyId } from '../knowledge/types.ts';
 import { TIE_MARGIN } from './decision.ts';
-import { compile, deltaOf, leadOf, standing, stateOf, type Delta } from './model.ts';
+import { compile, deltaOf, leaderOf, leadOf, standing, stateOf, type Delta } from './model.ts';
 import { DEFAULT_KNOWLEDGE, type Knowledge, type RecommendationInput, type Scored } from './score.ts';
 
 export interface AnswerChangeStep {
@@ -99,13 +99,12 @@ export function answerSensitivity(input: RecommendationInput, base: Scored, know
   type Found = { deltas: Delta[]; top: number; lead: number };
   const found: Found[] = [];
   let trials = 0;
-  const consider = (ds: Delta[]) => {
+  const consider = (a: Delta, b: Delta | null) => {
     trials++;
-    const s = standing(state, ds);
-    const top = s.order[0];
-    if (top !== undefined && top !== leaderIndex) found.push({ deltas: ds, top, lead: leadOf(s) });
+    const { top, lead } = leaderOf(state, a, b);
+    if (top >= 0 && top !== leaderIndex) found.push({ deltas: b ? [a, b] : [a], top, lead });
   };
-  for (const d of deltas) consider([d]);
+  for (const d of deltas) consider(d, null);
   if (found.length === 0) {
     pairs: for (let i = 0; i < deltas.length; i++) {
       for (let j = i + 1; j < deltas.length; j++) {
@@ -113,7 +112,7 @@ export function answerSensitivity(input: RecommendationInput, base: Scored, know
         const b = deltas[j] as Delta;
         if (a.questionIndex === b.questionIndex) continue;
         if (trials >= MAX_PAIR_TRIALS + deltas.length) break pairs;
-        consider([a, b]);
+        consider(a, b);
       }
     }
   }
@@ -142,15 +141,18 @@ export function weightSensitivity(base: Scored, knowledge: Knowledge = DEFAULT_K
   const leader = base.results[0];
   if (!leader?.eligible || base.totalWeight <= 0) return [];
   const challengers = base.results.filter((r) => r.eligible && r.technology !== leader.technology);
-  const ratingOf = (tech: TechnologyId, c: CriterionId) => knowledge.technologies.find((t) => t.id === tech)?.ratings[c].rating ?? 0;
+  const ratings = new Map(knowledge.technologies.map((t) => [t.id, t.ratings]));
+  const ratingOf = (tech: TechnologyId, c: CriterionId) => ratings.get(tech)?.[c].rating ?? 0;
+  // Unnormalised lead of the leader over each challenger: computed once, not once per criterion.
+  const leads = new Map(
+    challengers.map((ch) => [ch.technology, base.weights.reduce((sum, k) => sum + k.weight * (ratingOf(leader.technology, k.criterion) - ratingOf(ch.technology, k.criterion)), 0)]),
+  );
   const changes: WeightChange[] = [];
   for (const w of base.weights) {
     let best: WeightChange | null = null;
     let bestSlope = 0;
     for (const challenger of challengers) {
-      // Unnormalised lead of the leader over this challenger.
-      let lead = 0;
-      for (const k of base.weights) lead += k.weight * (ratingOf(leader.technology, k.criterion) - ratingOf(challenger.technology, k.criterion));
+      const lead = leads.get(challenger.technology) ?? 0;
       const d = ratingOf(leader.technology, w.criterion) - ratingOf(challenger.technology, w.criterion);
       if (d === 0) continue;
       const delta = -lead / d; // the change of w_c at which the two tie
