@@ -62,8 +62,11 @@ export interface BackendDefinition {
    * scenario fails the test like on a real store.
    */
   flakyUnderLoad?: ScenarioNotes;
-  /** Where the pitfall is in the source, for the lab's "look at": `labs/postgres/naive/naive-store.ts`. */
-  pitfallSource?: string;
+  /**
+   * Pitfall twins: the files (from the repository root) whose `PITFALL(<scenario id>)` comments mark where
+   * each lesson's flaw is, for the lab's "look at: file:line".
+   */
+  pitfallSource?: string | string[];
   /**
    * Scenarios this backend cannot pass for a measured reason the store's capability flags cannot
    * express (say, concurrency that holds within one writing process only): reported `unsupported` with

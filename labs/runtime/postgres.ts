@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendUnavailableError } from '../core/errors.ts';
 import { freePort } from './ports.ts';
+import { settings } from './settings.ts';
 
 export interface RunningPostgres {
   connectionString: string;
@@ -20,8 +21,10 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(options: { log?: (line: string) => void } = {}): Promise<RunningPostgres> {
-  const external = process.env.DATABASE_URL;
+export async function startPostgres(
+  options: { log?: (line: string) => void; databaseUrl?: string } = {},
+): Promise<RunningPostgres> {
+  const external = 'databaseUrl' in options ? options.databaseUrl : settings.databaseUrl;
   if (external) {
     return {
       connectionString: external,

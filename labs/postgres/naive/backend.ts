@@ -7,7 +7,7 @@ export const postgresNaiveBackend: BackendDefinition = {
   title: 'PostgreSQL, naive tutorial store (pitfall demo)',
   server: 'postgres',
   embedded: true,
-  pitfallSource: 'labs/postgres/naive/naive-store.ts',
+  pitfallSource: ['labs/postgres/naive/naive-store.ts', 'labs/postgres/naive/naive-schema.sql'],
   expectedFailures: {
     'append.idempotent': 'event ids are not unique: a retry is refused or stored twice instead of answered with the original result',
     'append.concurrent-writers': 'SELECT MAX(version) then INSERT is a check-then-act race: the loser gets a raw unique-violation error, not WrongExpectedVersionError',

@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS naive_event_store.events (
   -- PITFALL: a BIGSERIAL is drawn at insert time, not at commit time. Readers that remember
   -- "the last position I saw" skip every event whose transaction commits after a later position.
   position     BIGSERIAL PRIMARY KEY,
-  event_id     uuid   NOT NULL,          -- PITFALL: not unique, so retries store duplicates
+  event_id     uuid   NOT NULL,          -- PITFALL(append.idempotent): not unique, so retries store duplicates
   stream_id    text   NOT NULL,
   version      bigint NOT NULL,
   type         text   NOT NULL,

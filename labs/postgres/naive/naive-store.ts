@@ -109,7 +109,8 @@ export class NaivePostgresEventStore extends EventStoreBase {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // PITFALL: check-then-act. Two writers can both read the same MAX(version) here…
+      // PITFALL(append.concurrent-writers, append.concurrent-writers-across-processes): check-then-act.
+      // Two writers can both read the same MAX(version) here…
       const { rows } = await client.query<{ current: string | null }>(
         'SELECT MAX(version) AS current FROM naive_event_store.events WHERE stream_id = $1',
         [input.streamId],
@@ -148,7 +149,8 @@ export class NaivePostgresEventStore extends EventStoreBase {
 
   protected async readAllPage({ direction, fromPosition, maxCount }: AllPageRequest): Promise<RecordedEvent[]> {
     const forward = direction === 'forward';
-    // PITFALL: ordered by a position that is drawn before commit. Looks right, skips under load.
+    // PITFALL(read.all-no-skip-under-concurrent-commits, subscribe.catch-up-then-live): ordered by a
+    // position that is drawn before commit. Looks right, skips under load.
     const { rows } = await this.pool.query<NaiveRow>(
       `SELECT * FROM naive_event_store.events WHERE position ${forward ? '>=' : '<='} $1
        ORDER BY position ${forward ? 'ASC' : 'DESC'} LIMIT $2`,
