@@ -37,6 +37,17 @@ export function showValue(value: unknown): string {
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
 }
 
+/** What an assertion without a message of its own checked, in words. */
+const OPERATOR_WORDS: Record<string, string> = {
+  deepStrictEqual: 'the values read back are not the ones expected',
+  deepEqual: 'the values read back are not the ones expected',
+  strictEqual: 'the value is not the one expected',
+  equal: 'the value is not the one expected',
+  notStrictEqual: 'the value should differ',
+  ok: 'a condition the scenario checks is false',
+  '==': 'a condition the scenario checks is false',
+};
+
 const isObjectLike = (value: unknown) => typeof value === 'object' && value !== null;
 
 /**
@@ -101,7 +112,7 @@ export function failureFacts(error: unknown, context: FailureContext): FailureFa
   }
   const isComparison = error instanceof AssertionError && error.operator !== 'fail' && error.operator !== undefined;
   // Node puts its own diff in a generated message; the scenario's words are the message it passed.
-  facts.message = error instanceof AssertionError && error.generatedMessage ? `${error.operator} failed` : error.message.split('\n')[0]!;
+  facts.message = error instanceof AssertionError && error.generatedMessage ? (OPERATOR_WORDS[error.operator] ?? `${error.operator} failed`) : error.message.split('\n')[0]!;
   if (isComparison) {
     const assertion = error as AssertionError;
     if (assertion.operator === 'ok' || assertion.operator === '==') {

@@ -66,3 +66,20 @@ export async function loadCreateStore(file: string): Promise<CreateStore> {
   }
   return createStore as CreateStore;
 }
+
+/**
+ * Imports another of the learner's modules afresh (see loadCreateStore) and checks it exports the named
+ * functions: a missing one is a LearnerCodeError naming it.
+ */
+export async function loadLearnerModule<T>(file: string, functions: readonly string[]): Promise<T> {
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(`${pathToFileURL(file).href}?check=${++imports}`)) as Record<string, unknown>;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LearnerCodeError(file, `could not be loaded: ${message}`);
+  }
+  const missing = functions.filter((name) => typeof loaded[name] !== 'function');
+  if (missing.length > 0) throw new LearnerCodeError(file, `does not export ${missing.join(', ')} (keep the exports the starter file has)`);
+  return loaded as T;
+}

@@ -5,7 +5,7 @@
  * the checker's feedback is tested the way a learner meets it. Steps 01–03 must show the expected and
  * the actual value (`values: true`).
  */
-import type { ScenarioId } from '../labs/conformance/index.ts';
+import type { CheckedScenarioId } from './steps.ts';
 
 export interface Mistake {
   backend: 'postgres' | 'dynamodb' | 'kafka';
@@ -17,7 +17,7 @@ export interface Mistake {
   find: string;
   replace: string;
   /** The scenario that catches it (the spec runs this one only). */
-  scenario: ScenarioId;
+  scenario: CheckedScenarioId;
   /** The report must match each of these. */
   says: RegExp[];
   /** The report shows `expected:` and `actual:` lines. */
@@ -63,6 +63,29 @@ export const MISTAKES: Mistake[] = [
     says: [/expected: \[ 4, 3, 2, 1, 0 \]/, /actual: +\[ 0, 1, 2, 3, 4 \]/, /diff:/],
     values: true,
     hint: 1,
+  },
+  {
+    backend: 'postgres',
+    step: '03',
+    what: 'the cart\'s evolve ignores ItemRemoved',
+    file: 'cart.ts',
+    find: 'const { [data.sku!]: _removed, ...items } = state.items;\n      return { ...state, items };',
+    replace: 'return state;',
+    scenario: 'workshop.aggregate',
+    says: [/failed: +the state rebuilt after ItemRemoved/, /expected: \{ status: 'open', items: \{ 'B-7': 1 \} \}/, /actual: +\{ status: 'open', items: \{ 'A-1': 3, 'B-7': 1 \} \}/, /diff:/],
+    values: true,
+    hint: 3,
+  },
+  {
+    backend: 'postgres',
+    step: '03',
+    what: 'handle() appends without the version it read (expectedVersion any)',
+    file: 'cart.ts',
+    find: "{ expectedVersion: version ?? 'no_stream' }",
+    replace: '{}',
+    scenario: 'workshop.aggregate',
+    says: [/failed: +Missing expected rejection: a decision on a state another writer changed after the read is refused/],
+    hint: 3,
   },
   {
     backend: 'postgres',
@@ -180,6 +203,18 @@ export const MISTAKES: Mistake[] = [
   },
   {
     backend: 'dynamodb',
+    step: '03',
+    what: 'the cart\'s evolve ignores ItemRemoved',
+    file: 'cart.ts',
+    find: 'const { [data.sku!]: _removed, ...items } = state.items;\n      return { ...state, items };',
+    replace: 'return state;',
+    scenario: 'workshop.aggregate',
+    says: [/failed: +the state rebuilt after ItemRemoved/, /expected: \{ status: 'open', items: \{ 'B-7': 1 \} \}/, /actual: +\{ status: 'open', items: \{ 'A-1': 3, 'B-7': 1 \} \}/, /diff:/],
+    values: true,
+    hint: 3,
+  },
+  {
+    backend: 'dynamodb',
     step: '04',
     what: 'readAll backwards returns oldest first',
     file: 'store.ts',
@@ -192,10 +227,10 @@ export const MISTAKES: Mistake[] = [
   {
     backend: 'dynamodb',
     step: '05',
-    what: 'the reader passes numbers drawn but not written yet',
+    what: 'the reader passes an entry that is still pending (its commit may still land)',
     file: 'store.ts',
-    find: 'while (next < entry.commit) {',
-    replace: 'while (false && next < entry.commit) {',
+    find: "if (entry.state === 'pending') {",
+    replace: "if (entry.state === 'pending' && Math.random() > 2) {",
     scenario: 'read.all-no-skip-under-concurrent-commits',
     says: [/skipped \d+ of \d+ committed events/],
     hint: 1,
@@ -291,6 +326,18 @@ export const MISTAKES: Mistake[] = [
     says: [/failed: +backwards from version 3, 2 events/, /expected: \[ 3, 2 \]/, /actual: +\[ 4, 3 \]/],
     values: true,
     hint: 1,
+  },
+  {
+    backend: 'kafka',
+    step: '03',
+    what: 'the cart\'s evolve ignores ItemRemoved',
+    file: 'cart.ts',
+    find: 'const { [data.sku!]: _removed, ...items } = state.items;\n      return { ...state, items };',
+    replace: 'return state;',
+    scenario: 'workshop.aggregate',
+    says: [/failed: +the state rebuilt after ItemRemoved/, /expected: \{ status: 'open', items: \{ 'B-7': 1 \} \}/, /actual: +\{ status: 'open', items: \{ 'A-1': 3, 'B-7': 1 \} \}/, /diff:/],
+    values: true,
+    hint: 3,
   },
   {
     backend: 'kafka',

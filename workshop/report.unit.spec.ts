@@ -7,19 +7,21 @@ import { failureFacts, type FailureFacts } from './failure.ts';
 import { chooseHint, parseHint, type Hint } from './hints.ts';
 import { formatCheck, todoOf } from './report.ts';
 import { afterWatchedCheck } from './watch.ts';
-import { postgresPath as path, scenariosToCheck, stepOfScenario } from './steps.ts';
+import { workshopScenarioById } from './scenarios/aggregate.ts';
+import { postgresPath as path, scenariosToCheck, stepOfScenario, type CheckedScenarioId } from './steps.ts';
 
 const plain = pc.createColors(false);
 const step = (id: string) => path.steps.find((s) => s.id === id)!;
 
 function fakeCheck(
   stepId: string,
-  outcome: Partial<Record<ScenarioId, [ScenarioCheckStatus, string]>>,
-  failures: Partial<Record<ScenarioId, FailureFacts>> = {},
+  outcome: Partial<Record<CheckedScenarioId, [ScenarioCheckStatus, string]>>,
+  failures: Partial<Record<CheckedScenarioId, FailureFacts>> = {},
 ): StepCheck {
   const results: ScenarioCheck[] = scenariosToCheck(path, step(stepId)).map((id) => {
     const [status, detail] = outcome[id] ?? ['pass', 'ok'];
-    return { id, scenario: scenarioById(id)!, step: stepOfScenario(path, id)!, status, detail, failure: failures[id], durationMs: 1 };
+    const scenario = scenarioById(id as ScenarioId) ?? workshopScenarioById(id)!;
+    return { id, scenario, step: stepOfScenario(path, id)!, status, detail, failure: failures[id], durationMs: 1 };
   });
   return {
     path,
@@ -63,7 +65,7 @@ test('without the error itself, the suite\'s whole message is shown: the values 
   );
   assert.match(text, /why: {4}the reader skipped 232 of 600 committed events\n/);
   assert.match(text, /232 !== 0/, 'the values are not cut');
-  assert.match(text, /all 10 still pass/);
+  assert.match(text, /all 11 still pass/);
   assert.match(text, /hint postgres 05 {2}\(hint 2 of 3/);
 });
 
@@ -107,7 +109,7 @@ test('a broken earlier step is shown with its step, and fixing it comes first', 
 });
 
 test('a pass points at the next step; when no hint is left for what fails, at the step\'s solution', () => {
-  assert.match(formatCheck(fakeCheck('05', {}), { shown: 0, available: 3 }, plain), /Step 05 passes: all 11 scenarios\.\nNext: step 06/);
+  assert.match(formatCheck(fakeCheck('05', {}), { shown: 0, available: 3 }, plain), /Step 05 passes: all 12 scenarios\.\nNext: step 06/);
   assert.match(formatCheck(fakeCheck('10', {}), { shown: 0, available: 2 }, plain), /that was the last step/);
   const stuck = formatCheck(fakeCheck('02', { 'append.expected-version': ['fail', 'x'] }), { shown: 3, available: 3 }, plain);
   assert.match(stuck, /You have seen all 3 hints\. Compare with the reference solution of this step:\n\s+npm run workshop -- solution postgres 02 --diff/);

@@ -13,9 +13,10 @@
  * nest. Generated files for a check go to `workshop/<path>/.solution-NN-xxxxxx/` (ignored by git).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LearnerCode } from './harness.ts';
-import { codeIn, pathDir, relativeToRepo } from './layout.ts';
+import { codeIn, pathDir, relativeToRepo, WORKSHOP_DIR } from './layout.ts';
 import type { WorkshopPath } from './steps.ts';
 
 export class SolutionSourceError extends Error {
@@ -63,9 +64,15 @@ export function solutionSourceDir(path: WorkshopPath, workshopDir?: string): str
   return join(pathDir(path, workshopDir), 'solution');
 }
 
+/** The source of `file`: the path's own, or the one every path shares (workshop/shared/solution/cart.ts). */
+export function solutionSourceFile(path: WorkshopPath, file: string, workshopDir = WORKSHOP_DIR): string {
+  const own = join(solutionSourceDir(path, workshopDir), file);
+  return existsSync(own) ? own : join(workshopDir, 'shared', 'solution', file);
+}
+
 /** The text of `file` after `step` (0 = the starter). */
 export async function solutionText(path: WorkshopPath, step: number, file: string, workshopDir?: string): Promise<string> {
-  const source = join(solutionSourceDir(path, workshopDir), file);
+  const source = solutionSourceFile(path, file, workshopDir);
   return renderStep(await readFile(source, 'utf8'), step, source);
 }
 

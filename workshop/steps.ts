@@ -6,6 +6,10 @@
  */
 import { SCENARIO_IDS, type ScenarioId } from '../labs/conformance/index.ts';
 import type { WorkshopHarness } from './harness.ts';
+import { WORKSHOP_SCENARIO_IDS, type WorkshopScenarioId } from './scenarios/aggregate.ts';
+
+/** A scenario the checker runs: one of the conformance suite, or one of the workshop's own (scenarios/). */
+export type CheckedScenarioId = ScenarioId | WorkshopScenarioId;
 
 export interface WorkshopStep {
   /** Two digits: `01` … `10`. */
@@ -14,7 +18,7 @@ export interface WorkshopStep {
   slug: string;
   title: string;
   /** The scenarios this step introduces (the checker adds those of every earlier step). */
-  scenarios: ScenarioId[];
+  scenarios: CheckedScenarioId[];
 }
 
 export interface WorkshopPath {
@@ -33,7 +37,7 @@ export interface WorkshopPath {
 export const postgresPath: WorkshopPath = {
   backend: 'postgres',
   title: 'PostgreSQL',
-  files: ['store.ts', 'schema.sql'],
+  files: ['store.ts', 'schema.sql', 'cart.ts'],
   storeFile: 'store.ts',
   steps: [
     {
@@ -52,7 +56,7 @@ export const postgresPath: WorkshopPath = {
       id: '03',
       slug: 'read-and-rebuild',
       title: 'Read a stream and rebuild an aggregate',
-      scenarios: ['read.stream-backward', 'read.stream-from-version'],
+      scenarios: ['read.stream-backward', 'read.stream-from-version', 'workshop.aggregate'],
     },
     { id: '04', slug: 'read-all', title: 'Read all streams in global order', scenarios: ['read.all-ordered'] },
     {
@@ -96,7 +100,7 @@ export const postgresPath: WorkshopPath = {
 export const dynamodbPath: WorkshopPath = {
   backend: 'dynamodb',
   title: 'DynamoDB',
-  files: ['store.ts'],
+  files: ['store.ts', 'cart.ts'],
   storeFile: 'store.ts',
   steps: postgresPath.steps.map((step) => ({ ...step, scenarios: [...step.scenarios] })),
   async startHarness(log) {
@@ -114,7 +118,7 @@ export const dynamodbPath: WorkshopPath = {
 export const kafkaPath: WorkshopPath = {
   backend: 'kafka',
   title: 'Kafka',
-  files: ['store.ts'],
+  files: ['store.ts', 'cart.ts'],
   storeFile: 'store.ts',
   steps: postgresPath.steps.map((step) => ({ ...step, scenarios: [...step.scenarios] })),
   async startHarness(log) {
@@ -162,14 +166,14 @@ export function stepsUpTo(path: WorkshopPath, step: WorkshopStep): WorkshopStep[
   return path.steps.slice(0, path.steps.indexOf(step) + 1);
 }
 
-/** What the checker of `step` runs: its own scenarios and those of every earlier step, in suite order. */
-export function scenariosToCheck(path: WorkshopPath, step: WorkshopStep): ScenarioId[] {
-  const wanted = new Set(stepsUpTo(path, step).flatMap((s) => s.scenarios));
-  return SCENARIO_IDS.filter((id) => wanted.has(id));
+/** What the checker of `step` runs: its own scenarios and those of every earlier step, in suite order (the workshop's own last). */
+export function scenariosToCheck(path: WorkshopPath, step: WorkshopStep): CheckedScenarioId[] {
+  const wanted = new Set<CheckedScenarioId>(stepsUpTo(path, step).flatMap((s) => s.scenarios));
+  return [...SCENARIO_IDS, ...WORKSHOP_SCENARIO_IDS].filter((id) => wanted.has(id));
 }
 
 /** The step that introduces a scenario. */
-export function stepOfScenario(path: WorkshopPath, id: ScenarioId): WorkshopStep | undefined {
+export function stepOfScenario(path: WorkshopPath, id: CheckedScenarioId): WorkshopStep | undefined {
   return path.steps.find((s) => s.scenarios.includes(id));
 }
 
