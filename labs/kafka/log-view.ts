@@ -42,6 +42,8 @@ export class LogView {
   private readonly progress = new EventEmitter();
   private snapshotsPosition = 0n;
   private failure: Error | undefined;
+  /** The consumer's last crash (kafkajs restarts it), until it makes progress or rejoins its group again. */
+  private outage: Error | undefined;
   private closed = false;
   replayMs: number | undefined;
 
@@ -54,8 +56,11 @@ export class LogView {
       groupId: this.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // After a broker restart the group waits for the old membership to expire before the restarted
+      // consumer is given the partitions again: a short session keeps that outage short (6 s is the broker's
+      // minimum, group.min.session.timeout.ms).
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       // kafkajs restarts a crashed consumer forever by default; once the view is closing, it must not.
       retry: { restartOnFailure: async () => !this.closed },
     });
@@ -123,7 +128,11 @@ export class LogView {
       // Includes batches made only of transaction markers or aborted records, which eachBatch never sees.
       this.advance(payload.topic, BigInt(payload.lastOffset) + 1n);
     });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.outage = undefined;
+    });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.outage = payload.error;
       if (!payload.restart) this.fail(payload.error);
     });
     await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots], fromBeginning: true });
@@ -161,6 +170,7 @@ export class LogView {
   }
 
   private advance(topic: string, offset: bigint): void {
+    this.outage = undefined;
     if (topic === this.topology.events) this.index.advanceTo(offset);
     else if (offset > this.snapshotsPosition) this.snapshotsPosition = offset;
     this.progress.emit('progress');
@@ -184,7 +194,14 @@ export class LogView {
         if (this.positionOf(topic) >= offset) return finish();
       };
       const timer = setTimeout(
-        () => finish(new Error(`The Kafka log view did not reach offset ${offset} of ${topic} within ${timeoutMs} ms (it is at ${this.positionOf(topic)})`)),
+        // While the consumer is down with its broker, the cause says so (a connection error): the store
+        // reports BackendUnavailableError, and a subscription retries.
+        () =>
+          finish(
+            new Error(`The Kafka log view did not reach offset ${offset} of ${topic} within ${timeoutMs} ms (it is at ${this.positionOf(topic)})`, {
+              cause: this.outage,
+            }),
+          ),
         timeoutMs,
       );
       const finish = (error?: Error) => {

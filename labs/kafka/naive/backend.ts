@@ -23,6 +23,7 @@ export const kafkaNaiveBackend: BackendDefinition = {
       description: broker.description,
       env: { KAFKA_BROKERS: broker.brokers.join(',') },
       createStore: () => NaiveKafkaEventStore.connect({ brokers: broker.brokers }),
+      restart: broker.restart ? (options) => broker.restart!(options) : undefined,
       // The stores' log views linger briefly after close; end them while the broker still answers.
       stop: async () => {
         await closeKafkaViews();
