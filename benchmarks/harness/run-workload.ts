@@ -103,23 +103,22 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
   const rss = { start: process.memoryUsage.rss(), max: 0 };
 
   if (options.onProgress) {
-    const onProgress = options.onProgress;
-    const timer = setInterval(() => {
-      const now = clock.now();
-      onProgress({
-        phase,
-        elapsedSeconds: recorder ? (now - recorder.options.t0) / 1000 : (now - t00) / 1000,
-        totalSeconds: workload.durationSeconds,
-        operations: recorder?.ok ?? 0,
-        errors: recorder ? Object.values(recorder.errors).reduce((a, b) => a + b, 0) : 0,
-        latest: recorder?.latest(now),
-        inFlight: inFlightNow,
-        pending: pendingNow,
-        backlog: subscribers.backlog(),
-      });
-    }, 1000);
-    timer.unref();
-    timers.push(timer);
+    timers.push(
+      every(1000, () => {
+        const now = clock.now();
+        options.onProgress!({
+          phase,
+          elapsedSeconds: recorder ? (now - recorder.options.t0) / 1000 : (now - t00) / 1000,
+          totalSeconds: workload.durationSeconds,
+          operations: recorder?.ok ?? 0,
+          errors: recorder ? Object.values(recorder.errors).reduce((a, b) => a + b, 0) : 0,
+          latest: recorder?.latest(now),
+          inFlight: inFlightNow,
+          pending: pendingNow,
+          backlog: subscribers.backlog(),
+        });
+      }),
+    );
   }
 
   try {
@@ -140,76 +139,27 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
     const rec = (recorder = new Recorder({ t0, warmupMs: workload.warmupSeconds * 1000, intervalMs }));
     if (workload.subscribers > 0 && !options.clock) {
       // Memory: does a slow consumer make events pile up in this process, or does the subscription stop reading?
-      const timer = setInterval(() => {
-        const bytes = process.memoryUsage.rss();
-        rss.max = Math.max(rss.max, bytes);
-        rec.gauge(clock.now(), { rssBytes: bytes, backlog: subscribers.backlog() });
-      }, 250);
-      timer.unref();
-      timers.push(timer);
+      timers.push(
+        every(250, () => {
+          const bytes = process.memoryUsage.rss();
+          rss.max = Math.max(rss.max, bytes);
+          rec.gauge(clock.now(), { rssBytes: bytes, backlog: subscribers.backlog() });
+        }),
+      );
     }
     phase = workload.warmupSeconds > 0 ? 'warmup' : 'run';
-    const eventsOf = new Map<number, number>();
-    const wrapped = async (index: number) => {
-      eventsOf.set(index, await operation(index));
-    };
-    const hooks = {
-      onSuccess: (t: Timing) => {
-        rec.recordSuccess(t, eventsOf.get(t.index) ?? 0);
-        eventsOf.delete(t.index);
-      },
-      onError: (t: Timing, error: unknown) => rec.recordError(t, classifyError(error)),
-      onGauge: (now: number, g: { inFlight: number; pending: number }) => {
-        inFlightNow = g.inFlight;
-        pendingNow = g.pending;
-        if (phase === 'warmup' && now >= rec.warmupEndMs) phase = 'run';
-        rec.gauge(now, { ...g, backlog: subscribers.backlog() });
-      },
-    };
-    const durationMs = workload.durationSeconds * 1000;
-    const schedule: ScheduleResult =
-      options.mode === 'open'
-        ? await runOpenLoop(wrapped, { clock, rate: workload.rate, durationMs, maxInFlight: workload.maxInFlight, t0 }, hooks)
-        : await runClosedLoop(wrapped, { clock, concurrency: workload.concurrency, durationMs, t0 }, hooks);
-    for (const intended of schedule.unsentIntendedMs) rec.recordUnsent(intended, schedule.unsentAtMs);
+    const schedule = await runSchedule(operation, workload, options.mode, clock, rec, (now, g) => {
+      inFlightNow = g.inFlight;
+      pendingNow = g.pending;
+      if (phase === 'warmup' && now >= rec.warmupEndMs) phase = 'run';
+      rec.gauge(now, { ...g, backlog: subscribers.backlog() });
+    });
 
     // 4. Subscribers: live ones deliver the tail (timed: the slow consumer's recovery); a paused one starts now.
-    let drain: RunSummary['drain'] = null;
-    let subscriberStats: SubscriberStats | null = null;
-    if (live) {
-      phase = 'finish';
-      const backlogAtEnd = subscribers.backlog();
-      const recoveryStart = clock.now();
-      const limitSeconds = workload.handlerCostMs > 0 ? workload.drainTimeoutSeconds : LIVE_TAIL_SECONDS;
-      await waitForBacklog(subscribers, rec, clock, recoveryStart + limitSeconds * 1000, wait);
-      const recovered = subscribers.backlog() === 0;
-      if (!recovered) notes.push(`subscribers were still ${subscribers.backlog()} events behind ${limitSeconds} s after the last append`);
-      if (workload.handlerCostMs > 0) {
-        const lag = rec.lag.totalCount > 0 ? rec.lag : undefined;
-        subscriberStats = {
-          subscribers: subscribers.count,
-          handlerCostMs: workload.handlerCostMs,
-          ...subscribers.bufferStats(),
-          lagP50Ms: lag ? round(lag.getValueAtPercentile(50) / 1000, 3) : 0,
-          lagP99Ms: lag ? round(lag.getValueAtPercentile(99) / 1000, 3) : 0,
-          backlogAtEnd,
-          recoverySeconds: recovered ? round((clock.now() - recoveryStart) / 1000, 3) : null,
-          rssStartBytes: rss.start,
-          rssMaxBytes: Math.max(rss.max, rss.start),
-        };
-      }
-    } else if (workload.subscribers > 0) {
-      phase = 'drain';
-      const drainStart = clock.now();
-      rec.startDrain(drainStart);
-      subscribers.start();
-      await waitForBacklog(subscribers, rec, clock, drainStart + workload.drainTimeoutSeconds * 1000, wait);
-      const seconds = (clock.now() - drainStart) / 1000;
-      const completed = subscribers.backlog() === 0;
-      if (!completed) notes.push(`the subscriber had not drained the backlog after ${workload.drainTimeoutSeconds} s (${subscribers.backlog()} events left)`);
-      const events = subscribers.acknowledgedEvents;
-      drain = { events, seconds: round(seconds, 3), eventsPerSecond: round(seconds > 0 ? events / seconds : 0, 1), completed };
-    }
+    phase = live ? 'finish' : 'drain';
+    const { drain, subscriberStats } = live
+      ? { drain: null, subscriberStats: await deliverTail(subscribers, rec, clock, workload, wait, rss, notes) }
+      : { drain: workload.subscribers > 0 ? await drainBacklog(subscribers, rec, clock, workload, wait, notes) : null, subscriberStats: null };
     notes.push(...(await subscribers.close()));
 
     const cpu = process.cpuUsage(cpuBefore);
@@ -229,12 +179,7 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
       cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
       saturationRule: options.saturationRule,
     });
-    const histograms: EncodedHistograms = {
-      corrected: encodeHistogram(rec.corrected),
-      service: encodeHistogram(rec.service),
-      sendDelay: encodeHistogram(rec.sendDelay),
-      lag: rec.lag.totalCount > 0 ? encodeHistogram(rec.lag) : null,
-    };
+    const histograms = encodeAll(rec);
     if (schedule.unsent > 0) {
       notes.push(`${schedule.unsent} operations were due but never sent: the in-flight bound (${workload.maxInFlight}) was reached; their latency is recorded at its lower bound (end of schedule - intended start)`);
     }
@@ -246,6 +191,93 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
   }
 }
 
+/** The schedule (open or closed loop) of the workload's operations, each recorded as it completes. */
+async function runSchedule(
+  operation: (index: number) => Promise<number>,
+  workload: Workload,
+  mode: LoadMode,
+  clock: Clock,
+  rec: Recorder,
+  onGauge: (now: number, gauges: { inFlight: number; pending: number }) => void,
+): Promise<ScheduleResult> {
+  const eventsOf = new Map<number, number>();
+  const wrapped = async (index: number) => {
+    eventsOf.set(index, await operation(index));
+  };
+  const hooks = {
+    onSuccess: (t: Timing) => {
+      rec.recordSuccess(t, eventsOf.get(t.index) ?? 0);
+      eventsOf.delete(t.index);
+    },
+    onError: (t: Timing, error: unknown) => rec.recordError(t, classifyError(error)),
+    onGauge,
+  };
+  const t0 = rec.options.t0;
+  const durationMs = workload.durationSeconds * 1000;
+  const schedule =
+    mode === 'open'
+      ? await runOpenLoop(wrapped, { clock, rate: workload.rate, durationMs, maxInFlight: workload.maxInFlight, t0 }, hooks)
+      : await runClosedLoop(wrapped, { clock, concurrency: workload.concurrency, durationMs, t0 }, hooks);
+  for (const intended of schedule.unsentIntendedMs) rec.recordUnsent(intended, schedule.unsentAtMs);
+  return schedule;
+}
+
+function encodeAll(rec: Recorder): EncodedHistograms {
+  return {
+    corrected: encodeHistogram(rec.corrected),
+    service: encodeHistogram(rec.service),
+    sendDelay: encodeHistogram(rec.sendDelay),
+    lag: rec.lag.totalCount > 0 ? encodeHistogram(rec.lag) : null,
+  };
+}
+
+/**
+ * Live subscribers after the last append: the time until they delivered the backlog (the slow consumer's
+ * recovery), and with a handler cost, what they went through.
+ */
+async function deliverTail(
+  subscribers: SubscriberGroup,
+  rec: Recorder,
+  clock: Clock,
+  workload: Workload,
+  wait: (ms: number) => Promise<void>,
+  rss: { start: number; max: number },
+  notes: string[],
+): Promise<SubscriberStats | null> {
+  const backlogAtEnd = subscribers.backlog();
+  const start = clock.now();
+  const limitSeconds = workload.handlerCostMs > 0 ? workload.drainTimeoutSeconds : LIVE_TAIL_SECONDS;
+  await waitForBacklog(subscribers, rec, clock, start + limitSeconds * 1000, wait);
+  const recovered = subscribers.backlog() === 0;
+  if (!recovered) notes.push(`subscribers were still ${subscribers.backlog()} events behind ${limitSeconds} s after the last append`);
+  if (workload.handlerCostMs === 0) return null;
+  const lagMs = (p: number) => (rec.lag.totalCount > 0 ? round(rec.lag.getValueAtPercentile(p) / 1000, 3) : 0);
+  return {
+    subscribers: subscribers.count,
+    handlerCostMs: workload.handlerCostMs,
+    ...subscribers.bufferStats(),
+    lagP50Ms: lagMs(50),
+    lagP99Ms: lagMs(99),
+    backlogAtEnd,
+    recoverySeconds: recovered ? round((clock.now() - start) / 1000, 3) : null,
+    rssStartBytes: rss.start,
+    rssMaxBytes: Math.max(rss.max, rss.start),
+  };
+}
+
+/** The backlog workload's second phase: one subscriber starts after the writes and is timed while it drains. */
+async function drainBacklog(subscribers: SubscriberGroup, rec: Recorder, clock: Clock, workload: Workload, wait: (ms: number) => Promise<void>, notes: string[]): Promise<RunSummary['drain']> {
+  const start = clock.now();
+  rec.startDrain(start);
+  subscribers.start();
+  await waitForBacklog(subscribers, rec, clock, start + workload.drainTimeoutSeconds * 1000, wait);
+  const seconds = (clock.now() - start) / 1000;
+  const completed = subscribers.backlog() === 0;
+  if (!completed) notes.push(`the subscriber had not drained the backlog after ${workload.drainTimeoutSeconds} s (${subscribers.backlog()} events left)`);
+  const events = subscribers.acknowledgedEvents;
+  return { events, seconds: round(seconds, 3), eventsPerSecond: round(seconds > 0 ? events / seconds : 0, 1), completed };
+}
+
 /** Until the subscribers have delivered everything acknowledged, or the deadline. */
 async function waitForBacklog(subscribers: SubscriberGroup, rec: Recorder, clock: Clock, deadline: number, wait: (ms: number) => Promise<void>): Promise<void> {
   while (subscribers.backlog() > 0 && clock.now() < deadline) {
@@ -253,6 +285,13 @@ async function waitForBacklog(subscribers: SubscriberGroup, rec: Recorder, clock
     await wait(10);
   }
   rec.gauge(clock.now(), { backlog: subscribers.backlog() });
+}
+
+/** A real-time interval that does not keep the process alive. */
+function every(ms: number, tick: () => void): NodeJS.Timeout {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return timer;
 }
 
 function sleepReal(ms: number): Promise<void> {
