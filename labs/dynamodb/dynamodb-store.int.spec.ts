@@ -79,8 +79,25 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     for (const r of results) assert.ok(page.some((e) => e.globalPosition === r.globalPosition), 'each append result names a delivered position');
   });
 
+  test('stores of one process share one log writer: their appends share entries instead of racing for numbers', async () => {
+    const second = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE });
+    try {
+      const before = store.groupCommitStats;
+      const results = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? store : second).appendToStream(`p-${i}-${randomUUID()}`, [event(i)])));
+      const after = second.groupCommitStats;
+      assert.equal(after.members - before.members, 16, 'both stores placed their appends in the same group commit');
+      assert.ok(after.entries - before.entries < 16, `16 appends from two stores took ${after.entries - before.entries} entries: they must be grouped`);
+      assert.equal(after.lostRaces, before.lostRaces, 'no store lost a log number to the other');
+      assert.equal(new Set(results.map((r) => r.globalPosition)).size, 16);
+    } finally {
+      await second.close();
+    }
+    await store.appendToStream(`s-${randomUUID()}`, [event(0)]); // closing one store leaves the shared writer to the other
+  });
+
   test('two writers (two clients, two group commits) keep the log gap-free and lose nothing', async () => {
-    const other = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE, abandonAfterMs: ABANDON_AFTER_MS });
+    // A log writer of its own, as a store in another process has: the two race for every log number.
+    const other = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE, abandonAfterMs: ABANDON_AFTER_MS, shareLogWriter: false });
     try {
       const start = await store.appendToStream(`s-${randomUUID()}`, [event(0)]);
       const writes = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? store : other).appendToStream(`w-${i % 5}-${TABLE}`, [event(i)]));
@@ -140,7 +157,7 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     assert.equal(await count(stale), 1, 'a stale version fails with WrongExpectedVersion on the read alone');
     const other = `s-${randomUUID()}`;
     await store.appendToStream(other, [event(7)]);
-    const fresh = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE });
+    const fresh = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: TABLE, shareLogWriter: false });
     try {
       const before = fresh.requests.total;
       await fresh.appendToStream(other, [event(8)], { expectedVersion: 0 });

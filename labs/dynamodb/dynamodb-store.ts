@@ -8,7 +8,6 @@
  *   stream-reader.ts  reading one stream
  *   checkpoints-and-snapshots.ts, items.ts (the item codecs), table-access.ts (every request, counted)
  */
-import { EventEmitter } from 'node:events';
 import {
   DEFAULT_LIMITS,
   EventStoreBase,
@@ -20,14 +19,15 @@ import {
   type ValidatedAppend,
 } from '../core/index.ts';
 import { DynamoDbCheckpoints, DynamoDbSnapshots } from './checkpoints-and-snapshots.ts';
-import { AWS_CONNECTION, createDynamoDbClient, type AwsConnection } from './client.ts';
+import { AWS_CONNECTION, type AwsConnection } from './client.ts';
 import { isDynamoDbUnavailable } from './errors.ts';
 import { describePosition } from './keys.ts';
 import { LogReader } from './log-reader.ts';
 import { readStreamPage } from './stream-reader.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { DEFAULT_TABLE, ensureTable, probeEndpointFeatures, type EndpointFeatures } from './table.ts';
-import { RequestCounter, TableAccess } from './table-access.ts';
+import { RequestCounter, type TableAccess } from './table-access.ts';
+import { acquireSession, type TableSession } from './table-session.ts';
 
 export { RequestCounter };
 
@@ -52,6 +52,12 @@ export interface DynamoDbStoreOptions {
   limits?: Partial<StoreLimits>;
   /** Region and credentials; by default this process's environment, read once (client.ts). */
   connection?: AwsConnection;
+  /**
+   * True (default): share the client, the request counter and the group commit of the log with the
+   * other stores of this process on the same endpoint and table (table-session.ts). False: a client and
+   * a group commit of its own, as a store in another process has (tests of racing log writers).
+   */
+  shareLogWriter?: boolean;
 }
 
 export class DynamoDbEventStore extends EventStoreBase {
@@ -61,17 +67,17 @@ export class DynamoDbEventStore extends EventStoreBase {
   features: EndpointFeatures | undefined;
   protected readonly checkpointPort: DynamoDbCheckpoints;
   protected readonly snapshotPort: DynamoDbSnapshots;
+  private readonly session: TableSession;
   private readonly table: TableAccess;
   private readonly writer: StreamWriter;
   private readonly reader: LogReader;
-  /** Emits 'change' once this store's writer marked a log entry: its own subscribers need no poll. */
-  private readonly changes = new EventEmitter().setMaxListeners(0);
 
   constructor(options: DynamoDbStoreOptions) {
     super({ ...DYNAMODB_LIMITS, ...options.limits });
     this.tableName = options.tableName ?? DEFAULT_TABLE;
-    this.table = new TableAccess(createDynamoDbClient(options.endpoint, options.connection ?? AWS_CONNECTION), this.tableName);
-    this.writer = new StreamWriter(this.table, () => this.changes.emit('change'));
+    this.session = acquireSession(options.endpoint, this.tableName, options.connection ?? AWS_CONNECTION, options.shareLogWriter ?? true);
+    this.table = this.session.table;
+    this.writer = new StreamWriter(this.table, this.session.log);
     this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS);
     this.checkpointPort = new DynamoDbCheckpoints(this.table);
     this.snapshotPort = new DynamoDbSnapshots(this.table);
@@ -89,19 +95,22 @@ export class DynamoDbEventStore extends EventStoreBase {
     return store;
   }
 
-  /** Requests sent, by operation: the lab, the tests and the stress script read round trips from it. */
+  /**
+   * Requests sent, by operation: the lab, the tests and the stress script read round trips from it.
+   * Counted per session: the stores of one process on one table share it (table-session.ts).
+   */
   get requests(): RequestCounter {
     return this.table.requests;
   }
 
-  /** Log entries written, appends they held (the average group size) and races lost to other processes. */
+  /** Log entries written, appends they held (the average group size) and races lost, for the session. */
   get groupCommitStats(): { entries: number; members: number; lostRaces: number } {
-    return this.writer.stats;
+    return { ...this.session.log.stats };
   }
 
   /** Waits for background work (marks of log entries); close() does it, tests that count requests too. */
   async idle(): Promise<void> {
-    await Promise.all([this.writer.idle(), this.reader.idle()]);
+    await Promise.all([this.session.log.idle(), this.reader.idle()]);
   }
 
   describePosition(position: bigint): string {
@@ -122,8 +131,8 @@ export class DynamoDbEventStore extends EventStoreBase {
 
   /**
    * Subscriptions poll (dynalite has no Streams, and reading the log is what resolves it anyway). A
-   * subscriber of the store that wrote is woken once the writer marked its entry, so it reads the new
-   * events without waiting for its poll interval, and finds them marked (no slot lookup). Other
+   * subscriber in the process that wrote is woken once the log writer marked the entry, so it reads the
+   * new events without waiting for its poll interval, and finds them marked (no slot lookup). Other
    * processes' appends are found by the poll.
    */
   protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
@@ -131,12 +140,12 @@ export class DynamoDbEventStore extends EventStoreBase {
       if (signal.aborted) return resolve();
       const done = () => {
         clearTimeout(timer);
-        this.changes.off('change', done);
+        this.session.changes.off('change', done);
         signal.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      this.changes.on('change', done);
+      this.session.changes.on('change', done);
       signal.addEventListener('abort', done, { once: true });
     });
   }
@@ -146,7 +155,7 @@ export class DynamoDbEventStore extends EventStoreBase {
   }
 
   protected async closeResources(): Promise<void> {
-    await this.idle();
-    this.table.close();
+    await this.reader.idle();
+    await this.session.release();
   }
 }

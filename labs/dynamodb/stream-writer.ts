@@ -23,34 +23,40 @@ interface QueuedMember extends GroupMember {
   batch: PreparedBatch;
 }
 
+/** The group commit of the global log, with its I/O; one per process and table (table-session.ts). */
+export type AppendLog = GroupCommitLog<QueuedMember>;
+
+/** `onMarked`: called once the writer marked a log entry (readers in this process may wake up). */
+export function createLog(table: TableAccess, onMarked: () => void): AppendLog {
+  return new GroupCommitLog<QueuedMember>({
+    newestCommit: () => newestCommit(table),
+    putEntry: (commit, writer, members, offsets) =>
+      table.putNew('PutItem log entry', logEntryItem(commit, writer, members.map((m, i) => ({ batch: m.batch, slot: m.slot, offset: offsets[i]! })))),
+    writerAt: async (commit) => (await table.getItem('GetItem log writer', LOG_KEY, commit, 'w'))?.w?.S,
+    mark: (commit, states) => markMembers(table, commit, states).finally(onMarked),
+  });
+}
+
+/** Number of the newest log entry (0: empty log). */
+async function newestCommit(table: TableAccess): Promise<number> {
+  const [newest] = await table.queryPage('Query newest log entry', {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': { S: LOG_KEY } },
+    ProjectionExpression: 'sk',
+    ScanIndexForward: false,
+    Limit: 1,
+  });
+  return newest ? num(newest.sk) : 0;
+}
+
 export class StreamWriter {
   /** Highest version this store has seen in each stream (a version, once written, stays). */
   private readonly knownTails = new Map<string, number>();
-  private readonly log: GroupCommitLog<QueuedMember>;
 
-  /** `onMarked`: called once the writer marked a log entry (readers of this store may wake up). */
   constructor(
     private readonly table: TableAccess,
-    onMarked: () => void = () => {},
-  ) {
-    this.log = new GroupCommitLog<QueuedMember>({
-      newestCommit: () => this.newestCommit(),
-      putEntry: (commit, writer, members, offsets) =>
-        table.putNew('PutItem log entry', logEntryItem(commit, writer, members.map((m, i) => ({ batch: m.batch, slot: m.slot, offset: offsets[i]! })))),
-      writerAt: async (commit) => (await table.getItem('GetItem log writer', LOG_KEY, commit, 'w'))?.w?.S,
-      mark: (commit, states) => markMembers(table, commit, states).finally(onMarked),
-    });
-  }
-
-  /** Log entries written, appends they held (their ratio is the group size) and races lost to other processes. */
-  get stats(): { entries: number; members: number; lostRaces: number } {
-    return { ...this.log.stats };
-  }
-
-  /** Waits for the marks still in flight. */
-  idle(): Promise<void> {
-    return this.log.idle();
-  }
+    private readonly log: AppendLog,
+  ) {}
 
   /** Remembers the highest version seen in a stream: the next append there can guess its slot. */
   private rememberTail(streamId: string, lastVersion: number): void {
@@ -140,17 +146,5 @@ export class StreamWriter {
     placement.report('committed');
     this.rememberTail(batch.streamId, slot + last);
     return { nextExpectedVersion: slot + last, globalPosition: packPosition(commit, offset + last) };
-  }
-
-  /** Number of the newest log entry (0: empty log). */
-  private async newestCommit(): Promise<number> {
-    const [newest] = await this.table.queryPage('Query newest log entry', {
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': { S: LOG_KEY } },
-      ProjectionExpression: 'sk',
-      ScanIndexForward: false,
-      Limit: 1,
-    });
-    return newest ? num(newest.sk) : 0;
   }
 }

@@ -14,8 +14,9 @@
  * docs/labs/dynamodb.md with the load they were measured under.
  *
  * --stores shared: the writers and the subscriber share one store instance (one process, as an
- *   application that writes and projects); per-writer: every writer and the subscriber have their own
- *   store (own client, own group commit), as separate processes would.
+ *   application that writes and projects); per-writer: every writer and the subscriber have a store of
+ *   their own, in this one process (they share its log writer: table-session.ts); per-writer-own-log:
+ *   each store has its own client and group commit, as stores in separate processes have.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -41,7 +42,8 @@ const subscriberCount = Number(values.subscribers);
 const timeLimitMs = Number(values['time-limit']) * 1000;
 const pollIntervalMs = values['poll-interval'] === undefined ? undefined : Number(values['poll-interval']);
 const shared = values.stores === 'shared';
-if (!['shared', 'per-writer'].includes(values.stores!)) throw new Error(`--stores is shared or per-writer, got ${values.stores}`);
+if (!['shared', 'per-writer', 'per-writer-own-log'].includes(values.stores!)) throw new Error(`--stores is shared, per-writer or per-writer-own-log, got ${values.stores}`);
+const ownLog = values.stores === 'per-writer-own-log';
 const total = writers * eventsPerWriter;
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
@@ -59,7 +61,7 @@ const server = await startDynamoDb();
 const table = `stress-${randomUUID().slice(0, 8)}`;
 const stores: DynamoDbEventStore[] = [];
 const open = async () => {
-  const store = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: table, ensureTable: stores.length === 0 });
+  const store = await DynamoDbEventStore.connect({ endpoint: server.endpoint, tableName: table, ensureTable: stores.length === 0, shareLogWriter: !ownLog });
   stores.push(store);
   return store;
 };
@@ -109,7 +111,8 @@ const dynalitePid = server.pid;
 let previous = { at: started, appended: 0, delivered: 0, cpu: cpuSeconds(dynalitePid), requests: new Map<string, number>() };
 const requestTotals = () => {
   const totals = new Map<string, number>();
-  for (const store of new Set(stores)) for (const [op, n] of store.requests.byOperation) totals.set(op, (totals.get(op) ?? 0) + n);
+  // Stores of one process share a counter (and a log writer) unless they have their own log.
+  for (const counter of new Set(stores.map((s) => s.requests))) for (const [op, n] of counter.byOperation) totals.set(op, (totals.get(op) ?? 0) + n);
   return totals;
 };
 const perSecond: { second: number; appendsPerS: number; deliveredPerS: number; dynaliteCpu?: number; requests: Record<string, number> }[] = [];
@@ -172,7 +175,7 @@ received.forEach((r, s) => {
   if (r.count.size !== appended) problems.push(`subscriber ${s}: ${r.count.size} distinct events delivered, ${appended} appended`);
 });
 const requests = Object.fromEntries([...requestTotals()].sort((a, b) => b[1] - a[1]));
-const groups = new Set(writerStores).size === 1 ? first.groupCommitStats : undefined;
+const groups = ownLog ? undefined : first.groupCommitStats;
 console.log(
   JSON.stringify(
     {
