@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePorts } from '../ports.ts';
-import { defaultLog, delay, KafkaStartError, lastLines, run, type KafkaLog } from './commands.ts';
+import { defaultLog, KafkaStartError, lastLines, run, type KafkaLog } from './commands.ts';
 import { DEFAULT_WORKBENCH_DIR, fetchKafkaJars, findJava, type KafkaJars, type KafkaJarsOptions } from './jars.ts';
 import { launchBrokerJvm, logProperties, removeStaleRuns, type BrokerJvm } from './jvm.ts';
 
@@ -258,7 +258,8 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
       if (restarting) return restarting;
       restarting = (async () => {
         await jvm.stop();
-        await delay(downMs);
+        // A timer that keeps the process alive: nothing else may be pending while the broker is down.
+        await new Promise((resolve) => setTimeout(resolve, downMs));
         // Same properties file: same data directory, same ports (the clients' address does not change).
         jvm = await launchBrokerJvm(jvmLaunch(Date.now() + launch.timeoutMs));
         launch.log(`Kafka restarted on ${brokers.join(',')} (pid ${String(jvm.pid)}) on its data in ${dataDir}.`);
