@@ -23,8 +23,11 @@ import {
   type ValidatedEvent,
 } from '../core/index.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
+import { uuidV7 } from './uuid-v7.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
+/** Under a steady stream of appends, at most one NOTIFY per this many milliseconds (wakeSubscribers). */
+const NOTIFY_INTERVAL_MS = 20;
 const UNIQUE_VIOLATION = '23505';
 
 export interface PostgresStoreOptions {
@@ -89,8 +92,10 @@ export class PostgresEventStore extends EventStoreBase {
   private readonly connectionString: string;
   private readonly appended = new EventEmitter();
   private listener: Promise<pg.Client> | undefined;
-  private notifying = false;
+  private notifyState: 'idle' | 'waiting' | 'sending' = 'idle';
   private notifyAgain = false;
+  private notifyTimer: NodeJS.Timeout | undefined;
+  private lastNotifyAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: PostgresStoreOptions) {
     super({ ...POSTGRES_LIMITS, ...options.limits });
@@ -134,32 +139,45 @@ export class PostgresEventStore extends EventStoreBase {
    * stored, or nothing happened.
    */
   private async appendInOneStatement(streamId: string, expected: ExpectedVersion, events: ValidatedEvent[]): Promise<AppendResult> {
-    const params: unknown[] = [
-      streamId,
-      events.length,
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.dataJson),
-      events.map((e) => e.metadataJson),
-    ];
+    // Ids the store generates are time-ordered (uuid-v7.ts): they land at the end of the unique index
+    // on event_id instead of on a random page of it. Ids the caller chose are kept as they are.
+    const ids = events.map((e) => (e.idSupplied ? e.id : uuidV7()));
+    const single = events.length === 1;
+    const params: unknown[] = single
+      ? // One event (the common case): plain parameters. No array literal to build and escape on the
+        // client (the JSON text would be quoted once more inside it), none to parse and unnest on the server.
+        [streamId, 1, ids[0], events[0]!.type, events[0]!.dataJson, events[0]!.metadataJson]
+      : [streamId, events.length, ids, events.map((e) => e.type), events.map((e) => e.dataJson), events.map((e) => e.metadataJson)];
     // $7 is the exact expected version, when there is one.
     if (typeof expected === 'number') params.push(expected);
+    const kind = typeof expected === 'number' ? 'exact' : expected;
     // A named statement is parsed and planned once per connection: planning this CTE costs more than
     // running it (measured: about a third of the append's throughput).
-    const { rows } = await this.pool.query<{ stream_version: string; position: string; transaction_id: string }>({
-      name: `event_store.append.${typeof expected === 'number' ? 'exact' : expected}`,
-      text: `WITH claimed AS (${claimVersionsSql(expected)}),
-       inserted AS (
-         INSERT INTO event_store.events (event_id, stream_id, stream_version, type, data, metadata)
-         SELECT e.id, $1, c.version - $2 + e.n, e.type, e.data, e.metadata
-           FROM claimed c,
-                unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, n)
-          ORDER BY e.n
-         RETURNING stream_version, position, transaction_id
-       )
-       SELECT stream_version, position, transaction_id FROM inserted ORDER BY stream_version DESC LIMIT 1`,
-      values: params,
-    });
+    const { rows } = await this.pool.query<{ stream_version: string; position: string; transaction_id: string }>(
+      single
+        ? {
+            name: `event_store.append-one.${kind}`,
+            text: `WITH claimed AS (${claimVersionsSql(expected)})
+               INSERT INTO event_store.events (event_id, stream_id, stream_version, type, data, metadata)
+               SELECT $3::uuid, $1, c.version, $4::text, $5::jsonb, $6::jsonb FROM claimed c
+               RETURNING stream_version, position, transaction_id`,
+            values: params,
+          }
+        : {
+            name: `event_store.append.${kind}`,
+            text: `WITH claimed AS (${claimVersionsSql(expected)}),
+               inserted AS (
+                 INSERT INTO event_store.events (event_id, stream_id, stream_version, type, data, metadata)
+                 SELECT e.id, $1, c.version - $2 + e.n, e.type, e.data, e.metadata
+                   FROM claimed c,
+                        unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, n)
+                  ORDER BY e.n
+                 RETURNING stream_version, position, transaction_id
+               )
+               SELECT stream_version, position, transaction_id FROM inserted ORDER BY stream_version DESC LIMIT 1`,
+            values: params,
+          },
+    );
     const row = rows[0];
     if (!row) {
       // Nothing was claimed, so nothing was written: tell the writer what the stream is at now.
@@ -175,30 +193,50 @@ export class PostgresEventStore extends EventStoreBase {
   }
 
   /**
-   * Wakes LISTENers after a commit, coalesced: at most one NOTIFY in flight per store, plus one more if
-   * appends committed meanwhile. Why not NOTIFY inside the append: every notifying transaction takes a
-   * database-wide lock at commit, which serialises all appends (measured: about 40% of append
-   * throughput). Sent after the commit, the wake-up can only arrive once the events are there; a lost
-   * one costs a poll interval, never an event.
+   * Wakes LISTENers after a commit: at once after a quiet spell, then at most one NOTIFY per
+   * NOTIFY_INTERVAL_MS while appends keep coming. Why not NOTIFY inside the append: every notifying
+   * transaction takes a database-wide lock at commit, which serialises all appends (measured: about 40%
+   * of append throughput). Why the interval: under load one NOTIFY per few appends was a query of its
+   * own each time — client and server CPU spent on wake-ups nobody needs that often (see
+   * docs/labs/postgres.md). Sent after the commit, a wake-up only arrives once the events are there; a
+   * late or lost one costs a listener in another process at most that interval (or a poll), never an
+   * event. Subscribers of this store instance are woken at once, without a round trip.
    */
   private wakeSubscribers(): void {
-    this.appended.emit('append'); // subscribers of this store instance need no round trip
-    if (this.notifying) {
+    this.appended.emit('append');
+    if (this.notifyState !== 'idle') {
       this.notifyAgain = true;
       return;
     }
-    this.notifying = true;
-    const send = (): void => {
-      this.notifyAgain = false;
-      this.pool
-        .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, ''])
-        .catch(() => {}) // a missed wake-up is covered by polling
-        .finally(() => {
-          if (this.notifyAgain && !this.closed) send();
-          else this.notifying = false;
-        });
-    };
-    send();
+    this.scheduleNotify();
+  }
+
+  private scheduleNotify(): void {
+    const wait = this.lastNotifyAt + NOTIFY_INTERVAL_MS - performance.now();
+    if (wait <= 0) return this.sendNotify();
+    this.notifyState = 'waiting';
+    this.notifyTimer = setTimeout(() => this.sendNotify(), wait);
+  }
+
+  private sendNotify(): void {
+    this.notifyTimer = undefined;
+    if (this.closed) {
+      this.notifyState = 'idle';
+      return;
+    }
+    this.notifyState = 'sending';
+    this.notifyAgain = false;
+    this.lastNotifyAt = performance.now();
+    this.pool
+      .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, ''])
+      .catch(() => {}) // a missed wake-up is covered by polling
+      .finally(() => {
+        this.notifyState = 'idle';
+        if (this.notifyAgain && !this.closed) {
+          this.notifyAgain = false;
+          this.scheduleNotify();
+        }
+      });
   }
 
   /**
@@ -290,6 +328,7 @@ export class PostgresEventStore extends EventStoreBase {
   }
 
   protected async closeResources(): Promise<void> {
+    clearTimeout(this.notifyTimer);
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await listener.then((c) => c.end()).catch(() => {});
