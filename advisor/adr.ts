@@ -57,8 +57,13 @@ export function renderAdr(rec: Recommendation, options: AdrOptions): string {
     lines.push(`We will use **${top.name}**, which scored ${fmt(top.score)} / 100 against our weighted criteria (${margin}).`, '');
   } else if (d.decision === 'tie') {
     lines.push(`**No decision: a tie.** ${d.tied.map((t) => `${t.name} (${fmt(t.score)})`).join(' and ')} are within ${d.tieMargin} points, closer than one rating step. The advisor does not pick between them.`, '');
-    if (d.separatedBy.length > 0) {
+    if (d.separatedBy.length > 0 || d.separatingKnockOuts.length > 0) {
       lines.push('What would separate them:', '');
+      for (const k of d.separatingKnockOuts) {
+        const groups = new Map<string, string[]>();
+        for (const o of k.options) groups.set(o.rulesOut.join(', '), [...(groups.get(o.rulesOut.join(', ')) ?? []), `"${o.label}"`]);
+        lines.push(`- **${k.question}** ${[...groups].map(([out, labels]) => `${labels.join(' or ')} rules out ${out}`).join('; ')}`);
+      }
       for (const sep of d.separatedBy) {
         lines.push(`- **${sep.name}**: ${sep.ratings.map((r) => `${r.technology} ${r.rating}/5`).join(', ')}; weighted by ${sep.answers.map((a) => `"${a.question}" → ${a.label}`).join('; ')}`);
       }

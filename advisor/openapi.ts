@@ -125,6 +125,7 @@ export function buildOpenApiDocument() {
           margin: nullable(num),
           tied: arr(scoredOption),
           separatedBy: arr(obj({ criterion: criterionId, name: str, ratings: arr(obj({ technology: techId, rating })), favours: techId, answers: arr(obj({ questionId: str, question: str, optionId: str, label: str })) })),
+          separatingKnockOuts: arr(obj({ questionId: str, question: str, options: arr(obj({ optionId: str, label: str, rulesOut: arr(techId) })) })),
           questionsThatMatterMost: arr(obj({ questionId: str, text: str, impact: num, couldPutFirst: arr(techId) })),
         }),
         WeightChange: obj({ criterion: criterionId, name: str, from: num, to: num, direction: { type: 'string', enum: ['raise', 'lower'] }, newTop: techId, newTopName: str }),

@@ -35,6 +35,13 @@ export interface Separator {
   answers: { questionId: string; question: string; optionId: string; label: string }[];
 }
 
+/** A question one of whose answers rules out some of the tied options but not all: the sharpest separator. */
+export interface KnockOutSeparator {
+  questionId: string;
+  question: string;
+  options: { optionId: string; label: string; rulesOut: TechnologyId[] }[];
+}
+
 export interface ImportantQuestion {
   questionId: string;
   text: string;
@@ -61,6 +68,8 @@ export interface DecisionDetail {
   tied: ScoredOption[];
   /** For a tie: the criteria on which the tied options differ, and the answers that weight them. */
   separatedBy: Separator[];
+  /** For a tie: questions whose answers would rule out one of the tied options. */
+  separatingKnockOuts: KnockOutSeparator[];
   /** For insufficient answers: the unanswered questions whose answers would move the ranking most. */
   questionsThatMatterMost: ImportantQuestion[];
 }
@@ -93,6 +102,19 @@ function separators(ck: CompiledKnowledge, input: RecommendationInput, tied: Sco
     .sort((a, b) => b.spread - a.spread)
     .slice(0, MAX_SEPARATORS)
     .map(({ spread: _s, ...rest }) => rest);
+}
+
+function knockOutSeparators(ck: CompiledKnowledge, input: RecommendationInput, tied: ScoredOption[]): KnockOutSeparator[] {
+  const idx = new Set(tied.map((t) => ck.technologies.indexOf(t.technology)));
+  const out: KnockOutSeparator[] = [];
+  ck.questions.forEach((q, qi) => {
+    const options = q.options
+      .filter((o) => o.id !== input.answers[q.id])
+      .map((o) => ({ optionId: o.id, label: o.label, rulesOut: o.knockOuts.filter((t) => idx.has(t)).map((t) => ck.technologies[t] as TechnologyId) }))
+      .filter((o) => o.rulesOut.length > 0 && o.rulesOut.length < idx.size);
+    if (options.length > 0) out.push({ questionId: q.id, question: ck.knowledge.questions[qi]?.text ?? q.id, options });
+  });
+  return out;
 }
 
 function importantQuestions(ck: CompiledKnowledge, state: ModelState, input: RecommendationInput): ImportantQuestion[] {
@@ -148,6 +170,7 @@ export function decide(input: RecommendationInput, scored: Scored, knowledge: Kn
     winner: null,
     tied: [],
     separatedBy: [],
+    separatingKnockOuts: [],
     questionsThatMatterMost: [],
   };
 
@@ -168,6 +191,7 @@ export function decide(input: RecommendationInput, scored: Scored, knowledge: Kn
   if (runnerUp && margin !== null && margin < TIE_MARGIN) {
     const tied = eligible.filter((r) => leader.score - r.score < TIE_MARGIN).map((r) => option(r) as ScoredOption);
     const separatedBy = separators(ck, input, tied);
+    const separatingKnockOuts = knockOutSeparators(ck, input, tied);
     const what = separatedBy[0];
     const names = tied.map((t) => t.name).join(' and ');
     const summary =
@@ -175,7 +199,7 @@ export function decide(input: RecommendationInput, scored: Scored, knowledge: Kn
         ? `Tie: ${names} score the same (${round1(leader.score)}).`
         : `Tie: ${names} are within ${TIE_MARGIN} points of each other (${tied.map((t) => round1(t.score)).join(' vs ')}), closer than one rating step: the advisor does not pick between them.`;
     const separate = what ? ` What would separate them: ${what.name} (${what.ratings.map((r) => `${r.technology} ${r.rating}/5`).join(', ')}), e.g. answering "${what.answers[0]?.question}" with "${what.answers[0]?.label}".` : '';
-    return { ...base, decision: 'tie', summary: summary + separate, tied, separatedBy };
+    return { ...base, decision: 'tie', summary: summary + separate, tied, separatedBy, separatingKnockOuts };
   }
   const lead = margin === null ? `${leader.name} is the only option left after the knock-outs.` : `${leader.name} leads ${runnerUp?.name} by ${round1(margin)} points (a tie is anything under ${TIE_MARGIN}).`;
   return { ...base, decision: 'clear', winner: leader, summary: lead };

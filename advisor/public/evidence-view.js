@@ -1,0 +1,132 @@
+// Evidence on the page: sources (documentation or a lab scenario with its status and, where the lab
+// emulates the capability, the caveat in the same cell), the breakdown and contribution tables, and
+// benchmark figures with every label they need (target, mode, offered rate, errors and unsent,
+// saturation, server) — never merged across targets or modes.
+import { fmt, h, scrollable } from './dom.js';
+
+export function sourceLink(s) {
+  if (s.kind === 'docs') return h('a', { href: s.url, rel: 'noopener noreferrer', target: '_blank', text: s.title });
+  return h(
+    'span',
+    { class: 'lab-source' },
+    h('a', { href: s.url, text: `${s.backend} lab` }),
+    ' (',
+    s.scenarios.flatMap((sc, i) => [
+      i ? ', ' : '',
+      h('a', { href: sc.matrixUrl, title: sc.detail || 'capability matrix entry' }, h('code', { text: sc.id })),
+      ' ',
+      h('span', { class: `badge status-${sc.status}`, text: sc.status === 'not-run' ? 'not run yet' : sc.emulated ? `${sc.status}, emulated` : sc.status }),
+    ]),
+    ')',
+    ...[...new Set(s.scenarios.flatMap((sc) => sc.caveats.map((c) => c.text)))].map((text) => h('span', { class: 'caveat' }, h('strong', { text: 'Caveat: ' }), text)),
+  );
+}
+
+export function breakdownTable(r) {
+  const rows = r.breakdown.filter((b) => b.weight > 0);
+  return scrollable(
+    `Breakdown of ${r.name}`,
+    h(
+      'table',
+      { class: 'breakdown' },
+      h('caption', { text: `How ${r.name} scores ${fmt(r.score)}: points = weight × rating / (5 × total weight) × 100` }),
+      h('thead', {}, h('tr', {}, ['Criterion', 'Weight', 'Rating', 'Points', 'Why this rating', 'Evidence'].map((t) => h('th', { scope: 'col', text: t })))),
+      h(
+        'tbody',
+        {},
+        rows.map((b) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row', text: b.name }),
+            h('td', { class: 'num', text: fmt(b.weight) }),
+            h('td', { class: 'num' }, h('span', { class: `rating r${b.rating}`, text: `${b.rating}/5` })),
+            h('td', { class: 'num', text: fmt(b.points) }),
+            h('td', { text: b.rationale }),
+            h('td', {}, b.sources.flatMap((s, i) => [i ? h('br') : '', sourceLink(s)])),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export function contributionsList(r, sourceLabel) {
+  const items = [...r.contributions].sort((a, b) => b.points - a.points);
+  return scrollable(
+    `Contributions to ${r.name}`,
+    h(
+      'table',
+      { class: 'contributions' },
+      h('caption', { text: 'Each answer’s contribution to this score' }),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Answer' }), h('th', { scope: 'col', text: 'Points' }))),
+      h('tbody', {}, items.map((c) => h('tr', {}, h('td', { text: sourceLabel(c.source) }), h('td', { class: 'num', text: fmt(c.points) })))),
+    ),
+  );
+}
+
+const TARGET = { store: 'Lab store', raw: 'Raw driver (baseline)', http: 'Lab store over HTTP' };
+const MODE = { open: 'Open loop', closed: 'Closed loop', 'max-rate': 'Max-rate search', sweep: 'Sweep' };
+const n0 = (x) => Math.round(x).toLocaleString('en');
+
+function modeCell(f) {
+  if (f.mode === 'open') return `${MODE.open}, ${n0(f.offeredRate ?? 0)} ops/s offered`;
+  if (f.mode === 'closed') return `${MODE.closed}${f.concurrency ? `, ${f.concurrency} workers` : ''}`;
+  if (f.mode === 'sweep') return `${MODE.sweep}: highest rate that kept up ${f.offeredRate === null ? '—' : `${n0(f.offeredRate)} ops/s`}`;
+  return `${MODE['max-rate']}${f.offeredRate ? `: ${n0(f.offeredRate)} ops/s sustained` : ''}`;
+}
+
+function outcomeCells(f) {
+  if (f.saturated) {
+    // A saturated run is not a capacity: no achieved rate or latency is shown as if it were one.
+    const at = f.saturatedAt ? ` at ${n0(f.saturatedAt)} ops/s offered` : '';
+    return [h('td', { class: 'saturated', colspan: 2 }, h('strong', { text: `Saturated${at}` }), `: ${f.saturation.join('; ')}. Not a capacity figure.`)];
+  }
+  const swept = f.mode === 'sweep' && f.saturatedAt ? ` (saturated at ${n0(f.saturatedAt)} ops/s)` : '';
+  return [h('td', { class: 'num', text: `${n0(f.throughput)} ops/s${swept}` }), h('td', { class: 'num', text: `${f.p99Ms} ms` })];
+}
+
+function problems(f) {
+  const parts = [];
+  if (f.errors) parts.push(`${n0(f.errors)} errors`);
+  if (f.unsent) parts.push(`${n0(f.unsent)} unsent`);
+  if (f.conflicts) parts.push(`${n0(f.conflicts)} version conflicts (expected here)`);
+  return parts.join(', ') || 'none';
+}
+
+export function benchmarksBlock(r, evidence) {
+  if (!r.benchmarks) return h('p', { class: 'muted', text: evidence.benchmarksStartedAt ? `No benchmark runs for ${r.name} in the latest results.` : 'No benchmark results yet.' });
+  const figures = r.benchmarks.figures;
+  const servers = [...new Map(figures.map((f) => [f.server.description, f.server])).values()];
+  const load = evidence.benchmarksLoadAverage ? ` Load average when the run started: ${evidence.benchmarksLoadAverage.join(' / ')}.` : '';
+  return h(
+    'div',
+    { class: 'bench' },
+    h('p', { text: `Measured on the machine that ran the benchmarks, ${new Date(r.benchmarks.startedAt).toLocaleString()}. Each row is one run: lab-store and raw-driver figures, open- and closed-loop runs are never merged.${load}` }),
+    ...servers.map((s) => (s.emulator ? h('p', { class: 'caveat emulator' }, h('strong', { text: 'Emulator: ' }), s.emulator) : h('p', { class: 'muted', text: `Server: ${s.description}` }))),
+    scrollable(
+      `Benchmarks of ${r.name}`,
+      h(
+        'table',
+        { class: 'figures' },
+        h('caption', { text: `${r.name}: benchmark runs` }),
+        h('thead', {}, h('tr', {}, ['Workload', 'Target', 'Mode and rate', 'Achieved', 'p99', 'Errors / unsent'].map((t) => h('th', { scope: 'col', text: t })))),
+        h(
+          'tbody',
+          {},
+          figures.map((f) =>
+            h(
+              'tr',
+              { class: f.saturated ? 'is-saturated' : '' },
+              h('th', { scope: 'row', text: f.workload }),
+              h('td', { text: `${TARGET[f.target] ?? f.target}${f.server.emulator ? ' (on an emulator, not the real service)' : ''}` }),
+              h('td', { text: modeCell(f) }),
+              ...outcomeCells(f),
+              h('td', { text: problems(f) + (f.machineBusy ? `; machine busy: ${f.machineBusy}` : '') }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
