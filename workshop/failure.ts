@@ -126,7 +126,7 @@ export function failureFacts(error: unknown, context: FailureContext): FailureFa
   const frames = stackFrames(error.stack);
   const learner = frames.find((f) => context.learnerFiles.includes(f.file));
   if (learner) facts.learnerFrame = `${relativeToRepo(learner.file)}:${learner.line}${learner.fn ? ` (${learner.fn.replace(/^async /, '')})` : ''}`;
-  const scenario = frames.find((f) => /labs[\\/]conformance[\\/]scenarios\.ts$/.test(f.file) || /workshop[\\/]scenarios[\\/]/.test(f.file));
+  const scenario = frames.find((f) => /labs[\\/]conformance[\\/]scenarios([\\/]|\.ts$)/.test(f.file) || /workshop[\\/]scenarios[\\/]/.test(f.file));
   if (scenario) facts.scenarioFrame = `${relativeToRepo(scenario.file)}:${scenario.line}`;
   if (!learner && context.calls.length > 0) {
     const method = context.calls[context.calls.length - 1]!;

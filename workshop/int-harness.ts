@@ -4,8 +4,7 @@
  * WORKBENCH_UNAVAILABLE_<SERVER>) or that fails to start here is a loud skip, and a failure under CI=true.
  */
 import { backendByName } from '../labs/backends.ts';
-// Deep import until labs/runtime/index.ts exists (the lead is creating it).
-import { unavailableReason } from '../labs/runtime/settings.ts';
+import { unavailableReason } from '../labs/runtime/index.ts';
 import type { WorkshopHarness } from './harness.ts';
 import type { WorkshopPath } from './steps.ts';
 

@@ -100,6 +100,7 @@ test('objects are compared as a diff; a frame in the learner\'s file is named wi
   const located = failureFacts(inLearner, { learnerFiles: ['/r/workshop/postgres/work/store.ts'], calls: ['appendToStream'], narration: [] });
   assert.match(located.learnerFrame ?? '', /workshop\/postgres\/work\/store\.ts:97 \(WorkshopPostgresStore\.appendToStream\)$/);
   assert.equal(located.lastCall, undefined, 'the stack names the line: no guess from the last call');
+  assert.match(located.scenarioFrame ?? '', /labs\/conformance\/scenarios\/append\.ts:20$/, 'and the scenario\'s line that saw it');
 });
 
 test('a broken earlier step is shown with its step, and fixing it comes first', () => {

@@ -45,6 +45,7 @@ for (const path of WORKSHOP_PATHS) {
         if (!started.harness) return t.skip(started.skip);
         const code = await solutionCode(path, stepNumber(before05));
         const check = await checkStep({ path, step: trap, code, harness: started.harness }).finally(() => code.dispose());
+        assert.equal(check.codeError, undefined, check.codeError?.message);
         const failing = check.results.filter((r) => r.status !== 'pass');
         assert.deepEqual(failing.map((r) => `${r.id}: ${r.status}`), ['read.all-no-skip-under-concurrent-commits: fail'], 'only the trap fails');
         assert.match(failing[0]!.detail, /skipped \d+ of \d+ committed events/);

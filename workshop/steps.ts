@@ -78,7 +78,7 @@ export const postgresPath: WorkshopPath = {
       title: 'Metadata and event versioning (upcasting)',
       scenarios: ['metadata.correlation-causation', 'schema.upcasting'],
     },
-    { id: '09', slug: 'snapshots', title: 'Snapshots', scenarios: ['snapshot.load-from-snapshot'] },
+    { id: '09', slug: 'snapshots', title: 'Snapshots', scenarios: ['snapshot.load-from-snapshot', 'workshop.aggregate-from-snapshot'] },
     {
       id: '10',
       slug: 'projection',

@@ -8,14 +8,16 @@
 import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { BackendUnavailableError } from '../../labs/core/errors.ts';
-import { ensureTable } from '../../labs/dynamodb/table.ts';
-import { dynamoDbClientConfig, startDynamoDb } from '../../labs/runtime/dynamodb.ts';
+import { BackendUnavailableError } from '../../labs/core/index.ts';
+import { backendByName } from '../../labs/backends.ts';
+import { dynamoDbClientConfig, ensureTable } from '../../labs/dynamodb/index.ts';
 import { LearnerCodeError, loadCreateStore, type LearnerCode, type WorkshopHarness } from '../harness.ts';
 import { formatConnection } from './connection.ts';
 
 export async function startDynamoDbHarness(log?: (line: string) => void): Promise<WorkshopHarness> {
-  const server = await startDynamoDb({ log });
+  // The backend's own start (labs/dynamodb/backend.ts): dynalite, or DYNAMODB_ENDPOINT when set.
+  const running = await backendByName('dynamodb')!.start(log);
+  const server = { description: running.description, endpoint: running.env.DYNAMODB_ENDPOINT!, stop: () => running.stop() };
   const admin = new DynamoDBClient({ ...dynamoDbClientConfig(server.endpoint), maxAttempts: 2 });
   try {
     await admin.send(new ListTablesCommand({ Limit: 1 })); // DYNAMODB_ENDPOINT may point at nothing

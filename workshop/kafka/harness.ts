@@ -1,5 +1,5 @@
 /**
- * The Kafka harness: one broker (KAFKA_BROKERS, or one started from the jars by labs/runtime/kafka.ts)
+ * The Kafka harness: one broker (KAFKA_BROKERS, or one started from the jars by labs/kafka/backend.ts)
  * for a whole session of checks, and for every check a fresh topic namespace with a unique name
  * (`ws-05-3fa2c1`): its events topic (1 partition) and snapshots topic (compacted) are created before the
  * check; afterwards the process's tails are closed and the topics and the namespace's consumer groups
@@ -7,16 +7,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { BackendUnavailableError } from '../../labs/core/errors.ts';
-import { createKafka, ensureTopics } from '../../labs/kafka/client.ts';
-import { topologyFor } from '../../labs/kafka/topology.ts';
-import { startKafka } from '../../labs/runtime/kafka.ts';
+import { BackendUnavailableError } from '../../labs/core/index.ts';
+import { backendByName } from '../../labs/backends.ts';
+import { createKafka, ensureTopics, topologyFor } from '../../labs/kafka/index.ts';
 import { LearnerCodeError, loadCreateStore, type LearnerCode, type WorkshopHarness } from '../harness.ts';
 import { formatConnection } from './connection.ts';
 import { KafkaLog } from './plumbing.ts';
 
 export async function startKafkaHarness(log?: (line: string) => void): Promise<WorkshopHarness> {
-  const broker = await startKafka({ log });
+  // The backend's own start (labs/kafka/backend.ts): a broker from the jars, or KAFKA_BROKERS when set.
+  const running = await backendByName('kafka')!.start(log);
+  const broker = { description: running.description, brokers: running.env.KAFKA_BROKERS!.split(','), stop: () => running.stop() };
   const admin = createKafka(broker.brokers, 'workshop-harness').admin();
   try {
     await admin.connect(); // KAFKA_BROKERS may point at nothing

@@ -19,13 +19,19 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import { createKafka, endOffset, ensureTopics } from '../../labs/kafka/client.ts';
-import { EVENTS_PARTITION, topologyFor, type KafkaTopology } from '../../labs/kafka/topology.ts';
+import { createKafka, endOffset, ensureTopics, EVENTS_PARTITION, topologyFor, type KafkaTopology } from '../../labs/kafka/index.ts';
 import { parseConnection } from './connection.ts';
 
-export { isConcurrentTransactionsError } from '../../labs/kafka/client.ts';
-export { EVENTS_PARTITION, type KafkaTopology } from '../../labs/kafka/topology.ts';
-export { decodeEvent, encodeEvent, offsetOfPosition, positionOfOffset, type DecodedEvent } from '../../labs/kafka/records.ts';
+export {
+  decodeEvent,
+  encodeEvent,
+  EVENTS_PARTITION,
+  isConcurrentTransactionsError,
+  offsetOfPosition,
+  positionOfOffset,
+  type DecodedEvent,
+  type KafkaTopology,
+} from '../../labs/kafka/index.ts';
 
 /** What your store keeps per log: it is told about every record the tail reads, in offset order per topic. */
 export interface LogState {

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { BackendUnavailableError } from '../../labs/core/errors.ts';
-import { startPostgres } from '../../labs/runtime/postgres.ts';
+import { BackendUnavailableError } from '../../labs/core/index.ts';
+import { startPostgres } from '../../labs/runtime/index.ts';
 import { LearnerCodeError, loadCreateStore, type LearnerCode, type WorkshopHarness } from '../harness.ts';
 
 /** The connection string with `search_path` set for every connection made from it. */

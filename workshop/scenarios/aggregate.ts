@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import type { Scenario, ScenarioContext } from '../../labs/conformance/index.ts';
-import type { AppendResult, EventStore, NewEvent, RecordedEvent } from '../../labs/core/index.ts';
+import { loadAggregate, type AppendResult, type EventStore, type JsonValue, type NewEvent, type RecordedEvent } from '../../labs/core/index.ts';
 
-export const WORKSHOP_SCENARIO_IDS = ['workshop.aggregate'] as const;
+export const WORKSHOP_SCENARIO_IDS = ['workshop.aggregate', 'workshop.aggregate-from-snapshot'] as const;
 export type WorkshopScenarioId = (typeof WORKSHOP_SCENARIO_IDS)[number];
 
 /** What the checker needs from work/cart.ts. */
@@ -87,7 +87,34 @@ export const aggregateScenario: WorkshopScenario = {
   },
 };
 
-export const WORKSHOP_SCENARIOS: WorkshopScenario[] = [aggregateScenario];
+/**
+ * Step 09 builds on the cart: the same `evolve`, loaded through snapshots (labs/core's `loadAggregate`
+ * on the learner's snapshot store). The state must not depend on whether a snapshot was used.
+ */
+export const aggregateFromSnapshotScenario: WorkshopScenario = {
+  id: 'workshop.aggregate-from-snapshot',
+  title: 'Load the cart from a snapshot',
+  property: 'The cart loaded from a snapshot plus the events after it equals the cart folded from its whole stream.',
+  requires: ['snapshots'],
+  file: 'cart.ts',
+  async run(ctx, cart) {
+    const cartId = ctx.streamId('cart');
+    const definition = { initialState: () => cart.initialState() as JsonValue, evolve: (s: JsonValue, e: RecordedEvent) => cart.evolve(s, e) as JsonValue };
+    await cart.handle(ctx.store, cartId, { type: 'OpenCart', customer: 'eve' });
+    for (const sku of ['A-1', 'B-2', 'C-3']) await cart.handle(ctx.store, cartId, { type: 'AddItem', sku, qty: 1 });
+    const first = await loadAggregate(ctx.store, cartId, definition, { useSnapshots: true, snapshotEvery: 2 });
+    assert.equal(first.streamVersion, 3, 'four events: versions 0..3');
+    await cart.handle(ctx.store, cartId, { type: 'RemoveItem', sku: 'B-2' });
+    const second = await loadAggregate(ctx.store, cartId, definition, { useSnapshots: true, snapshotEvery: 2 });
+    ctx.narrate(`loaded from the snapshot at version ${second.snapshotVersion}, then ${second.eventsRead} event(s)`);
+    assert.equal(second.snapshotVersion, 3, 'the second load starts from the snapshot the first load saved');
+    assert.equal(second.eventsRead, 1, 'and reads only the event after it');
+    const folded = (await ctx.store.readStream(cartId)).reduce((s, e) => cart.evolve(s, e), cart.initialState());
+    assert.deepEqual(second.state, folded, 'the state from the snapshot equals the state folded from the whole stream');
+  },
+};
+
+export const WORKSHOP_SCENARIOS: WorkshopScenario[] = [aggregateScenario, aggregateFromSnapshotScenario];
 
 export function workshopScenarioById(id: string): WorkshopScenario | undefined {
   return WORKSHOP_SCENARIOS.find((s) => s.id === id);

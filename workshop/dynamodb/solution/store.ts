@@ -72,9 +72,14 @@ import {
   type UnsupportedCapabilities,
   type ValidatedEvent,
 } from '../../../labs/core/index.ts';
-import { isConditionalCheckFailed, mapDynamoDbError } from '../../../labs/dynamodb/errors.ts';
-import { EVENTS_PER_COMMIT, packPosition, unpackPosition } from '../../../labs/dynamodb/keys.ts';
-import { dynamoDbClientConfig } from '../../../labs/runtime/dynamodb.ts';
+import {
+  dynamoDbClientConfig,
+  EVENTS_PER_COMMIT,
+  isConditionalCheckFailed,
+  mapDynamoDbError,
+  packPosition,
+  unpackPosition,
+} from '../../../labs/dynamodb/index.ts';
 import { parseConnection } from '../connection.ts';
 
 /** The checker calls this for every store instance it needs (the suite opens several at once). */

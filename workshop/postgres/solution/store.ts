@@ -66,7 +66,7 @@ import {
   // @end
 } from '../../../labs/core/index.ts';
 // @steps 05..
-import { MAX_POSITION, packPosition, unpackPosition } from '../../../labs/postgres/positions.ts';
+import { MAX_POSITION, packPosition, unpackPosition } from '../../../labs/postgres/index.ts';
 // @end
 
 /** The checker calls this for every store instance it needs (the suite opens several at once). */
