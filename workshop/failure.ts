@@ -50,6 +50,12 @@ const OPERATOR_WORDS: Record<string, string> = {
 
 const isObjectLike = (value: unknown) => typeof value === 'object' && value !== null;
 
+/** Two short lists of plain values: the two lines compare them already, a diff would only repeat them one per line. */
+function shortLists(actual: unknown, expected: unknown, facts: FailureFacts): boolean {
+  const plain = (v: unknown) => Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
+  return plain(actual) && plain(expected) && (facts.actual?.length ?? 0) <= 60 && (facts.expected?.length ?? 0) <= 60;
+}
+
 /**
  * Node's own diff of two values (the lines starting `+` and `-` with a little context), without the
  * header. Long diffs keep the first changed lines: a learner fixes the first difference first.
@@ -120,7 +126,9 @@ export function failureFacts(error: unknown, context: FailureContext): FailureFa
     } else {
       facts.expected = showValue(assertion.expected);
       facts.actual = showValue(assertion.actual);
-      if (isObjectLike(assertion.actual) && isObjectLike(assertion.expected)) facts.diff = diffLines(assertion.actual, assertion.expected);
+      if (isObjectLike(assertion.actual) && isObjectLike(assertion.expected) && !shortLists(assertion.actual, assertion.expected, facts)) {
+        facts.diff = diffLines(assertion.actual, assertion.expected);
+      }
     }
   }
   const frames = stackFrames(error.stack);

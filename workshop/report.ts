@@ -147,7 +147,9 @@ export function nextMove(check: StepCheck, hints: HintState, c: Colors = pc): st
   }
   const next = hints.next;
   if (next) {
-    const helps = next.scenarios.length > 0 ? `, for ${next.scenarios.join(', ')}` : '';
+    const failing = next.scenarios.filter((id) => check.results.some((r) => r.id === id && r.status !== 'pass'));
+    const about = failing.length > 0 ? failing : next.scenarios;
+    const helps = about.length > 0 ? `, for ${about.join(', ')}` : '';
     return `${c.bold('Stuck?')} ${c.cyan(cmd(`hint ${path.backend} ${step.id}`))}  ${c.dim(`(hint ${next.number} of ${hints.available}: "${next.title}"${helps}; the README: ${readme(step)})`)}`;
   }
   const seen = hints.shown >= hints.available ? `You have seen all ${hints.available} hints.` : 'No hint left for what fails.';

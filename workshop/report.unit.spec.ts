@@ -94,6 +94,9 @@ test('defect: a failed comparison shows the scenario\'s words, the expected and 
 test('objects are compared as a diff; a frame in the learner\'s file is named with its line', () => {
   const error = thrown(() => assert.deepEqual({ versions: [0, 1, 3], type: 'ItemAdded' }, { versions: [0, 1, 2], type: 'ItemAdded' }, 'versions read back'));
   const failure = failureFacts(error, { learnerFiles: [], calls: [], narration: [] });
+  const lists = failureFacts(thrown(() => assert.deepEqual([1, 2, 3, 4, 5], [0, 1, 2, 3, 4])), { learnerFiles: [], calls: [], narration: [] });
+  assert.equal(lists.diff, undefined, 'two short lists of numbers: the expected and actual lines compare them already');
+  assert.equal(lists.message, 'the values read back are not the ones expected', 'an assertion without words of its own is named in words');
   assert.deepEqual(failure.diff?.filter((l) => /^[+-]/.test(l)).map((l) => l.replace(/\s+/g, ' ')), ['+ 3', '- 2']);
   const inLearner = new Error('relation "events" does not exist');
   inLearner.stack = `Error: relation "events" does not exist\n    at WorkshopPostgresStore.appendToStream (file:///r/workshop/postgres/work/store.ts?check=3:97:11)\n    at run (file:///r/labs/conformance/scenarios/append.ts:20:5)`;
