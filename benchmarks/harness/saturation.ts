@@ -19,7 +19,7 @@ export type SaturationInput = Pick<RunSummary, 'mode' | 'targetRate' | 'throughp
 export function saturationReasons(s: SaturationInput, rule: SaturationRule = DEFAULT_SATURATION_RULE): string[] {
   if (s.mode !== 'open' || s.targetRate === null) return [];
   const reasons: string[] = [];
-  if (s.unsent > 0) reasons.push(`${s.unsent} operations never sent`);
+  if (s.unsent > 0) reasons.push(`${s.unsent} ${s.unsent === 1 ? 'operation' : 'operations'} never sent`);
   const answered = s.throughput + s.conflicts / Math.max(s.measuredSeconds, 1e-9);
   if (answered < rule.minAchievedShare * s.targetRate) {
     reasons.push(`achieved ${round(answered, 1)}/s < ${Math.round(rule.minAchievedShare * 100)} % of ${s.targetRate}/s offered`);

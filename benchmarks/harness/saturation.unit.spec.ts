@@ -21,7 +21,7 @@ void describe('saturation rule', () => {
   });
 
   void test('each condition alone saturates, and says why', () => {
-    assert.match(saturationReasons({ ...kept, unsent: 1 }).join(), /1 operations never sent/);
+    assert.match(saturationReasons({ ...kept, unsent: 1 }).join(), /1 operation never sent/);
     assert.match(saturationReasons({ ...kept, throughput: 94.9 }).join(), /achieved 94\.9\/s < 95 % of 100\/s/);
     assert.match(saturationReasons({ ...kept, sendDelay: { ...kept.sendDelay, p99Ms: 20.5 } }).join(), /send delay p99 20\.5 ms > 20 ms/);
     assert.equal(saturationReasons({ ...kept, unsent: 3, throughput: 10, sendDelay: { ...kept.sendDelay, p99Ms: 900 } }).length, 3);

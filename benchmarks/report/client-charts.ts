@@ -9,7 +9,17 @@ const colorOf = (() => { const m = new Map(); return (key) => { const base = key
 Chart.defaults.font.size = 11;
 Chart.defaults.animation = false;
 // Log axes: label 1, 2 and 5 of each decade (a decade with no label leaves an axis unreadable).
-const LOG_TICKS = { callback: (v) => { const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9)); return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? (v >= 1 ? v.toLocaleString('en-US') : String(Number(v.toPrecision(1)))) : ''; } };
+// Log axes: 1, 2 and 5 of each decade; within a narrow range, every tick at least 20 % above the last labelled one.
+const LOG_TICKS = { autoSkip: false, callback: (v, i, ticks) => {
+  const label = (x) => (x >= 1 ? Number(x.toPrecision(3)).toLocaleString('en-US') : String(Number(x.toPrecision(2))));
+  if (ticks.length > 1 && ticks[ticks.length - 1].value / ticks[0].value < 30) {
+    let last = -Infinity;
+    for (let k = 0; k <= i; k++) if (ticks[k].value >= last * 1.2) { if (k === i) return label(v); last = ticks[k].value; }
+    return '';
+  }
+  const m = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+  return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? label(v) : '';
+} };
 // Dashed companions (service time, send delay, held back, p50) share their run's colour and legend entry.
 const LEGEND = { labels: { boxWidth: 12, filter: (item) => !/ \(service\)$| send delay$| held back$| lag p50$/.test(item.text) } };
 const axis = (text, extra = {}) => ({ ...extra, title: { display: true, text } });

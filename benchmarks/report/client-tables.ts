@@ -61,13 +61,21 @@ function compareCell(r) {
 
 function sweepTable(parent, runs) {
   for (const r of runs.filter((x) => x.sweep)) {
-    const card = el('div', { className: 'card' });
+    const card = el('div', { className: 'card wide' });
     const rule = r.sweep.saturationRule;
     card.innerHTML = '<h3>' + esc(r.label) + ': sweep steps</h3><p>Median of ' + r.sweep.repeats + ' repeats (range in small type). Saturated: something unsent, achieved &lt; ' + Math.round(rule.minAchievedShare * 100) + ' % of offered, or send-delay p99 &gt; ' + rule.maxSendDelayP99Ms + ' ms. Each step ran ≥ ' + fmt(r.sweep.minSamples, 0) + ' operations or its time limit.</p>' +
       '<table class="steps"><thead><tr><th>offered/s</th><th>achieved/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>send p99 ms</th><th>samples</th><th>unsent</th><th>errors</th><th>verdict</th></tr></thead><tbody>' +
-      r.sweep.steps.map((s) => '<tr><td>' + fmt(s.offeredRate) + '</td><td>' + range(s.spread.achievedRate) + '</td><td>' + range(s.spread.p50Ms, 2) + maxOf(s, 'p50') + '</td><td>' + range(s.spread.p99Ms, 2) + maxOf(s, 'p99') + '</td><td>' + range(s.spread.p999Ms, 2) + maxOf(s, 'p99.9') + '</td><td>' + fmt(s.sendDelayP99Ms, 2) + '</td><td>' + fmt(s.samples, 0) + '</td><td>' + s.unsent + '</td><td>' + s.errorCount + '</td><td class="note ' + (s.saturated ? 'worse' : 'better') + '">' + (s.saturated ? 'saturated: ' + esc([...new Set(s.repeats.flatMap((x) => x.saturation))].join('; ')) : 'kept up') + '</td></tr>').join('') + '</tbody></table>';
+      r.sweep.steps.map((s) => '<tr><td>' + fmt(s.offeredRate) + '</td><td>' + range(s.spread.achievedRate) + '</td><td>' + range(s.spread.p50Ms, 2) + maxOf(s, 'p50') + '</td><td>' + range(s.spread.p99Ms, 2) + maxOf(s, 'p99') + '</td><td>' + range(s.spread.p999Ms, 2) + maxOf(s, 'p99.9') + '</td><td>' + fmt(s.sendDelayP99Ms, 2) + '</td><td>' + fmt(s.samples, 0) + '</td><td>' + s.unsent + '</td><td>' + s.errorCount + '</td><td class="note ' + (s.saturated ? 'worse' : 'better') + '">' + verdictOf(s) + '</td></tr>').join('') + '</tbody></table>';
     parent.append(card);
   }
+}
+
+/** "saturated in 2 of 3 repeats (unsent, send delay)", or "kept up". */
+function verdictOf(step) {
+  const n = step.repeats.filter((x) => x.saturated).length;
+  const kinds = [...new Set(step.repeats.flatMap((x) => x.saturation).map((why) => /never sent/.test(why) ? 'unsent' : /achieved/.test(why) ? 'achieved < offered' : /send delay/.test(why) ? 'send delay' : why))];
+  if (n === 0) return 'kept up';
+  return (step.saturated ? 'saturated' : 'kept up') + ' (' + n + ' of ' + step.repeats.length + ' repeats saturated: ' + esc(kinds.join(', ')) + ')';
 }
 
 function searchTable(parent, runs) {

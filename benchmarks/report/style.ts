@@ -25,6 +25,8 @@ export const REPORT_CSS = `
   .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; max-height: 640px; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 14px; margin-top: 10px; }
   .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 12px; }
+  .card.wide { grid-column: 1 / -1; }
+  td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
   .card p { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
   .chart { position: relative; height: 300px; }
   .desc { color: var(--muted); margin: 0; }

@@ -70,7 +70,7 @@ export function summaryRow(results: ResultsFile, r: RunRecord): SummaryRow {
   const emulator = emulatorOfBackend(results, r.backend);
   if (emulator) notes.push(emulator.split(';')[0]!);
   if (s.unsent > 0 && !saturated) notes.push(`${s.unsent} unsent`);
-  if (s.lag) notes.push(`lag p99 ${num(s.lag.p99Ms)} ms`);
+  if (s.lag && !s.subscribers) notes.push(`lag p99 ${num(s.lag.p99Ms)} ms`);
   if (s.subscribers) {
     const sub = s.subscribers;
     notes.push(
