@@ -5,36 +5,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { Partitioners, type Kafka } from 'kafkajs';
-import { createKafka, ensureTopics, isFencedError, kafkaErrorTypes } from './client.ts';
+import { createKafka, ensureTopics } from './client.ts';
+import { commitAfterSecondWriter } from './fencing-demo.ts';
 import { closeKafkaViews, KafkaEventStore } from './kafka-store.ts';
 import { useKafkaBroker } from './test-broker.ts';
 
 const kafka = useKafkaBroker(closeKafkaViews);
 const run = randomBytes(3).toString('hex');
-
-/** Writer A opens a transaction with one record; B does `prepareB` with the same transactional id; A commits. */
-async function commitAfterSecondProducer(client: Kafka, topic: string, prepareB: (b: ReturnType<Kafka['producer']>) => Promise<void>): Promise<string> {
-  const transactionalId = `${topic}.writer`;
-  const producer = () => client.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  const a = producer();
-  const b = producer();
-  await a.connect();
-  try {
-    const transaction = await a.transaction();
-    await transaction.send({ topic, messages: [{ key: 'k', value: 'from A' }] });
-    await b.connect();
-    await prepareB(b);
-    try {
-      await transaction.commit();
-      return 'accepted';
-    } catch (error) {
-      return isFencedError(error) ? `fenced (${kafkaErrorTypes(error).join(', ')})` : `failed: ${String(error)}`;
-    }
-  } finally {
-    await Promise.allSettled([a.disconnect(), b.disconnect()]);
-  }
-}
 
 test('kafkajs fences the previous producer at the first transaction(), not at connect()', { timeout: 120_000 }, async (t) => {
   const broker = kafka.broker;
@@ -46,12 +23,9 @@ test('kafkajs fences the previous producer at the first transaction(), not at co
   try {
     await ensureTopics(admin, topics.map((topic) => ({ topic, numPartitions: 1 })));
     // connect() of an idempotent producer asks for a plain producer id (no transactional id): nobody is fenced.
-    const afterConnect = await commitAfterSecondProducer(client, topics[0]!, async () => {});
+    const afterConnect = await commitAfterSecondWriter(client, topics[0]!, 'connect');
     // The first transaction() sends InitProducerId with the transactional id: a new epoch, A is fenced.
-    const afterInit = await commitAfterSecondProducer(client, topics[1]!, async (b) => {
-      const empty = await b.transaction();
-      await empty.abort();
-    });
+    const afterInit = await commitAfterSecondWriter(client, topics[1]!, 'first-transaction');
     assert.equal(afterConnect, 'accepted', 'B only connected: A still holds the epoch');
     assert.match(afterInit, /^fenced \(INVALID_PRODUCER_EPOCH|^fenced \(PRODUCER_FENCED/, 'B initialised its transactions: A is fenced');
   } finally {

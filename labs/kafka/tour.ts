@@ -1,10 +1,11 @@
 /**
  * The Kafka lab's own steps, after the conformance scenarios (`npm run lab -- kafka`): what the common
- * Kafka layout gives and what it costs, fencing as the broker shows it, and the two pitfalls run for real.
+ * Kafka layout gives and what it costs, fencing as the broker and kafkajs do it, and the two pitfalls run for real.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
-import { createKafka, ensureTopics, isFencedError, kafkaErrorTypes } from './client.ts';
+import { createKafka, ensureTopics } from './client.ts';
+import { commitAfterSecondWriter } from './fencing-demo.ts';
 import { runCommitOrderDemo } from './commit-order-demo.ts';
 import { KafkaEventStore } from './kafka-store.ts';
 import { NaiveKafkaEventStore } from './naive/naive-store.ts';
@@ -57,28 +58,16 @@ export async function runKafkaTour(brokers: readonly string[], narrate: (line: s
       await store.close();
     }
 
-    // 3. Fencing, as the broker does it: the same transactional id in two producers.
-    const fenceTopic = `workbench-tour.fencing-${run}`;
-    topics.push(fenceTopic);
-    await ensureTopics(admin, [{ topic: fenceTopic, numPartitions: 1 }]);
-    const transactionalId = `${fenceTopic}.writer`;
-    const zombie = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await zombie.connect();
-    const zombieTransaction = await zombie.transaction();
-    await zombieTransaction.send({ topic: fenceTopic, messages: [{ key: 'account-1', value: 'written by the old writer' }] });
-    const successor = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await successor.connect(); // InitProducerId: new epoch, the zombie's open transaction is aborted
-    let zombieOutcome = 'ACCEPTED: the old writer was not fenced';
-    try {
-      await zombieTransaction.commit();
-    } catch (error) {
-      zombieOutcome = isFencedError(error) ? `refused as fenced (${kafkaErrorTypes(error)[0] ?? 'fenced'})` : `failed: ${String(error)}`;
-    }
-    await Promise.allSettled([zombie.disconnect(), successor.disconnect()]);
+    // 3. Fencing, as the broker does it, and the kafkajs detail the store's writer depends on.
+    const fenceTopics = [`workbench-tour.fencing-connect-${run}`, `workbench-tour.fencing-init-${run}`];
+    topics.push(...fenceTopics);
+    await ensureTopics(admin, fenceTopics.map((topic) => ({ topic, numPartitions: 1 })));
+    const afterConnect = await commitAfterSecondWriter(kafka, fenceTopics[0]!, 'connect');
+    const afterInit = await commitAfterSecondWriter(kafka, fenceTopics[1]!, 'first-transaction');
     narrate(
-      `Fencing: writer A opened a transaction on '${fenceTopic}'; writer B started with the same transactional id (a new producer epoch); A's commit was then ${zombieOutcome}. ` +
-        `Kafka's protocol says a newer epoch fences the older producer; with kafkajs 2.2.4 against Kafka 4.4.0 this was measured not to happen, ` +
-        `so the store's guarantee comes from its in-process single writer per partition: one writing process per namespace (docs/labs/kafka.md).`,
+      `Fencing: writer A opened a transaction; writer B, with the same transactional id, only connected: A's commit was ${afterConnect}. ` +
+        `Again, but B began its first transaction: A's commit was ${afterInit}. kafkajs sends the InitProducerId that bumps the epoch at a producer's first transaction(), not at connect(), ` +
+        `so the store's writer takes its role with an empty transaction before it checks anything: then writers in different processes fence each other (docs/labs/kafka.md).`,
     );
 
     // 4. Pitfall 1, two writers with no concurrency control.

@@ -70,6 +70,11 @@ export interface StartKafkaOptions extends KafkaJarsOptions {
   dataDir?: string;
   /** With `dataDir`: delete what it holds and format it anew (a clean broker on the same folder). */
   wipe?: boolean;
+  /**
+   * Feature levels set when the storage is formatted (`kafka-storage format --feature name=level`), e.g.
+   * `{ 'transaction.version': 0 }` for the transaction protocol before KIP-890. Default: the release's.
+   */
+  formatFeatures?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -211,7 +216,8 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
     const format = await run(
       java,
       // A short-lived tool: C1 only and the serial GC start faster (~0.3 s of ~2 s).
-      ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', ...logProperties(runDir), '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', propertiesFile],
+      ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', ...logProperties(runDir), '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', newClusterId(), '-c', propertiesFile,
+        ...Object.entries(launch.formatFeatures ?? {}).flatMap(([name, level]) => ['--feature', `${name}=${String(level)}`])],
       { timeoutMs: Math.max(1, launch.deadline - Date.now()) },
     );
     if (format.code !== 0) {
