@@ -87,7 +87,9 @@ async function targets(url: string): Promise<Record<string, () => Promise<Target
           await db.close();
           await pool.end();
         },
-        relations: ['public.emt_messages_emt_default', 'public.emt_messages_emt_default_pkey', 'public.emt_streams_emt_default', 'public.emt_streams_emt_default_pkey'],
+        // Emmett's tables are partitioned (by partition, then archived or not): these are the leaves written.
+        relations: ['public.emt_messages_emt_default_active', 'public.emt_messages_emt_default_active_pkey', 'public.emt_streams_emt_default_active',
+          'public.emt_streams_emt_default_active_pkey', 'public.emt_streams_emt_default_activ_stream_id_partition_is_archiv_idx'],
       };
     },
     // A diagnostic only: an earlier version of the store, to compare before and after in one run.
@@ -112,7 +114,10 @@ function rawTarget(url: string, name: string, write: typeof rawPkInsert, relatio
   return { name, append: (s, e) => write(pool, versions, s, e), close: () => pool.end(), relations };
 }
 
-/** CPU seconds (user + system) of every process of the server: the postmaster and its children. */
+/**
+ * CPU seconds (user + system) of every process of the server: the postmaster and its children, plus
+ * what exited children used (the postmaster's cutime/cstime), so a backend that ends mid-run still counts.
+ */
 async function serverCpuSeconds(postmasterPid: number): Promise<number> {
   const { readdir } = await import('node:fs/promises');
   const tick = 100; // USER_HZ on Linux
@@ -121,8 +126,9 @@ async function serverCpuSeconds(postmasterPid: number): Promise<number> {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const [ppid, utime, stime] = [Number(fields[1]), Number(fields[11]), Number(fields[12])];
-    if (Number(entry) === postmasterPid || ppid === postmasterPid) total += (utime + stime) / tick;
+    const [ppid, utime, stime, cutime, cstime] = [1, 11, 12, 13, 14].map((i) => Number(fields[i]));
+    if (Number(entry) === postmasterPid) total += (utime! + stime! + cutime! + cstime!) / tick;
+    else if (ppid === postmasterPid) total += (utime! + stime!) / tick;
   }
   return total;
 }
