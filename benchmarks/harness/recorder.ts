@@ -66,9 +66,6 @@ export class Recorder {
   /** Successful measured operations and the events they carried. */
   ok = 0;
   events = 0;
-  /** Successful operations (and their events) that completed after the warm-up: the throughput. */
-  completed = 0;
-  completedEvents = 0;
   /** Operations never sent, recorded at the lower bound of their latency. */
   unsent = 0;
   readonly errors: Record<string, number> = {};
@@ -96,10 +93,6 @@ export class Recorder {
     acc.corrected.recordValue(corrected);
     acc.service.recordValue(service);
     acc.sendDelay.recordValue(sendDelay);
-    if (t.endMs >= this.warmupEndMs) {
-      this.completed++;
-      this.completedEvents += events;
-    }
     if (!this.isMeasured(t.intendedMs)) return;
     this.ok++;
     this.events += events;
