@@ -14,6 +14,7 @@
  * reader that meets an entry not marked yet decides it from the slots itself (see table.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppendContentionError } from './errors.ts';
 import { EVENTS_PER_COMMIT } from './keys.ts';
 import { MAX_ITEM_BYTES } from './item-size.ts';
@@ -65,6 +66,9 @@ const MAX_PUT_ATTEMPTS = 50;
  * of every lost number cost 3 round trips per loss and most of the requests of an append.
  */
 const LOSSES_BEFORE_READING_NEWEST = 3;
+/** After a lost race: a random wait of up to base x 2^(losses-1) ms, at most max. */
+const BACKOFF_BASE_MS = 4;
+const BACKOFF_MAX_MS = 64;
 
 interface Waiting<Member> {
   member: Member;
@@ -105,13 +109,16 @@ export class GroupCommitLog<Member extends GroupMember> {
     }
   }
 
-  /** As many queued appends, in arrival order, as one item holds (400 KB, 10,000 events). */
-  private takeGroup(): Waiting<Member>[] {
-    let bytes = ENTRY_OVERHEAD_BYTES;
-    let events = 0;
+  /**
+   * As many queued appends, in arrival order, as one item holds (400 KB, 10,000 events) together with
+   * the `already` taken ones.
+   */
+  private takeGroup(already: readonly Waiting<Member>[] = []): Waiting<Member>[] {
+    let bytes = ENTRY_OVERHEAD_BYTES + already.reduce((sum, w) => sum + w.member.sizeBytes, 0);
+    let events = already.reduce((sum, w) => sum + w.member.eventCount, 0);
     let count = 0;
     for (const { member } of this.queue) {
-      if (count > 0 && (bytes + member.sizeBytes > MAX_ITEM_BYTES || events + member.eventCount > EVENTS_PER_COMMIT)) break;
+      if (count + already.length > 0 && (bytes + member.sizeBytes > MAX_ITEM_BYTES || events + member.eventCount > EVENTS_PER_COMMIT)) break;
       bytes += member.sizeBytes;
       events += member.eventCount;
       count++;
@@ -120,13 +127,13 @@ export class GroupCommitLog<Member extends GroupMember> {
   }
 
   private async writeGroup(group: Waiting<Member>[]): Promise<void> {
-    const members = group.map((w) => w.member);
-    const offsets: number[] = [];
-    members.reduce((offset, m) => (offsets.push(offset), offset + m.eventCount), 0);
     const writer = randomUUID();
     let lossesInARow = 0;
     try {
       for (let attempt = 1; attempt <= MAX_PUT_ATTEMPTS; attempt++) {
+        const members = group.map((w) => w.member);
+        const offsets: number[] = [];
+        members.reduce((offset, m) => (offsets.push(offset), offset + m.eventCount), 0);
         this.newest ??= await this.io.newestCommit();
         const commit = this.newest + 1;
         let written: boolean;
@@ -139,16 +146,21 @@ export class GroupCommitLog<Member extends GroupMember> {
           throw error;
         }
         if (!written) {
-          // Another process wrote this number.
+          // Another process wrote this number. Back off a little (random, growing), so that the
+          // processes racing for the next number do not all try again at once, and take the appends
+          // that arrived meanwhile into this group: under contention the groups grow instead of the
+          // number of puts.
           this.stats.lostRaces++;
           this.newest = ++lossesInARow < LOSSES_BEFORE_READING_NEWEST ? commit : undefined;
+          await sleep(Math.random() * Math.min(BACKOFF_BASE_MS * 2 ** (lossesInARow - 1), BACKOFF_MAX_MS));
+          group.push(...this.takeGroup(group));
           continue;
         }
         this.newest = commit;
         this.stats.entries++;
-        this.stats.members += members.length;
+        this.stats.members += group.length;
         const decided = new Map<number, 'committed' | 'void'>();
-        let outstanding = members.length;
+        let outstanding = group.length;
         group.forEach((waiting, index) => {
           let reported = false;
           waiting.resolve({
@@ -164,7 +176,7 @@ export class GroupCommitLog<Member extends GroupMember> {
         });
         return;
       }
-      throw new AppendContentionError(members[0]!.streamId, MAX_PUT_ATTEMPTS);
+      throw new AppendContentionError(group[0]!.member.streamId, MAX_PUT_ATTEMPTS);
     } catch (error) {
       for (const waiting of group) waiting.reject(error);
     }

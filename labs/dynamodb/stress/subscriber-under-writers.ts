@@ -2,7 +2,8 @@
  * STRESS: writers appending while a live `$all` subscriber follows them, on dynalite (or DYNAMODB_ENDPOINT).
  *
  *   node --import tsx labs/dynamodb/stress/subscriber-under-writers.ts [--writers 8] [--events 1000]
- *        [--subscribers 1] [--stores shared|per-writer] [--time-limit 300]
+ *        [--subscribers 1] [--stores shared|per-writer|per-writer-own-log] [--time-limit 300]
+ *        [--poll-interval ms] [--persistent (dynalite on LevelDB files instead of in memory)]
  *
  * Issue 16 found appends crawling (~15/s) under one polling subscriber. This script reproduces the load
  * and shows where the time goes, once per second: appends and deliveries per second, the requests per
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     stores: { type: 'string', default: 'shared' },
     'time-limit': { type: 'string', default: '300' },
     'poll-interval': { type: 'string' },
+    persistent: { type: 'boolean', default: false },
   },
 });
 const writers = Number(values.writers);
@@ -57,7 +59,7 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-const server = await startDynamoDb();
+const server = await startDynamoDb({ persistent: values.persistent });
 const table = `stress-${randomUUID().slice(0, 8)}`;
 const stores: DynamoDbEventStore[] = [];
 const open = async () => {
