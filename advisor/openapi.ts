@@ -110,9 +110,9 @@ export function buildOpenApiDocument() {
             contributions: arr(obj({ source: weightSource, points: num })),
             benchmarks: nullable(obj({ startedAt: str, figures: arr(ref('BenchmarkFigure')) })),
           },
-          ['technology', 'name', 'summary', 'eligible', 'rank', 'score', 'knockOuts', 'strengths', 'risks'],
+          ['technology', 'name', 'eligible', 'rank', 'score', 'knockOuts', 'strengths', 'risks'],
         ),
-        AnswerChange: obj({ steps: arr(obj({ questionId: str, question: str, from: str, fromLabel: str, to: str, toLabel: str })), newTop: techId, newTopName: str, newLead: num }),
+        AnswerChange: obj({ steps: arr(obj({ questionId: str, question: str, from: str, fromLabel: str, to: str, toLabel: str }, ['questionId', 'from', 'fromLabel', 'to', 'toLabel'])), newTop: techId, newTopName: str, newLead: num }),
         Decision: obj({
           decision: { type: 'string', enum: ['clear', 'tie', 'insufficient-answers', 'no-option'] },
           summary: str,

@@ -26,7 +26,8 @@ type StrengthOrRisk = TechnologyResult['strengths'][number];
 export interface LeanTechnologyResult {
   technology: TechnologyId;
   name: string;
-  summary: string;
+  /** Full only (GET /technologies has it too). */
+  summary?: string;
   eligible: boolean;
   rank: number | null;
   score: number;
@@ -38,6 +39,7 @@ export interface LeanTechnologyResult {
 }
 
 export interface FullTechnologyResult extends LeanTechnologyResult {
+  summary: string;
   knockOuts: (Omit<TechnologyResult['knockOuts'][number], 'source'> & { source: ResolvedSource })[];
   strengths: StrengthOrRisk[];
   risks: StrengthOrRisk[];
@@ -94,11 +96,12 @@ export function resolveSource(source: Source, evidence: EvidenceSnapshot): Resol
 export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot, options: { detail?: Detail; knowledge?: Knowledge } = {}): Recommendation {
   const knowledge = options.knowledge ?? DEFAULT_KNOWLEDGE;
   const detail = options.detail ?? 'lean';
-  const scored = score(input, knowledge);
+  const scored = score(input, knowledge, { contributions: detail === 'full' });
   const decisionDetail = decide(input, scored, knowledge);
+  const sens = sensitivity(input, scored, knowledge);
   const brief = ({ criterion, name, rating, weight }: StrengthOrRisk) => ({ criterion, name, rating, weight });
   const ranking = scored.results.map((r): LeanTechnologyResult | FullTechnologyResult => {
-    const base = { technology: r.technology, name: r.name, summary: r.summary, eligible: r.eligible, rank: r.rank, score: r.score };
+    const base = { technology: r.technology, name: r.name, eligible: r.eligible, rank: r.rank, score: r.score };
     if (detail === 'lean') {
       return {
         ...base,
@@ -110,6 +113,7 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
     const figures = benchmarkFiguresFor(evidence.benchmarks, r.technology);
     return {
       ...base,
+      summary: r.summary,
       knockOuts: r.knockOuts.map((k) => ({ ...k, source: resolveSource(k.source, evidence) })),
       strengths: r.strengths,
       risks: r.risks,
@@ -129,7 +133,7 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
     answered: detail === 'full' ? scored.answered : scored.answered.map(({ text: _t, ...a }) => a),
     neutral: detail === 'full' ? scored.neutral : scored.neutral.map(({ questionId }) => ({ questionId })),
     ranking,
-    sensitivity: sensitivity(input, scored, knowledge),
+    sensitivity: detail === 'full' ? sens : { ...sens, weightChanges: sens.weightChanges.slice(0, 3), answerChanges: sens.answerChanges.map((c) => ({ ...c, steps: c.steps.map(({ question: _q, ...st }) => st) })) },
     evidence: {
       capabilitiesGeneratedAt: evidence.capabilities?.generatedAt ?? null,
       benchmarksStartedAt: evidence.benchmarks?.startedAt ?? null,

@@ -12,7 +12,7 @@
 //
 // Usage: npm run bench:advisor -- [--duration 10] [--connections 32] [--scenarios random,pairs,full] [--json out.json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -96,6 +96,21 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   return { url, child };
 }
 
+/**
+ * CPU time (ms) the server process has used, from /proc (user + system). Divided by the requests served
+ * it is the cost of one request, a figure the other agents' load on this machine barely moves.
+ */
+async function serverCpuMs(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 interface Figures {
   scenario: string;
   connections: number;
@@ -109,14 +124,17 @@ interface Figures {
   timeouts: number;
   meanBytes: number;
   health: { requestsPerSecond: number; p50Ms: number; p99Ms: number; maxMs: number; non2xx: number };
+  /** Server CPU per request (ms), recommendations and health checks together. */
+  serverCpuMsPerRequest: number | null;
   loadBefore: number[];
   loadAfter: number[];
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-async function runScenario(url: string, name: string, body: () => string, path: string): Promise<Figures> {
+async function runScenario(url: string, pid: number | undefined, name: string, body: () => string, path: string): Promise<Figures> {
   const loadBefore = loadavg().map(round);
+  const cpuBefore = await serverCpuMs(pid);
   const main = autocannon({
     url,
     connections,
@@ -125,6 +143,8 @@ async function runScenario(url: string, name: string, body: () => string, path: 
   });
   const health = autocannon({ url: `${url}/healthz`, connections: 1, duration });
   const [m, h] = await Promise.all([main, health]);
+  const cpuAfter = await serverCpuMs(pid);
+  const served = m.requests.average * duration + h.requests.average * duration;
   return {
     scenario: name,
     connections,
@@ -138,6 +158,7 @@ async function runScenario(url: string, name: string, body: () => string, path: 
     timeouts: m.timeouts,
     meanBytes: Math.round(m.throughput.average / Math.max(m.requests.average, 1)),
     health: { requestsPerSecond: round(h.requests.average), p50Ms: h.latency.p50, p99Ms: h.latency.p99, maxMs: h.latency.max, non2xx: h.non2xx },
+    serverCpuMsPerRequest: cpuBefore !== null && cpuAfter !== null && served > 0 ? Math.round(((cpuAfter - cpuBefore) / served) * 1000) / 1000 : null,
     loadBefore,
     loadAfter: loadavg().map(round),
   };
@@ -157,11 +178,11 @@ try {
   for (const name of values.scenarios.split(',')) {
     const s = scenarios[name];
     if (!s) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-    const f = await runScenario(url, name, s[0], s[1]);
+    const f = await runScenario(url, child.pid, name, s[0], s[1]);
     results.push(f);
     const verdict = name === 'full' ? '(no target: the page\'s request)' : f.requestsPerSecond >= TARGET.rps && f.p99Ms < TARGET.p99Ms && f.health.p99Ms < TARGET.healthP99Ms && f.non2xx === 0 && f.errors === 0 ? 'meets the targets' : 'MISSES a target';
     console.log(
-      `${name.padEnd(6)} ${connections} conn ${duration}s: ${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${f.meanBytes} B/response, non-2xx ${f.non2xx}, errors ${f.errors} | /healthz p50 ${f.health.p50Ms} ms, p99 ${f.health.p99Ms} ms | load ${f.loadBefore.join(' ')} -> ${f.loadAfter.join(' ')} on ${cpus().length} cores | ${verdict}`,
+      `${name.padEnd(6)} ${connections} conn ${duration}s: ${f.requestsPerSecond} req/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${f.meanBytes} B/response, non-2xx ${f.non2xx}, errors ${f.errors} | /healthz p50 ${f.health.p50Ms} ms, p99 ${f.health.p99Ms} ms | server CPU ${f.serverCpuMsPerRequest ?? '?'} ms/request | load ${f.loadBefore.join(' ')} -> ${f.loadAfter.join(' ')} on ${cpus().length} cores | ${verdict}`,
     );
   }
 } finally {

@@ -99,11 +99,13 @@ export function stateOf(ck: CompiledKnowledge, input: RecommendationInput): Mode
   });
   let total = 0;
   for (let c = 0; c < n; c++) total += weights[c] ?? 0;
-  const sums = Float64Array.from(ck.ratings, (r) => {
+  const sums = new Float64Array(ck.ratings.length);
+  for (let t = 0; t < ck.ratings.length; t++) {
+    const r = ck.ratings[t] as Float64Array;
     let s = 0;
     for (let c = 0; c < n; c++) s += (weights[c] ?? 0) * (r[c] ?? 0);
-    return s;
-  });
+    sums[t] = s;
+  }
   return { weights, fixed, total, sums, knockOuts };
 }
 
@@ -116,21 +118,25 @@ export interface Delta {
   knockOuts: Int32Array;
 }
 
+function addSparse(ck: CompiledKnowledge, state: ModelState, sums: Float64Array, entries: CompiledOption['sparse'], sign: number): number {
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as CompiledOption['sparse'][number];
+    if (state.fixed[e.criterion]) continue; // an override replaces whatever the answers say
+    const w = sign * e.weight;
+    total += w;
+    for (let t = 0; t < sums.length; t++) sums[t] = (sums[t] ?? 0) + w * (ck.ratings[t]?.[e.criterion] ?? 0);
+  }
+  return total;
+}
+
 export function deltaOf(ck: CompiledKnowledge, state: ModelState, input: RecommendationInput, questionIndex: number, to: string): Delta {
   const q = ck.questions[questionIndex] as CompiledQuestion;
   const from = chosenOption(q, input.answers[q.id]);
   const next = chosenOption(q, to);
-  let total = 0;
   const sums = new Float64Array(ck.technologies.length);
-  const apply = (entries: CompiledOption['sparse'], sign: 1 | -1) => {
-    for (const { criterion, weight } of entries) {
-      if (state.fixed[criterion]) continue; // an override replaces whatever the answers say
-      total += sign * weight;
-      for (let t = 0; t < sums.length; t++) sums[t] = (sums[t] ?? 0) + sign * weight * (ck.ratings[t]?.[criterion] ?? 0);
-    }
-  };
-  apply(from.sparse, -1);
-  apply(next.sparse, 1);
+  // No closure here: this runs ~100 times per request (once per alternative answer).
+  const total = addSparse(ck, state, sums, from.sparse, -1) + addSparse(ck, state, sums, next.sparse, 1);
   const knockOuts = new Int32Array(ck.technologies.length);
   for (const t of from.knockOuts) knockOuts[t] = (knockOuts[t] ?? 0) - 1;
   for (const t of next.knockOuts) knockOuts[t] = (knockOuts[t] ?? 0) + 1;

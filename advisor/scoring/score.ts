@@ -146,18 +146,28 @@ function optionOf(question: Question, optionId: string | undefined) {
   return question.options.find((o) => o.id === optionId);
 }
 
-export function computeWeights(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE): CriterionWeight[] {
-  return knowledge.criteria.map((criterion) => {
-    const sources: CriterionWeight['sources'] = [];
-    const base = knowledge.baseline[criterion.id] ?? 0;
-    if (base > 0) sources.push({ source: { kind: 'baseline' }, amount: base });
-    for (const question of knowledge.questions) {
-      const option = optionOf(question, input.answers[question.id]);
-      const amount = option?.weights[criterion.id] ?? 0;
-      if (option && amount > 0) {
-        sources.push({ source: { kind: 'answer', questionId: question.id, optionId: option.id, label: option.label }, amount });
+/** The chosen option of every question (undefined for "don't know"), resolved once per request. */
+function chosenOptions(input: RecommendationInput, knowledge: Knowledge) {
+  return knowledge.questions.map((question) => ({ question, option: optionOf(question, input.answers[question.id]) }));
+}
+
+export function computeWeights(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE, chosen = chosenOptions(input, knowledge)): CriterionWeight[] {
+  // One pass over the answers, not one per criterion (this runs on every request).
+  const byCriterion = new Map<CriterionId, CriterionWeight['sources']>();
+  for (const { question, option } of chosen) {
+    if (!option) continue;
+    for (const [criterion, amount] of Object.entries(option.weights) as [CriterionId, number][]) {
+      if (amount > 0) {
+        const list = byCriterion.get(criterion) ?? [];
+        list.push({ source: { kind: 'answer', questionId: question.id, optionId: option.id, label: option.label }, amount });
+        byCriterion.set(criterion, list);
       }
     }
+  }
+  return knowledge.criteria.map((criterion) => {
+    const base = knowledge.baseline[criterion.id] ?? 0;
+    const sources: CriterionWeight['sources'] = base > 0 ? [{ source: { kind: 'baseline' }, amount: base }] : [];
+    sources.push(...(byCriterion.get(criterion.id) ?? []));
     const derived = sources.reduce((sum, s) => sum + s.amount, 0);
     const override = input.weights?.[criterion.id];
     if (override === undefined) return { criterion: criterion.id, name: criterion.name, derived, override: null, weight: derived, sources };
@@ -171,8 +181,11 @@ function sourceKey(s: WeightSource): string {
   return s.kind === 'answer' ? `answer:${s.questionId}` : s.kind === 'override' ? `override:${s.criterion}` : 'baseline';
 }
 
-export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE): Scored {
-  const weights = computeWeights(input, knowledge);
+/** `contributions: false` skips splitting each score by answer (the lean API response does not show it). */
+export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT_KNOWLEDGE, options: { contributions?: boolean } = {}): Scored {
+  const withContributions = options.contributions ?? true;
+  const chosen = chosenOptions(input, knowledge);
+  const weights = computeWeights(input, knowledge, chosen);
   const totalWeight = weights.reduce((sum, w) => sum + w.weight, 0);
   // points = weight share x rating / 5 x 100, so a technology rated 5 everywhere scores 100. Dividing the
   // weight by the total first keeps tiny (even subnormal) weights from overflowing to Infinity.
@@ -180,16 +193,14 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
 
   const answered: AnsweredQuestion[] = [];
   const neutral: Scored['neutral'] = [];
-  for (const question of knowledge.questions) {
-    const option = optionOf(question, input.answers[question.id]);
+  for (const { question, option } of chosen) {
     if (option) answered.push({ questionId: question.id, text: question.text, optionId: option.id, label: option.label });
     else neutral.push({ questionId: question.id, text: question.text });
   }
 
   const unranked = knowledge.technologies.map((tech): TechnologyResult => {
     const knockOuts: KnockOutHit[] = [];
-    for (const question of knowledge.questions) {
-      const option = optionOf(question, input.answers[question.id]);
+    for (const { question, option } of chosen) {
       for (const k of option?.knockOuts ?? []) {
         if (k.technology === tech.id) knockOuts.push({ questionId: question.id, answerLabel: option?.label ?? '', reason: k.reason, source: k.source });
       }
@@ -200,7 +211,7 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
     });
     const contributions: Contribution[] = [];
     const bySource = new Map<string, Contribution>();
-    for (const w of weights) {
+    for (const w of withContributions ? weights : []) {
       const rating = tech.ratings[w.criterion].rating;
       for (const s of w.sources) {
         const share = points(s.amount, rating);

@@ -16,7 +16,8 @@ import { DEFAULT_KNOWLEDGE, type Knowledge, type RecommendationInput, type Score
 
 export interface AnswerChangeStep {
   questionId: string;
-  question: string;
+  /** The question's text (full detail only; the questionnaire has it). */
+  question?: string;
   from: string;
   fromLabel: string;
   to: string;
@@ -60,6 +61,8 @@ const MAX_LISTED = 6;
  * pairs; each pair is a handful of additions, so the bound keeps the worst case well under a millisecond.
  */
 export const MAX_PAIR_TRIALS = 6000;
+/** Below this lead (points) a change found incrementally is confirmed by scoring it from scratch. */
+const NEAR_TIE = 1e-6;
 /** Two weight changes this close in size are the same size. */
 const SAME_SIZE = 1e-9;
 
@@ -117,21 +120,25 @@ export function answerSensitivity(input: RecommendationInput, base: Scored, know
     }
   }
 
-  // Most decisive first; among equals, the data order (questions as listed). Keep only what a fresh
-  // scoring confirms (the incremental sums can differ from it in the last bits at an exact tie).
+  // Most decisive first; among equals, the data order (questions as listed).
   found.sort((a, b) => b.lead - a.lead);
   const changes: AnswerChange[] = [];
   for (const f of found) {
     if (changes.length >= MAX_LISTED) break;
-    const answers: Record<string, string | undefined> = { ...input.answers };
-    for (const d of f.deltas) answers[ck.questions[d.questionIndex]?.id ?? ''] = d.to;
-    const check = standing(stateOf(ck, { answers, weights: input.weights }));
-    if (check.order[0] !== f.top) continue;
+    let lead = f.lead;
+    if (lead < NEAR_TIE) {
+      // Near a tie the incremental sums can differ from a fresh scoring in the last bits: ask the latter.
+      const answers: Record<string, string | undefined> = { ...input.answers };
+      for (const d of f.deltas) answers[ck.questions[d.questionIndex]?.id ?? ''] = d.to;
+      const check = standing(stateOf(ck, { answers, weights: input.weights }));
+      if (check.order[0] !== f.top) continue;
+      lead = leadOf(check);
+    }
     changes.push({
       steps: f.deltas.map((d) => step(knowledge, input, ck.questions[d.questionIndex]?.id ?? '', d.to)),
       newTop: ck.technologies[f.top] as TechnologyId,
       newTopName: nameOf(f.top),
-      newLead: leadOf(check),
+      newLead: lead,
     });
   }
   return { changes, trials };
