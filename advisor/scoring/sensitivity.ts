@@ -57,8 +57,9 @@ export interface Sensitivity {
 
 const MAX_LISTED = 6;
 /**
- * Pairs tried at most. With about 20 questions of 4–6 options there are ~100 single changes and ~5,000
- * pairs; each pair is a handful of additions, so the bound keeps the worst case well under a millisecond.
+ * Pairs tried at most. With 19 questions of 2–7 options there are ~67 single changes and ~2,100 pairs
+ * across questions; each pair is a handful of additions. The bound keeps the work fixed if the
+ * questionnaire grows.
  */
 export const MAX_PAIR_TRIALS = 6000;
 /** Below this lead (points) a change found incrementally is confirmed by scoring it from scratch. */
