@@ -117,3 +117,24 @@ test('every external address in docs/ and workshop/ is listed in docs/sources.md
     assert.ok(cells.length >= 2 && cells[1]!.replace(/\|/g, '').trim().length > 20, `says what it supports: ${line.slice(0, 80)}`);
   }
 });
+
+test('the primary sources issue 15 found missing are linked from docs/sources.md', () => {
+  const sources = text(SOURCES);
+  const expected: [string, RegExp][] = [
+    ['pg_snapshot_xmin', /\[Transaction ID and snapshot information functions\]\(https:\/\/www\.postgresql\.org\/docs\/current\/functions-info\.html#FUNCTIONS-PG-SNAPSHOT\)/],
+    ['xid8', /datatype-oid\.html/],
+    ['LISTEN/NOTIFY', /sql-notify\.html/],
+    ['KIP-98', /KIP-98/],
+    ['KIP-890', /KIP-890/],
+    ['KIP-447', /KIP-447/],
+    ['the 400 KB item limit', /Constraints\.html#limits-items/],
+    ['ClientRequestToken, 10 minutes', /API_TransactWriteItems\.html\) \| .*ClientRequestToken.*10 minutes/],
+    ['conditional writes', /Expressions\.ConditionExpressions\.html/],
+    ['EventStoreDB / KurrentDB', /docs\.kurrent\.io/],
+    ["Marten's high water mark", /martendb\.io\/events\/projections\/async-daemon\.html/],
+    ['SqlStreamStore', /github\.com\/SQLStreamStore\/SQLStreamStore/],
+    ['Emmett', /event-driven-io\.github\.io\/emmett/],
+    ['the skipped-event problem', /event-driven\.io\/en\/ordering_in_postgres_outbox/],
+  ];
+  assert.deepEqual(expected.filter(([, pattern]) => !pattern.test(sources)).map(([name]) => name), []);
+});
