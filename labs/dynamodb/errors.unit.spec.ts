@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackendUnavailableError, InvalidInputError, WrongExpectedVersionError } from '../core/index.ts';
-import { BatchTooLargeError, isConditionalCheckFailed, mapDynamoDbError } from './errors.ts';
+import { BatchTooLargeError, isConditionalCheckFailed, isDynamoDbUnavailable, mapDynamoDbError } from './errors.ts';
 
 function sdkError(name: string, message: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name, ...extra });
@@ -46,4 +46,21 @@ test('BatchTooLargeError says what to do and carries the sizes', () => {
   assert.ok(error instanceof InvalidInputError);
   assert.equal(error.sizeBytes, 500_000);
   assert.match(error.message, /split it/);
+});
+
+test("the SDK's ways of saying the endpoint gave no answer are recognised as unavailable, and only those", () => {
+  // What the SDK throws against a closed port: the socket's code, with the attempts in $metadata.
+  const refused = sdkError('Error', 'connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED', $metadata: { attempts: 4 } });
+  const timedOut = sdkError('TimeoutError', 'Connection timed out after 1000 ms');
+  const wrapped = sdkError('Error', 'request failed', { cause: sdkError('Error', 'read ECONNRESET', { code: 'ECONNRESET' }) });
+  const unknownHost = sdkError('Error', 'getaddrinfo ENOTFOUND dynamodb.invalid', { code: 'ENOTFOUND' });
+  for (const error of [refused, timedOut, wrapped, unknownHost]) assert.ok(isDynamoDbUnavailable(error), `${error.message}: unavailable`);
+  for (const error of [
+    sdkError('ConditionalCheckFailedException', 'The conditional request failed'),
+    sdkError('ValidationException', 'Item size has exceeded the maximum allowed size'),
+    new Error('expected a whole number attribute'),
+  ]) {
+    assert.ok(!isDynamoDbUnavailable(error), `${error.message}: not an availability problem`);
+  }
+  assert.ok(mapDynamoDbError(timedOut, 'Query', 't') instanceof BackendUnavailableError);
 });
