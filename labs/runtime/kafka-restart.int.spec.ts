@@ -12,32 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { startBackend, type BackendDefinition } from './backend.ts';
-import { startKafka, type KafkaBroker, type StartKafkaOptions } from './kafka.ts';
+import { type KafkaBroker, type StartKafkaOptions } from './kafka.ts';
+import { startKafkaForTest } from './kafka/testing.ts';
 
 const TOPIC = `workbench-it-durable-${randomBytes(3).toString('hex')}`;
 
-/**
- * Starts a broker of this file's own through `startBackend`, so availability and the CI=true policy are
- * the workbench's one policy; undefined (the test skipped, with the reason) when there is none.
- */
+/** A broker of this test's own (never KAFKA_BROKERS), or undefined with the test skipped and the reason. */
 async function ownBroker(t: TestContext, options: StartKafkaOptions = {}): Promise<KafkaBroker | undefined> {
-  let broker: KafkaBroker | undefined;
-  const definition: BackendDefinition = {
-    name: 'kafka',
-    title: 'Apache Kafka (a broker of this test)',
-    server: 'kafka',
-    embedded: true,
-    async start() {
-      broker = await startKafka({ log: () => {}, ...options, env: {} });
-      return { description: broker.description, env: {}, createStore: () => Promise.reject(new Error('not used')), stop: () => broker!.stop() };
-    },
-  };
-  const outcome = await startBackend(definition);
-  if (outcome.status === 'skipped') {
-    t.skip(`SKIPPED, Kafka is not available: ${outcome.reason}`);
-    return undefined;
-  }
+  const { broker, skipReason } = await startKafkaForTest({ ...options, env: {} });
+  if (!broker) t.skip(`SKIPPED, Kafka is not available: ${skipReason}`);
   return broker;
 }
 
