@@ -24,9 +24,9 @@ const LOG_TICKS = { autoSkip: false, callback: (v, i, ticks) => {
 const LEGEND = { labels: { boxWidth: 12, filter: (item) => !/ \(service\)$| send delay$| held back$| lag p50$/.test(item.text) } };
 const axis = (text, extra = {}) => ({ ...extra, title: { display: true, text } });
 
-function chartCard(parent, title, note) {
-  const card = el('div', { className: 'card' }, '<h3>' + esc(title) + '</h3>' + (note ? '<p>' + note + '</p>' : ''));
-  const box = el('div', { className: 'chart' });
+function chartCard(parent, title, note, wide) {
+  const card = el('div', { className: 'card' + (wide ? ' wide' : '') }, '<h3>' + esc(title) + '</h3>' + (note ? '<p>' + note + '</p>' : ''));
+  const box = el('div', { className: wide ? 'chart tall' : 'chart' });
   const canvas = el('canvas');
   box.append(canvas);
   card.append(box);
@@ -86,7 +86,7 @@ function seriesPlot(parent, runs, title, note, pick, yTitle, logY) {
  * and YCSB's way of reading results): where a curve bends up is that target's capacity here. Saturated
  * points are crosses; a percentile too few samples support is a hollow triangle (it is the max).
  */
-function sweepChart(parent, runs, field, name) {
+function sweepChart(parent, runs, field, name, wide) {
   const sweeps = runs.filter((r) => r.sweep && r.sweep.steps.length);
   if (!sweeps.length) return;
   const datasets = sweeps.map((r) => {
@@ -101,7 +101,7 @@ function sweepChart(parent, runs, field, name) {
       pointBackgroundColor: steps.map((s) => (s.tooFewSamplesFor.includes(name) ? '#fff' : c)),
     };
   });
-  const canvas = chartCard(parent, 'Corrected ' + name + ' against achieved throughput', 'One line per target, one point per offered rate (median of the repeats). <b>×</b>: saturated (could not keep up). Hollow triangle: too few samples for a ' + name + ', the point is the max. Log latency axis.');
+  const canvas = chartCard(parent, 'Corrected ' + name + ' against achieved throughput', 'One line per target, one point per offered rate (median of the repeats). <b>×</b>: saturated (could not keep up). Hollow triangle: too few samples for a ' + name + ', the point is the max. Log latency axis.', wide);
   new Chart(canvas, {
     type: 'scatter',
     data: { datasets },
@@ -132,7 +132,7 @@ function workloadSections() {
       const grid = el('div', { className: 'grid' });
       section.append(grid);
       if (mode === 'sweep') {
-        sweepChart(grid, group, 'p99Ms', 'p99');
+        sweepChart(grid, group, 'p99Ms', 'p99', true);
         sweepChart(grid, group, 'p50Ms', 'p50');
         sweepChart(grid, group, 'p999Ms', 'p99.9');
         sweepTable(grid, group);

@@ -23,7 +23,7 @@ function headlineTable() {
     const h = r.sweep.highestUnsaturatedRate;
     const step = h ? r.sweep.steps.filter((s) => !s.saturated && s.offeredRate <= h.median).slice(-1)[0] : undefined;
     const caveats = [r.emulator ? 'emulator: ' + r.emulator.split(';')[0] : '', r.busy ? 'busy machine: ' + r.busy : ''].filter(Boolean).join('; ');
-    body.append(el('tr', {}, '<td>' + esc(r.row.target) + '</td><td>' + esc(r.workload) + '</td><td>' + r.kind + '</td><td>' + (h ? range(h, 0) : '<span class="sat">saturated at every rate</span>') + '</td><td>' + (step ? fmt(step.p99Ms, 2) + maxOf(step, 'p99') : '') + '</td><td>' + r.sweep.repeats + '</td><td>' + r.sweep.steps.map((s) => s.offeredRate).join(', ') + '</td><td class="note">' + esc(caveats) + '</td>'));
+    body.append(el('tr', {}, '<td>' + esc(r.row.target) + '</td><td>' + esc(r.workload) + '</td><td>' + r.kind + '</td><td>' + (!h ? '<span class="sat">saturated at every rate</span>' : h.median === 0 ? '<span class="sat">none in most repeats</span> <small>(range 0–' + fmt(h.max, 0) + ')</small>' : range(h, 0)) + '</td><td>' + (step ? fmt(step.p99Ms, 2) + maxOf(step, 'p99') : '') + '</td><td>' + r.sweep.repeats + '</td><td>' + r.sweep.steps.map((s) => s.offeredRate).join(', ') + '</td><td class="note">' + esc(caveats) + '</td>'));
   }
   t.append(body);
   const wrap = el('div', { className: 'tablewrap' });
@@ -64,8 +64,8 @@ function sweepTable(parent, runs) {
     const card = el('div', { className: 'card wide' });
     const rule = r.sweep.saturationRule;
     card.innerHTML = '<h3>' + esc(r.label) + ': sweep steps</h3><p>Median of ' + r.sweep.repeats + ' repeats (range in small type). Saturated: something unsent, achieved &lt; ' + Math.round(rule.minAchievedShare * 100) + ' % of offered, or send-delay p99 &gt; ' + rule.maxSendDelayP99Ms + ' ms. Each step ran ≥ ' + fmt(r.sweep.minSamples, 0) + ' operations or its time limit.</p>' +
-      '<table class="steps"><thead><tr><th>offered/s</th><th>achieved/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>send p99 ms</th><th>samples</th><th>unsent</th><th>errors</th><th>verdict</th></tr></thead><tbody>' +
-      r.sweep.steps.map((s) => '<tr><td>' + fmt(s.offeredRate) + '</td><td>' + range(s.spread.achievedRate) + '</td><td>' + range(s.spread.p50Ms, 2) + maxOf(s, 'p50') + '</td><td>' + range(s.spread.p99Ms, 2) + maxOf(s, 'p99') + '</td><td>' + range(s.spread.p999Ms, 2) + maxOf(s, 'p99.9') + '</td><td>' + fmt(s.sendDelayP99Ms, 2) + '</td><td>' + fmt(s.samples, 0) + '</td><td>' + s.unsent + '</td><td>' + s.errorCount + '</td><td class="note ' + (s.saturated ? 'worse' : 'better') + '">' + verdictOf(s) + '</td></tr>').join('') + '</tbody></table>';
+      '<details><summary>' + r.sweep.steps.length + ' offered rates: ' + r.sweep.steps.map((x) => x.offeredRate + (x.saturated ? ' ×' : '')).join(', ') + '</summary><table class="steps"><thead><tr><th>offered/s</th><th>achieved/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>send p99 ms</th><th>samples</th><th>unsent</th><th>errors</th><th>verdict</th></tr></thead><tbody>' +
+      r.sweep.steps.map((s) => '<tr><td>' + fmt(s.offeredRate) + '</td><td>' + range(s.spread.achievedRate) + '</td><td>' + range(s.spread.p50Ms, 2) + maxOf(s, 'p50') + '</td><td>' + range(s.spread.p99Ms, 2) + maxOf(s, 'p99') + '</td><td>' + range(s.spread.p999Ms, 2) + maxOf(s, 'p99.9') + '</td><td>' + fmt(s.sendDelayP99Ms, 2) + '</td><td>' + fmt(s.samples, 0) + '</td><td>' + s.unsent + '</td><td>' + s.errorCount + '</td><td class="note ' + (s.saturated ? 'worse' : 'better') + '">' + verdictOf(s) + '</td></tr>').join('') + '</tbody></table></details>';
     parent.append(card);
   }
 }

@@ -29,6 +29,8 @@ export const REPORT_CSS = `
   td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
   .card p { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
   .chart { position: relative; height: 300px; }
+  .chart.tall { height: 420px; }
+  details summary { cursor: pointer; color: var(--muted); font-size: 12px; }
   .desc { color: var(--muted); margin: 0; }
   .env { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-top: 14px; }
   .env p, .env ul { margin: 4px 0; color: var(--muted); }

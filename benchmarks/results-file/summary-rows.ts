@@ -53,7 +53,10 @@ function rateCell(r: RunRecord, s: RunSummary): string {
   }
   if (r.mode === 'sweep') {
     const h = r.sweep?.highestUnsaturatedRate;
-    return h ? `unsaturated up to ${h.median}${h.min !== h.max ? ` (${h.min}–${h.max})` : ''}` : 'saturated at every rate';
+    if (!h) return 'saturated at every rate';
+    // (a repeat that saturated at every rate counts as 0)
+    if (h.median === 0) return `none in most repeats (range 0–${h.max})`;
+    return `unsaturated up to ${h.median}${h.min !== h.max ? ` (${h.min}–${h.max})` : ''}`;
   }
   return s.targetRate !== null ? num(s.targetRate) : `${s.concurrency} workers`;
 }
