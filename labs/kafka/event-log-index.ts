@@ -11,7 +11,7 @@
  * compacted "stream heads" topic.
  *
  * Stream versions are given here, by order: the n-th record with a key is version n-1 of that stream.
- * With the fenced writer that is exactly the version the writer checked and claimed; with the naive
+ * With the group-commit writer that is exactly the version the writer checked and claimed; with the naive
  * writer two records may claim the same version, and this order is what readers see.
  */
 import type { ReadAllOptions, RecordedEvent } from '../core/index.ts';
