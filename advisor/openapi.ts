@@ -97,7 +97,7 @@ export function buildOpenApiDocument() {
           benchmarks: nullable(obj({ startedAt: str, loadAverage: nullable(arr(num)), cores: nullable(num), machineBusy: nullable(str), byBackend: { type: 'object', additionalProperties: arr(ref('BenchmarkFigure')) } })),
           note: str,
         }),
-        StrengthOrRisk: obj({ criterion: criterionId, name: str, rating, weight: num, rationale: str, mitigation: nullable(str) }, ['criterion', 'name', 'rating', 'weight']),
+        StrengthOrRisk: obj({ criterion: criterionId, name: str, rating, weight: num, rationale: str, mitigation: nullable(str) }, ['criterion', 'rating', 'weight']),
         TechnologyResult: obj(
           {
             technology: techId, name: str, summary: str, eligible: bool, rank: nullable({ type: 'integer', minimum: 1 }),
@@ -112,7 +112,7 @@ export function buildOpenApiDocument() {
           },
           ['technology', 'name', 'eligible', 'rank', 'score', 'knockOuts', 'strengths', 'risks'],
         ),
-        AnswerChange: obj({ steps: arr(obj({ questionId: str, question: str, from: str, fromLabel: str, to: str, toLabel: str }, ['questionId', 'from', 'fromLabel', 'to', 'toLabel'])), newTop: techId, newTopName: str, newLead: num }),
+        AnswerChange: obj({ steps: arr(obj({ questionId: str, question: str, from: str, fromLabel: str, to: str, toLabel: str }, ['questionId', 'from', 'to'])), newTop: techId, newTopName: str, newLead: num }),
         Decision: obj({
           decision: { type: 'string', enum: ['clear', 'tie', 'insufficient-answers', 'no-option'] },
           summary: str,
@@ -136,8 +136,8 @@ export function buildOpenApiDocument() {
           top: nullable(techId),
           leader: nullable(techId),
           totalWeight: num,
-          weights: arr(obj({ criterion: criterionId, name: str, derived: num, override: nullable(num), weight: num, sources: arr(obj({ source: weightSource, amount: num })) }, ['criterion', 'name', 'derived', 'override', 'weight'])),
-          answered: arr(obj({ questionId: str, text: str, optionId: str, label: str }, ['questionId', 'optionId', 'label'])),
+          weights: arr(obj({ criterion: criterionId, name: str, derived: num, override: nullable(num), weight: num, sources: arr(obj({ source: weightSource, amount: num })) }, ['criterion', 'derived', 'override', 'weight'])),
+          answered: arr(obj({ questionId: str, text: str, optionId: str, label: str }, ['questionId', 'optionId'])),
           neutral: arr(obj({ questionId: str, text: str }, ['questionId'])),
           ranking: arr(ref('TechnologyResult')),
           sensitivity: obj({

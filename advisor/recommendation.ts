@@ -33,9 +33,9 @@ export interface LeanTechnologyResult {
   score: number;
   /** Lean: the reason only; full: with the resolved source (lab status and caveats). */
   knockOuts: (Omit<TechnologyResult['knockOuts'][number], 'source'> & { source?: ResolvedSource })[];
-  /** Lean: criterion, name, rating and weight; full: with the rationale and mitigation. */
-  strengths: (Pick<StrengthOrRisk, 'criterion' | 'name' | 'rating' | 'weight'> & Partial<StrengthOrRisk>)[];
-  risks: (Pick<StrengthOrRisk, 'criterion' | 'name' | 'rating' | 'weight'> & Partial<StrengthOrRisk>)[];
+  /** Lean: criterion, rating and weight (names are in GET /questionnaire); full: with name, rationale and mitigation. */
+  strengths: (Pick<StrengthOrRisk, 'criterion' | 'rating' | 'weight'> & Partial<StrengthOrRisk>)[];
+  risks: (Pick<StrengthOrRisk, 'criterion' | 'rating' | 'weight'> & Partial<StrengthOrRisk>)[];
 }
 
 export interface FullTechnologyResult extends LeanTechnologyResult {
@@ -58,10 +58,10 @@ export interface Recommendation {
   /** The highest-scoring eligible option, whatever the decision. */
   leader: TechnologyId | null;
   totalWeight: number;
-  /** Lean: only the criteria that weigh (or were set by hand), without their sources. */
-  weights: (Omit<CriterionWeight, 'sources'> & { sources?: CriterionWeight['sources'] })[];
-  /** Lean: without the question text (the questionnaire has it). */
-  answered: (Omit<Scored['answered'][number], 'text'> & { text?: string })[];
+  /** Lean: only the criteria that weigh (or were set by hand), without names and sources. */
+  weights: (Omit<CriterionWeight, 'sources' | 'name'> & { name?: string; sources?: CriterionWeight['sources'] })[];
+  /** Lean: question and option ids only (the questionnaire has the texts). */
+  answered: (Omit<Scored['answered'][number], 'text' | 'label'> & { text?: string; label?: string })[];
   neutral: (Omit<Scored['neutral'][number], 'text'> & { text?: string })[];
   ranking: (LeanTechnologyResult | FullTechnologyResult)[];
   sensitivity: Sensitivity;
@@ -99,7 +99,7 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
   const scored = score(input, knowledge, { contributions: detail === 'full' });
   const decisionDetail = decide(input, scored, knowledge);
   const sens = sensitivity(input, scored, knowledge);
-  const brief = ({ criterion, name, rating, weight }: StrengthOrRisk) => ({ criterion, name, rating, weight });
+  const brief = ({ criterion, rating, weight }: StrengthOrRisk) => ({ criterion, rating, weight });
   const ranking = scored.results.map((r): LeanTechnologyResult | FullTechnologyResult => {
     const base = { technology: r.technology, name: r.name, eligible: r.eligible, rank: r.rank, score: r.score };
     if (detail === 'lean') {
@@ -129,11 +129,11 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
     top: decisionDetail.winner?.technology ?? null,
     leader: decisionDetail.leader?.technology ?? null,
     totalWeight: scored.totalWeight,
-    weights: detail === 'full' ? scored.weights : scored.weights.filter((w) => w.weight > 0 || w.override !== null).map(({ sources: _s, ...w }) => w),
-    answered: detail === 'full' ? scored.answered : scored.answered.map(({ text: _t, ...a }) => a),
+    weights: detail === 'full' ? scored.weights : scored.weights.filter((w) => w.weight > 0 || w.override !== null).map(({ sources: _s, name: _n, ...w }) => w),
+    answered: detail === 'full' ? scored.answered : scored.answered.map(({ questionId, optionId }) => ({ questionId, optionId })),
     neutral: detail === 'full' ? scored.neutral : scored.neutral.map(({ questionId }) => ({ questionId })),
     ranking,
-    sensitivity: detail === 'full' ? sens : { ...sens, weightChanges: sens.weightChanges.slice(0, 3), answerChanges: sens.answerChanges.map((c) => ({ ...c, steps: c.steps.map(({ question: _q, ...st }) => st) })) },
+    sensitivity: detail === 'full' ? sens : { ...sens, weightChanges: sens.weightChanges.slice(0, 3), answerChanges: sens.answerChanges.map((c) => ({ ...c, steps: c.steps.map(({ question: _q, fromLabel: _f, toLabel: _t, ...st }) => st) })) },
     evidence: {
       capabilitiesGeneratedAt: evidence.capabilities?.generatedAt ?? null,
       benchmarksStartedAt: evidence.benchmarks?.startedAt ?? null,

@@ -11,6 +11,7 @@
 // Other agents share this machine: the load average before and after each scenario is printed with it.
 //
 // Usage: npm run bench:advisor -- [--duration 10] [--connections 32] [--scenarios random,pairs,full] [--json out.json]
+//        [--url http://127.0.0.1:3000 --pid <server pid>]   (an advisor already running, e.g. under --cpu-prof)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -31,6 +32,9 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: 'random,pairs,full' },
     json: { type: 'string' },
     seed: { type: 'string', default: '13' },
+    /** An advisor already running (e.g. under a profiler); default: start one. */
+    url: { type: 'string' },
+    pid: { type: 'string' },
   },
 });
 const duration = Number(values.duration);
@@ -164,7 +168,8 @@ async function runScenario(url: string, pid: number | undefined, name: string, b
   };
 }
 
-const { url, child } = await startServer();
+const { url, child } = values.url ? { url: values.url, child: null } : await startServer();
+const serverPid = values.pid ? Number(values.pid) : child?.pid;
 const results: Figures[] = [];
 try {
   // Warm up (JIT, first evidence load) so the first scenario does not pay for it.
@@ -178,7 +183,7 @@ try {
   for (const name of values.scenarios.split(',')) {
     const s = scenarios[name];
     if (!s) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
-    const f = await runScenario(url, child.pid, name, s[0], s[1]);
+    const f = await runScenario(url, serverPid, name, s[0], s[1]);
     results.push(f);
     const verdict = name === 'full' ? '(no target: the page\'s request)' : f.requestsPerSecond >= TARGET.rps && f.p99Ms < TARGET.p99Ms && f.health.p99Ms < TARGET.healthP99Ms && f.non2xx === 0 && f.errors === 0 ? 'meets the targets' : 'MISSES a target';
     console.log(
@@ -186,7 +191,7 @@ try {
     );
   }
 } finally {
-  child.kill('SIGTERM');
+  child?.kill('SIGTERM');
 }
 if (values.json) {
   await writeFile(values.json, `${JSON.stringify({ measuredAt: new Date().toISOString(), cores: cpus().length, node: process.version, targets: TARGET, results }, null, 1)}\n`);

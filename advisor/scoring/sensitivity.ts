@@ -19,9 +19,10 @@ export interface AnswerChangeStep {
   /** The question's text (full detail only; the questionnaire has it). */
   question?: string;
   from: string;
-  fromLabel: string;
+  /** Full detail only (the questionnaire has the labels). */
+  fromLabel?: string;
   to: string;
-  toLabel: string;
+  toLabel?: string;
 }
 
 export interface AnswerChange {
