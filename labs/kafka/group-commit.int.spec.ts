@@ -1,4 +1,4 @@
-// Group commit of the fenced writer against a real broker: appends that queue while a transaction is in
+// Group commit of the writer (group-commit-writer.ts) against a real broker: appends that queue while a transaction is in
 // flight share the next one, and inside a group each append is decided in queue order against the log
 // plus the appends accepted before it (as if they had been appended one by one).
 import assert from 'node:assert/strict';
