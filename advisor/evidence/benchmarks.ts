@@ -27,7 +27,17 @@ const summary = z.looseObject({
   saturated: z.boolean().optional(),
   saturation: z.array(z.string()).optional(),
 });
-const sweepStep = z.looseObject({ offeredRate: num, achievedRate: num, p50Ms: num, p99Ms: num, unsent: num, errorCount: num, saturated: z.boolean(), samples: num.optional() });
+const sweepStep = z.looseObject({
+  offeredRate: num,
+  achievedRate: num,
+  p50Ms: num,
+  p99Ms: num,
+  unsent: num,
+  errorCount: num,
+  saturated: z.boolean(),
+  samples: num.optional(),
+  repeats: z.array(z.looseObject({ saturation: z.array(z.string()).optional() })).optional(),
+});
 const run = z.looseObject({
   backend: z.string(),
   target: z.string().optional(),
@@ -151,7 +161,7 @@ function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure 
       conflicts: 0,
       unsent: shown.unsent,
       saturated: !best,
-      saturation: best ? [] : ['every offered rate saturated'],
+      saturation: best ? [] : [`every offered rate saturated, from ${firstSaturated?.offeredRate ?? '?'} ops/s`, ...new Set((firstSaturated?.repeats ?? []).flatMap((x) => x.saturation ?? []))],
       saturationFrom: 'results',
       saturatedAt: firstSaturated?.offeredRate ?? null,
     };
@@ -218,7 +228,9 @@ export function describeFigure(f: BenchmarkFigure): string {
       : f.mode === 'closed'
         ? `closed loop${f.concurrency ? `, ${f.concurrency} workers` : ''}`
         : f.mode === 'sweep'
-          ? `sweep, highest offered rate that kept up: ${f.offeredRate ?? '?'} ops/s`
+          ? f.saturated
+            ? 'sweep'
+            : `sweep, highest offered rate that kept up: ${f.offeredRate ?? '?'} ops/s${f.saturatedAt ? ` (saturated at ${f.saturatedAt})` : ''}`
           : `max-rate search${f.offeredRate ? `, ${f.offeredRate} ops/s sustained` : ''}`;
   const outcome = f.saturated
     ? `SATURATED${f.saturatedAt ? ` at ${f.saturatedAt} ops/s offered` : ''} (${f.saturation.join('; ')}): not a capacity figure`

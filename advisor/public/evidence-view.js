@@ -72,7 +72,7 @@ const n0 = (x) => Math.round(x).toLocaleString('en');
 function modeCell(f) {
   if (f.mode === 'open') return `${MODE.open}, ${n0(f.offeredRate ?? 0)} ops/s offered`;
   if (f.mode === 'closed') return `${MODE.closed}${f.concurrency ? `, ${f.concurrency} workers` : ''}`;
-  if (f.mode === 'sweep') return `${MODE.sweep}: highest rate that kept up ${f.offeredRate === null ? '—' : `${n0(f.offeredRate)} ops/s`}`;
+  if (f.mode === 'sweep') return f.saturated ? `${MODE.sweep} from ${n0(f.offeredRate ?? 0)} ops/s` : `${MODE.sweep}: highest rate that kept up ${f.offeredRate === null ? '—' : `${n0(f.offeredRate)} ops/s`}`;
   return `${MODE['max-rate']}${f.offeredRate ? `: ${n0(f.offeredRate)} ops/s sustained` : ''}`;
 }
 
