@@ -11,6 +11,7 @@
  * lost broker into BackendUnavailableError; this file is only the port.
  */
 import {
+  BackendUnavailableError,
   DEFAULT_LIMITS,
   EventStoreBase,
   type AllPageRequest,
@@ -71,7 +72,7 @@ export class KafkaEventStore extends EventStoreBase {
 
   static async connect(options: KafkaStoreOptions): Promise<KafkaEventStore> {
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    const view = await LogView.acquire(options.brokers, namespace);
+    const view = await acquireView(options.brokers, namespace, 'kafka');
     return new KafkaEventStore(view, { ...options, namespace }, (v) => new GroupCommitWriter(v));
   }
 
@@ -125,6 +126,19 @@ export class KafkaEventStore extends EventStoreBase {
   protected async closeResources(): Promise<void> {
     await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close()]);
     LogView.release(this.options.brokers, this.options.namespace);
+  }
+}
+
+/**
+ * The process's view of the namespace, started on first use. Opening a store is outside the shell's guard,
+ * so a broker that cannot be reached is reported here, as the shell would: BackendUnavailableError.
+ */
+export async function acquireView(brokers: readonly string[], namespace: string, backend: string): Promise<LogView> {
+  try {
+    return await LogView.acquire(brokers, namespace);
+  } catch (error) {
+    if (!isKafkaUnavailable(error)) throw error;
+    throw new BackendUnavailableError(backend, `no Kafka broker answered at ${brokers.join(',')} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
 }
 

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { DEFAULT_LIMITS, InvalidCheckpointError, InvalidSnapshotError } from '../core/index.ts';
+import { BackendUnavailableError, DEFAULT_LIMITS, InvalidCheckpointError, InvalidSnapshotError } from '../core/index.ts';
+import { freePort } from '../runtime/ports.ts';
 import { closeKafkaViews, KafkaEventStore } from './kafka-store.ts';
 import { NaiveKafkaEventStore } from './naive/naive-store.ts';
 import { useKafkaBroker } from './test-broker.ts';
@@ -42,3 +43,14 @@ for (const [name, connect] of [
     }
   });
 }
+
+test('opening a store where no broker answers fails with BackendUnavailableError, not a raw kafkajs error', { timeout: 60_000 }, async () => {
+  const port = await freePort(); // nothing listens there
+  for (const connect of [KafkaEventStore.connect, NaiveKafkaEventStore.connect]) {
+    await assert.rejects(connect({ brokers: [`127.0.0.1:${port}`] }), (error: unknown) => {
+      assert.ok(error instanceof BackendUnavailableError, String(error));
+      assert.match(error.message, /no Kafka broker answered/);
+      return true;
+    });
+  }
+});

@@ -12,8 +12,8 @@
  */
 import { Partitioners, type Producer } from 'kafkajs';
 import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type ValidatedEvent } from '../../core/index.ts';
-import { KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
-import { LogView } from '../log-view.ts';
+import { acquireView, KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
+import type { LogView } from '../log-view.ts';
 import { encodeEvent, positionOfOffset } from '../records.ts';
 import { EVENTS_PARTITION } from '../topology.ts';
 
@@ -65,7 +65,7 @@ export class NaiveKafkaEventStore extends KafkaEventStore {
 
   static override async connect(options: KafkaStoreOptions): Promise<NaiveKafkaEventStore> {
     const namespace = options.namespace ?? NAIVE_NAMESPACE;
-    const view = await LogView.acquire(options.brokers, namespace);
+    const view = await acquireView(options.brokers, namespace, 'kafka-naive');
     return new NaiveKafkaEventStore(view, { ...options, namespace }, (v) => new UncheckedWriter(v));
   }
 }
