@@ -1,7 +1,7 @@
 /**
  * Deliberate mistakes, one (at least) per step and path: a learner's plausible slip, written as a change
  * to the step's reference solution, the scenario that must catch it, what the checker must say, and the
- * hint it must offer. mistakes.int.spec.ts applies each on the real backend and asserts the report, so
+ * hint it must offer. mistake-tests.ts (run by solutions.int.spec.ts) applies each on the real backend and asserts the report, so
  * the checker's feedback is tested the way a learner meets it. Steps 01–03 must show the expected and
  * the actual value (`values: true`).
  */

@@ -6,17 +6,19 @@
  * WORKSHOP_PATHS (PostgreSQL, DynamoDB, Kafka).
  *
  * Every step of every path, as `npm run workshop -- check --solutions` does (Kafka's ten add about
- * 25 s against a running broker, mostly the no-skip scenario of steps 05-10).
+ * 25 s against a running broker, mostly the no-skip scenario of steps 05-10). The same server then
+ * checks the deliberate mistakes of mistakes.ts (mistake-tests.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkStep } from './checker.ts';
 import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
+import { mistakeTests } from './mistake-tests.ts';
 import { solutionCode } from './solutions.ts';
 import { WORKSHOP_PATHS, previousStep, stepNumber, stepOfScenario } from './steps.ts';
 
 for (const path of WORKSHOP_PATHS) {
-  void describe(`workshop ${path.backend}: the reference solutions`, () => {
+  void describe(`workshop ${path.backend}: the reference solutions, and deliberate mistakes`, () => {
     let started: HarnessOrSkip = { skip: 'not started' };
     before(async () => {
       started = await startHarnessForTests(path);
@@ -52,5 +54,7 @@ for (const path of WORKSHOP_PATHS) {
         t.diagnostic(failing[0]!.detail.split('\n')[0]!);
       });
     }
+
+    mistakeTests(path, () => started);
   });
 }
