@@ -18,6 +18,7 @@ import { compareTable } from './terminal/compare.ts';
 import { createProgressDisplay } from './terminal/progress.ts';
 import { renderMarkdown, renderTable } from './terminal/summary-table.ts';
 import { startFacade } from './http/facade.ts';
+import { startBackend } from '../labs/runtime/index.ts';
 
 const USAGE = `Usage: npm run bench -- [command] [options]
 
@@ -139,7 +140,9 @@ async function main(argv: string[]): Promise<number> {
     const [name] = list(values.backend);
     const backend = benchBackends().find((b) => b.name === name);
     if (!backend) throw new Error(`serve needs --backend, one of: ${benchBackends().map((b) => b.name).join(', ')}`);
-    const running = await backend.start((line) => process.stderr.write(`${line}\n`));
+    const outcome = await startBackend(backend, { log: (line) => process.stderr.write(`${line}\n`) });
+    if (outcome.status === 'skipped') throw new Error(`${backend.title} is not available: ${outcome.reason}`);
+    const running = outcome.running;
     const store = await running.createStore();
     const facade = await startFacade(store, { port: num(values.port, 'port') ?? 8080, host: values.host ?? '127.0.0.1' });
     process.stdout.write(`${backend.title} (${running.description}) served at ${facade.url}\nk6: BENCH_HTTP_URL=${facade.url} k6 run benchmarks/k6/append.js\nCtrl-C to stop.\n`);

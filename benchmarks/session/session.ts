@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BACKENDS, type BackendDefinition, type RunningBackend } from '../../labs/backends.ts';
+import { startBackend } from '../../labs/runtime/index.ts';
 import type { EventStore } from '../../labs/core/index.ts';
 import { baselinesFor } from '../baselines/index.ts';
 import { httpTarget } from '../http/http-target.ts';
@@ -38,7 +39,7 @@ export interface SessionOptions extends MeasureOptions {
   baseline: boolean;
   command: string[];
   settings: Record<string, unknown>;
-  /** Why a server is known to be unavailable (the test run sets this), before trying to start it. */
+  /** Why a server is known to be unavailable, before trying to start it (beyond what labs/runtime knows). */
   unavailable?: (server: string) => string | undefined;
 }
 
@@ -113,14 +114,15 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   };
 }
 
+/**
+ * Availability and the CI=true policy are labs/runtime's (startBackend): an unavailable server is
+ * skipped with the reason, except one the workbench embeds under CI=true, which throws.
+ */
 async function start(backend: BackendDefinition, options: SessionOptions, log: (line: string) => void): Promise<{ running: RunningBackend; reason?: undefined } | { running?: undefined; reason: string }> {
   const known = options.unavailable?.(backend.server);
   if (known) return { reason: known };
-  try {
-    return { running: await backend.start(log) };
-  } catch (error) {
-    return { reason: error instanceof Error ? error.message : String(error) };
-  }
+  const outcome = await startBackend(backend, { log });
+  return outcome.status === 'ran' ? { running: outcome.running } : { reason: outcome.reason };
 }
 
 async function describeBackend(backend: BackendDefinition, running: RunningBackend): Promise<Environment['backends'][number]> {
