@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { WrongExpectedVersionError, validateEvents, type NewEvent } from '../core/index.ts';
+import { InvalidSnapshotError, WrongExpectedVersionError, validateEvents, type NewEvent } from '../core/index.ts';
 import { startDynamoDb, type RunningDynamoDb } from '../runtime/dynamodb.ts';
 import { createDynamoDbClient } from './client.ts';
 import { BatchTooLargeError } from './errors.ts';
@@ -168,6 +168,17 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     }
   });
 
+  test('a reader in the writing process reads its appends at once, before their marks, without a slot lookup', async () => {
+    const start = await store.appendToStream(`s-${randomUUID()}`, [event(60)]);
+    await store.idle();
+    const lookups = () => store.requests.byOperation.get('BatchGetItem slots') ?? 0;
+    const before = lookups();
+    await Promise.all(Array.from({ length: 12 }, (_, i) => store.appendToStream(`o-${i}-${randomUUID()}`, [event(61 + i)])));
+    // No idle(): the marks may still be in flight. The log writer of this process knows the outcomes.
+    assert.equal((await readAllAfter(start.globalPosition)).length, 12, 'every append that returned is read back');
+    assert.equal(lookups(), before, 'no slot lookup for entries of this process');
+  });
+
   test('writers mark their entries; an entry not marked yet is decided from its slots at once, and marked', async () => {
     const start = await store.appendToStream(`s-${randomUUID()}`, [event(30)]);
     await Promise.all(Array.from({ length: 12 }, (_, i) => store.appendToStream(`m-${i}-${randomUUID()}`, [event(31 + i)])));
@@ -203,6 +214,15 @@ void describe('DynamoDB store: group commit, dead writers, sizes and costs', () 
     before = lookups();
     assert.deepEqual((await readAllAfter(old[0]!.globalPosition)).map((e) => e.data), [51]);
     assert.ok(lookups() > before, 'a young entry is left to its own writer to mark: readers add no write to the hot log partition');
+  });
+
+  test('the largest accepted snapshot fits its item with the longest stream id; one byte more is InvalidSnapshotError', async () => {
+    const streamId = '漢'.repeat(DYNAMODB_LIMITS.maxStreamIdLength); // 3 bytes each in UTF-8
+    const state = 'x'.repeat(DYNAMODB_LIMITS.maxSnapshotBytes - 2); // its JSON adds the two quotes
+    await store.snapshots.save(streamId, { streamVersion: 7, schemaVersion: 1, state });
+    assert.equal((await store.snapshots.load(streamId))?.state, state, 'stored and read back whole');
+    await assert.rejects(store.snapshots.save(streamId, { streamVersion: 8, schemaVersion: 1, state: `${state}x` }), InvalidSnapshotError);
+    assert.equal((await store.snapshots.load(streamId))?.streamVersion, 7, 'nothing was written');
   });
 
   test('the largest accepted event is stored and read back; a batch past 400 KB is a typed error', async () => {

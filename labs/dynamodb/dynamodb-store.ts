@@ -78,7 +78,8 @@ export class DynamoDbEventStore extends EventStoreBase {
     this.session = acquireSession(options.endpoint, this.tableName, options.connection ?? AWS_CONNECTION, options.shareLogWriter ?? true);
     this.table = this.session.table;
     this.writer = new StreamWriter(this.table, this.session.log);
-    this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS);
+    const log = this.session.log;
+    this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS, (commit) => log.settlingStates(commit));
     this.checkpointPort = new DynamoDbCheckpoints(this.table);
     this.snapshotPort = new DynamoDbSnapshots(this.table);
   }

@@ -82,6 +82,11 @@ export class GroupCommitLog<Member extends GroupMember> {
   private queue: Waiting<Member>[] = [];
   private writing = false;
   private readonly marking = new Set<Promise<void>>();
+  /**
+   * Entries this log wrote whose mark has not landed yet, with the outcomes its members reported so
+   * far (a member missing: its commit put is still in flight).
+   */
+  private readonly settling = new Map<number, Map<number, 'committed' | 'void'>>();
   /** Entries written and appends they held: their ratio is the average group size (the tests read it). */
   readonly stats = { entries: 0, members: 0, lostRaces: 0 };
 
@@ -93,6 +98,15 @@ export class GroupCommitLog<Member extends GroupMember> {
       this.queue.push({ member, resolve, reject });
       if (!this.writing) void this.drain();
     });
+  }
+
+  /**
+   * While an entry this log wrote is not marked yet: the outcomes its members reported so far. A reader
+   * of this process needs no slot lookup for them, and a member missing is still being committed by a
+   * live writer (this process), whose mark will follow. Undefined for any other entry.
+   */
+  settlingStates(commit: number): ReadonlyMap<number, 'committed' | 'void'> | undefined {
+    return this.settling.get(commit);
   }
 
   /** Marks still in flight (close waits for them; tests count requests after them). */
@@ -160,6 +174,7 @@ export class GroupCommitLog<Member extends GroupMember> {
         this.stats.entries++;
         this.stats.members += group.length;
         const decided = new Map<number, 'committed' | 'void'>();
+        this.settling.set(commit, decided);
         let outstanding = group.length;
         group.forEach((waiting, index) => {
           let reported = false;
@@ -170,7 +185,9 @@ export class GroupCommitLog<Member extends GroupMember> {
               if (reported) return;
               reported = true;
               if (state !== 'unknown') decided.set(index, state);
-              if (--outstanding === 0 && decided.size > 0) this.markInBackground(commit, decided);
+              if (--outstanding > 0) return;
+              if (decided.size > 0) this.markInBackground(commit, decided);
+              else this.settling.delete(commit);
             },
           });
         });
@@ -190,7 +207,10 @@ export class GroupCommitLog<Member extends GroupMember> {
     const marking: Promise<void> = this.io
       .mark(commit, states)
       .catch(() => {})
-      .finally(() => this.marking.delete(marking));
+      .finally(() => {
+        this.settling.delete(commit);
+        this.marking.delete(marking);
+      });
     this.marking.add(marking);
   }
 }

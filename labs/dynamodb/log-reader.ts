@@ -26,9 +26,14 @@ export class LogReader {
   private readonly unresolved = new UnresolvedTracker();
   private readonly marks = new BackgroundWork();
 
+  /**
+   * `settlingHere(commit)`: for an entry this process's own log writer wrote and has not marked yet,
+   * the outcomes its members reported so far (see GroupCommitLog.settlingStates).
+   */
   constructor(
     private readonly table: TableAccess,
     private readonly abandonAfterMs: number,
+    private readonly settlingHere: (commit: number) => ReadonlyMap<number, 'committed' | 'void'> | undefined = () => undefined,
   ) {}
 
   /** Waits for the marks still in flight. */
@@ -94,7 +99,18 @@ export class LogReader {
    * pending (its writer is between its two puts, or dead).
    */
   private async decideFromSlots(entries: LogEntry[]): Promise<LogEntry[]> {
-    const pending = entries.flatMap((entry) => entry.members.filter((m) => m.state === 'pending'));
+    // Entries of this process's own log writer, not marked yet, need no lookup: the writer knows what
+    // its members reported. A member it has no outcome for yet is being committed by a live writer (this
+    // process): the walk waits at it, and the mark that follows wakes this process's subscribers (past
+    // abandonAfterMs the walk resolves it like any other).
+    const own = new Set<number>();
+    entries = entries.map((entry) => {
+      const known = this.settlingHere(entry.commit);
+      if (!known) return entry;
+      own.add(entry.commit);
+      return { ...entry, members: entry.members.map((m) => (m.state === 'pending' ? { ...m, state: known.get(m.index) ?? 'pending' } : m)) };
+    });
+    const pending = entries.flatMap((entry) => (own.has(entry.commit) ? [] : entry.members.filter((m) => m.state === 'pending')));
     if (pending.length === 0) return entries;
     const slots = new Map<string, Record<string, AttributeValue>>();
     const keyOf = (streamId: string, slot: number) => `${slot}:${streamId}`;

@@ -33,13 +33,13 @@
  *   across partitions. Each append is placed in a LOG ENTRY ($all, n) holding its batch BEFORE its
  *   commit item is put, so a writer that dies in between leaves a pending member, never a commit missing
  *   from the log. Entry n is only written once n-1 exists (under attribute_not_exists; the loser of a
- *   race reads the newest number and tries the next), so numbers have no holes, and the appends of one
- *   process that arrive while a log write is in flight share the next entry.
+ *   race tries the next), so numbers have no holes, and the appends of one process (all its stores on
+ *   the table: table-session.ts) that arrive while a log write is in flight share the next entry.
  *   Once all members of an entry know their outcome, the writer marks it (one UpdateItem, in the
  *   background). Readers Query the log in order; members not marked yet they decide from their slots
  *   (one BatchGetItem per page): the slot holds (n, offset) -> committed; another append -> void;
- *   nothing -> pending. They mark what they decided (PostgreSQL's hint bits), and
- *   stops at the first entry with a member still pending. After `abandonAfterMs` of its own clock it
+ *   nothing -> pending. They mark what they decided when the writer's own mark is overdue
+ *   (PostgreSQL's hint bits), and stop at the first entry with a member still pending. After `abandonAfterMs` of its own clock it
  *   puts the commit item on the dead writer's behalf if the slot is still free (the writer's checks
  *   still hold: nothing changed the stream), and the slot decides. So a reader never passes a member
  *   that can still turn into events (no skips), and never waits for ever on a dead writer (no hangs).
