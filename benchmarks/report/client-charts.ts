@@ -45,7 +45,7 @@ function percentilePlot(parent, runs) {
     datasets.push({ label: r.label + ' (service)', data: r.service.map(([x, y]) => ({ x, y: Math.max(y, 0.001) })), borderColor: c, backgroundColor: c, pointRadius: 0, borderWidth: 1, borderDash: [6, 4] });
   }
   if (!datasets.length) return;
-  const canvas = chartCard(parent, 'Latency by percentile', 'Solid: corrected (intended start → completion). Dashed: service time. Log scales. Beyond the percentile a run\'s samples support, the curve is its maximum.');
+  const canvas = chartCard(parent, 'Latency by percentile', 'Solid: corrected (intended start → completion). Dashed: service time. Log scales. Each curve stops at the highest percentile its samples support (100 samples beyond it).');
   new Chart(canvas, {
     type: 'line',
     data: { datasets },

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodeHistogram } from '../harness/histograms.ts';
+import { MIN_SAMPLES_BEYOND } from '../harness/sample-count.ts';
 import { describeEnvironment } from '../results-file/io.ts';
 import type { ResultsFile, RunRecord } from '../results-file/schema.ts';
 import { summaryRow, type SummaryRow } from '../results-file/summary-rows.ts';
@@ -17,12 +18,17 @@ import { CLIENT_CHARTS } from './client-charts.ts';
 import { CLIENT_TABLES } from './client-tables.ts';
 import { REPORT_CSS } from './style.ts';
 
-/** x = log10(100 / (100 - p)): 0 = p0, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99. */
+/**
+ * x = log10(100 / (100 - p)): 0 = p0, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99. The curve stops at the
+ * highest percentile its samples support (MIN_SAMPLES_BEYOND beyond it: x ≤ log10(n / 100)); past it a
+ * curve would only draw the few slowest samples as if they were a percentile.
+ */
 function percentileCurve(encoded: string): [number, number][] {
   const h = decodeHistogram(encoded);
   if (h.totalCount === 0) return [];
+  const xMax = Math.max(0, Math.log10(h.totalCount / MIN_SAMPLES_BEYOND));
   const points: [number, number][] = [];
-  for (let i = 0; i <= 80; i++) {
+  for (let i = 0; i <= 80 && i / 20 <= xMax; i++) {
     const x = i / 20;
     const p = 100 * (1 - 10 ** -x);
     points.push([x, h.getValueAtPercentile(Math.min(p, 99.999)) / 1000]);
