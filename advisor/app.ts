@@ -41,6 +41,13 @@ function chartJsDir(): string {
   return dirname(require.resolve('chart.js'));
 }
 
+/**
+ * Scoring runs after the event loop has read every request that arrived with this one: a health check
+ * (or any cheap request) in the same batch is answered first instead of waiting behind 32 scorings.
+ * Without it /healthz latency under load is the sum of the batch's scoring times (issue 13, defect 3).
+ */
+const yieldToCheapRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const methodNotAllowed =
   (allowed: string[]): RequestHandler =>
   (_req, res) => {
@@ -156,7 +163,9 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
         res.status(400).json({ error: 'invalid_request', issues: [{ field: 'detail', message: 'Use detail=lean (the default) or detail=full.' }] });
         return;
       }
-      res.json(recommend(toRecommendationInput(parsed.data), await evidence(), { detail: detail ?? 'lean' }));
+      const ev = await evidence();
+      await yieldToCheapRequests();
+      res.json(recommend(toRecommendationInput(parsed.data), ev, { detail: detail ?? 'lean' }));
     })
     .all(methodNotAllowed(['POST']));
 
@@ -168,7 +177,9 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
         res.status(400).json({ error: 'invalid_request', issues: fieldIssues(parsed.error) });
         return;
       }
-      const rec = recommend(toRecommendationInput(parsed.data), await evidence(), { detail: 'full' });
+      const ev = await evidence();
+      await yieldToCheapRequests();
+      const rec = recommend(toRecommendationInput(parsed.data), ev, { detail: 'full' });
       const date = now().toISOString().slice(0, 10);
       const markdown = renderAdr(rec, { date, ...(parsed.data.title ? { title: parsed.data.title } : {}) });
       res
