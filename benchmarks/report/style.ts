@@ -35,7 +35,8 @@ export const REPORT_CSS = `
   .env { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-top: 14px; }
   .env p, .env ul { margin: 4px 0; color: var(--muted); }
   code { font-size: 12px; }
-  .steps td, .steps th { font-size: 12px; }
+  .steps td, .steps th { font-size: 12px; white-space: nowrap; }
+  .steps td.note { white-space: normal; }
   td.note { text-align: left; color: var(--muted); font-size: 12px; }
   h3.mode { margin: 14px 0 0; color: var(--muted); font-weight: 600; }
 `;
