@@ -133,6 +133,11 @@ export class EmmettPostgresEventStore extends EventStoreBase {
     // and the first close() would end.
     this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5 });
     this.pool.on('error', () => {});
+    // A connection Emmett (dumbo) has checked out but is not querying on has no error listener: if the
+    // server goes away then, pg emits 'error' on it and the process dies (seen once in a server-restart
+    // scenario). A listener on every connection keeps the failure where it belongs: in the next query,
+    // which the shell reports as BackendUnavailableError.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.db = dumbo({ connectionString: options.connectionString, pool: this.pool, pooled: true });
     this.emmett = getPostgreSQLEventStore(options.connectionString, {
       // The backend migrates once at start (migrate() below); Emmett would otherwise check on first use.
