@@ -69,6 +69,8 @@ const LOSSES_BEFORE_READING_NEWEST = 3;
 /** After a lost race: a random wait of up to base x 2^(losses-1) ms, at most max. */
 const BACKOFF_BASE_MS = 4;
 const BACKOFF_MAX_MS = 64;
+/** Entries whose outcomes stay known in-process after their mark (see forgetSettledBefore). */
+const SETTLED_KEPT = 1024;
 
 interface Waiting<Member> {
   member: Member;
@@ -83,8 +85,8 @@ export class GroupCommitLog<Member extends GroupMember> {
   private writing = false;
   private readonly marking = new Set<Promise<void>>();
   /**
-   * Entries this log wrote whose mark has not landed yet, with the outcomes its members reported so
-   * far (a member missing: its commit put is still in flight).
+   * Entries this log wrote whose mark has not landed yet (and the last ones marked), with the outcomes
+   * their members reported so far (a member missing: its commit put is still in flight).
    */
   private readonly settling = new Map<number, Map<number, 'committed' | 'void'>>();
   /** Entries written and appends they held: their ratio is the average group size (the tests read it). */
@@ -101,7 +103,7 @@ export class GroupCommitLog<Member extends GroupMember> {
   }
 
   /**
-   * While an entry this log wrote is not marked yet: the outcomes its members reported so far. A reader
+   * For an entry this log wrote, not marked yet or marked recently: the outcomes its members reported. A reader
    * of this process needs no slot lookup for them, and a member missing is still being committed by a
    * live writer (this process), whose mark will follow. Undefined for any other entry.
    */
@@ -187,7 +189,7 @@ export class GroupCommitLog<Member extends GroupMember> {
               if (state !== 'unknown') decided.set(index, state);
               if (--outstanding > 0) return;
               if (decided.size > 0) this.markInBackground(commit, decided);
-              else this.settling.delete(commit);
+              else this.forgetSettledBefore(commit);
             },
           });
         });
@@ -200,6 +202,17 @@ export class GroupCommitLog<Member extends GroupMember> {
   }
 
   /**
+   * Outcomes stay known for the last SETTLED_KEPT entries after their mark: a reader whose Query saw an
+   * entry just before its mark landed still needs no lookup.
+   */
+  private forgetSettledBefore(commit: number): void {
+    for (const known of this.settling.keys()) {
+      if (known > commit - SETTLED_KEPT) break; // the Map iterates in insertion order: oldest first
+      this.settling.delete(known);
+    }
+  }
+
+  /**
    * The append has its answer once its commit item is in; marking the entry only spares readers a
    * lookup, so nobody waits for it, and a failure is left to readers (they decide the same way).
    */
@@ -208,7 +221,7 @@ export class GroupCommitLog<Member extends GroupMember> {
       .mark(commit, states)
       .catch(() => {})
       .finally(() => {
-        this.settling.delete(commit);
+        this.forgetSettledBefore(commit);
         this.marking.delete(marking);
       });
     this.marking.add(marking);
