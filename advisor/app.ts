@@ -12,6 +12,7 @@ import { QUESTIONS } from './knowledge/questions.ts';
 import { TECHNOLOGIES } from './knowledge/technologies.ts';
 import { DONT_KNOW } from './knowledge/types.ts';
 import { markdownPages } from './docs-pages.ts';
+import { myTurn } from './turns.ts';
 import { EvidenceStore, type EvidenceSnapshot } from './evidence/evidence.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { recommend, resolveSource } from './recommendation.ts';
@@ -40,13 +41,6 @@ function chartJsDir(): string {
   const require = createRequire(import.meta.url);
   return dirname(require.resolve('chart.js'));
 }
-
-/**
- * Scoring runs after the event loop has read every request that arrived with this one: a health check
- * (or any cheap request) in the same batch is answered first instead of waiting behind 32 scorings.
- * Without it /healthz latency under load is the sum of the batch's scoring times (issue 13, defect 3).
- */
-const yieldToCheapRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const methodNotAllowed =
   (allowed: string[]): RequestHandler =>
@@ -164,7 +158,7 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
         return;
       }
       const ev = await evidence();
-      await yieldToCheapRequests();
+      await myTurn();
       res.json(recommend(toRecommendationInput(parsed.data), ev, { detail: detail ?? 'lean' }));
     })
     .all(methodNotAllowed(['POST']));
@@ -178,7 +172,7 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
         return;
       }
       const ev = await evidence();
-      await yieldToCheapRequests();
+      await myTurn();
       const rec = recommend(toRecommendationInput(parsed.data), ev, { detail: 'full' });
       const date = now().toISOString().slice(0, 10);
       const markdown = renderAdr(rec, { date, ...(parsed.data.title ? { title: parsed.data.title } : {}) });
