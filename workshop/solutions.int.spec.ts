@@ -7,18 +7,20 @@
  *
  * Every step of every path, as `npm run workshop -- check --solutions` does (Kafka's ten add about
  * 25 s against a running broker, mostly the no-skip scenario of steps 05-10). The same server then
- * checks the deliberate mistakes of mistakes.ts (mistake-tests.ts).
+ * checks the deliberate mistakes of mistakes.ts (mistake-tests.ts) and the newcomer's first loop
+ * (starter-tests.ts): one server start per path for all of it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkStep } from './checker.ts';
 import { startHarnessForTests, type HarnessOrSkip } from './int-harness.ts';
 import { mistakeTests } from './mistake-tests.ts';
+import { starterTests } from './starter-tests.ts';
 import { solutionCode } from './solutions.ts';
 import { WORKSHOP_PATHS, previousStep, stepNumber, stepOfScenario } from './steps.ts';
 
 for (const path of WORKSHOP_PATHS) {
-  void describe(`workshop ${path.backend}: the reference solutions, and deliberate mistakes`, () => {
+  void describe(`workshop ${path.backend}: the reference solutions, deliberate mistakes, the first loop`, () => {
     let started: HarnessOrSkip = { skip: 'not started' };
     before(async () => {
       started = await startHarnessForTests(path);
@@ -56,5 +58,6 @@ for (const path of WORKSHOP_PATHS) {
     }
 
     mistakeTests(path, () => started);
+    starterTests(path, () => started);
   });
 }
