@@ -31,7 +31,10 @@ export const childTasks: Record<string, ChildTask> = {
     const wonIds: string[] = [];
     const otherErrors: string[] = [];
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const [last] = await store.readStream(streamId, { direction: 'backward', maxCount: 1 });
+      // The newest event: one backward read, or (a store that cannot read backwards) the whole stream.
+      const last = store.unsupported['read-backward']
+        ? (await store.readStream(streamId)).at(-1)
+        : (await store.readStream(streamId, { direction: 'backward', maxCount: 1 }))[0];
       const id = randomUUID();
       try {
         await store.appendToStream(streamId, [{ id, type: 'Raced', data: { writer, attempt } }], {

@@ -10,3 +10,4 @@ export * from './projection.ts';
 export * from './positions.ts';
 export * from './expected-version.ts';
 export * from './store-base.ts';
+export { uuidV7 } from './uuid-v7.ts';

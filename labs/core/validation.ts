@@ -3,7 +3,6 @@
  * The schema (zod) describes the shape; the checks below add what a schema cannot say clearly
  * (JSON-serialisable data, sizes in bytes, control characters).
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   InvalidCheckpointError,
@@ -16,6 +15,7 @@ import {
   InvalidStreamIdError,
 } from './errors.ts';
 import type { StoreLimits } from './event-store.ts';
+import { uuidV7 } from './uuid-v7.ts';
 import type {
   ExpectedVersion,
   JsonValue,
@@ -139,7 +139,8 @@ export function validateEvents(
     ) {
       throw new InvalidEventError(index, 'metadata.schemaVersion', 'must be a whole number >= 1');
     }
-    const id = event.id ?? randomUUID();
+    // Generated ids are time-ordered: they land at the end of a unique index (see uuid-v7.ts).
+    const id = event.id ?? uuidV7();
     if (seen.has(id)) throw new InvalidEventError(index, 'id', `repeats id ${id} of an earlier event in the batch`);
     seen.add(id);
     const dataJson = JSON.stringify(event.data);
@@ -178,44 +179,55 @@ export function assertFaithfulJson(
   refuse: (path: string, reason: string) => Error,
 ): void {
   const ancestors: object[] = [];
-  const text = (t: string, where: string, what: string) => {
-    if (!isFaithfulText(t)) throw refuse(where, `${what} ${LONE_SURROGATE}`);
-    if (!limits.nulInText && t.includes('\u0000')) throw refuse(where, `${what} contains the NUL character (U+0000), which this backend cannot store`);
+  // The path of the value being looked at, as segments: joined into text only when something is refused
+  // (building it for every value cost a third of the walk).
+  const segments: (string | number)[] = [];
+  const where = () => segments.reduce<string>((text, s) => (typeof s === 'number' ? `${text}[${s}]` : `${text}.${s}`), path);
+  const fail = (reason: string) => refuse(where(), reason);
+  const text = (t: string, what: string) => {
+    if (!isFaithfulText(t)) throw fail(`${what} ${LONE_SURROGATE}`);
+    if (!limits.nulInText && t.includes('\u0000')) throw fail(`${what} contains the NUL character (U+0000), which this backend cannot store`);
   };
-  const visit = (item: unknown, where: string): void => {
+  const visit = (item: unknown): void => {
     if (item === null || typeof item === 'boolean') return;
-    if (typeof item === 'string') return text(item, where, 'text');
+    if (typeof item === 'string') return text(item, 'text');
     if (typeof item === 'number') {
-      if (!Number.isFinite(item)) throw refuse(where, `is ${item}, which JSON cannot represent`);
-      if (Object.is(item, -0)) throw refuse(where, 'is -0, which JSON writes as 0 (it would come back changed)');
+      if (!Number.isFinite(item)) throw fail(`is ${item}, which JSON cannot represent`);
+      if (Object.is(item, -0)) throw fail('is -0, which JSON writes as 0 (it would come back changed)');
       return;
     }
-    if (typeof item === 'bigint') throw refuse(where, `is a bigint (${item}n), which JSON cannot represent: store it as a string`);
-    if (typeof item !== 'object') throw refuse(where, `is a ${typeof item}, which is not JSON`);
-    if (ancestors.includes(item)) throw refuse(where, 'refers back to itself (a cycle), which JSON cannot represent');
-    if (ancestors.length >= 64) throw refuse(where, 'is nested more than 64 levels deep');
+    if (typeof item === 'bigint') throw fail(`is a bigint (${item}n), which JSON cannot represent: store it as a string`);
+    if (typeof item !== 'object') throw fail(`is a ${typeof item}, which is not JSON`);
+    if (ancestors.includes(item)) throw fail('refers back to itself (a cycle), which JSON cannot represent');
+    if (ancestors.length >= 64) throw fail('is nested more than 64 levels deep');
     ancestors.push(item);
     if (Array.isArray(item)) {
       for (let i = 0; i < item.length; i++) {
-        if (!(i in item)) throw refuse(`${where}[${i}]`, 'is a hole in a sparse array, which JSON writes as null (it would come back changed)');
-        if (item[i] === undefined) throw refuse(`${where}[${i}]`, 'is undefined, which JSON writes as null in an array');
-        visit(item[i], `${where}[${i}]`);
+        segments.push(i);
+        if (!(i in item)) throw fail('is a hole in a sparse array, which JSON writes as null (it would come back changed)');
+        if (item[i] === undefined) throw fail('is undefined, which JSON writes as null in an array');
+        visit(item[i]);
+        segments.pop();
       }
     } else {
       const prototype = Object.getPrototypeOf(item) as unknown;
       if (prototype !== Object.prototype && prototype !== null) {
         const name = (item as object).constructor?.name ?? 'object';
-        throw refuse(where, `is a ${name}, not plain JSON (convert it first)`);
+        throw fail(`is a ${name}, not plain JSON (convert it first)`);
       }
-      for (const [key, child] of Object.entries(item)) {
-        text(key, `${where}.${key}`, 'the key');
-        if (child === undefined) continue; // JSON drops undefined properties; that is the documented meaning
-        visit(child, `${where}.${key}`);
+      for (const key in item) {
+        if (!Object.hasOwn(item, key)) continue;
+        segments.push(key);
+        text(key, 'the key');
+        const child = (item as Record<string, unknown>)[key];
+        // JSON drops undefined properties; that is the documented meaning.
+        if (child !== undefined) visit(child);
+        segments.pop();
       }
     }
     ancestors.pop();
   };
-  visit(value, path);
+  visit(value);
 }
 
 function assertCount(value: unknown, field: string): void {

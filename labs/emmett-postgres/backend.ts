@@ -20,8 +20,6 @@ export const emmettPostgresBackend: BackendDefinition = {
       'Emmett 0.42 on PostgreSQL does not check STREAM_EXISTS (nor STREAM_DOES_NOT_EXIST): both mean "no check", so an append expecting an existing stream creates a missing one',
     'read.all-no-skip-under-concurrent-commits':
       'Emmett 0.42 orders $all by (transaction_id, global_position) but resumes by global_position alone: under concurrent commits positions go backwards inside a page (measured here, 3 runs of 3: "position 9 came after 16"), and a reader resuming after the last position it saw skips the events below it',
-    'append.concurrent-writers-across-processes':
-      'not Emmett\'s gap: the scenario\'s child task (labs/conformance/child-tasks.ts, race-appends) finds the stream\'s version by reading it backwards, which Emmett cannot; to be removed once the task reads forwards when read-backward is unsupported',
   },
   caveats: [
     'Subscriptions and read.all-ordered pass here with one writer at a time; with concurrent writers a reader of $all can skip events (read.all-no-skip-under-concurrent-commits).',

@@ -23,7 +23,6 @@ import {
   type ValidatedEvent,
 } from '../core/index.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
-import { uuidV7 } from './uuid-v7.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
 /** Under a steady stream of appends, at most one NOTIFY per this many milliseconds (wakeSubscribers). */
@@ -139,9 +138,9 @@ export class PostgresEventStore extends EventStoreBase {
    * stored, or nothing happened.
    */
   private async appendInOneStatement(streamId: string, expected: ExpectedVersion, events: ValidatedEvent[]): Promise<AppendResult> {
-    // Ids the store generates are time-ordered (uuid-v7.ts): they land at the end of the unique index
-    // on event_id instead of on a random page of it. Ids the caller chose are kept as they are.
-    const ids = events.map((e) => (e.idSupplied ? e.id : uuidV7()));
+    // Ids generated for events that came without one are time-ordered (labs/core/uuid-v7.ts): they land
+    // at the end of the unique index on event_id instead of on a random page of it.
+    const ids = events.map((e) => e.id);
     const single = events.length === 1;
     const params: unknown[] = single
       ? // One event (the common case): plain parameters. No array literal to build and escape on the

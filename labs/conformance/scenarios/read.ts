@@ -129,10 +129,11 @@ export const readScenarios: Scenario[] = [
       const before = await headPosition(reader);
       const written = new Set<string>();
       let writing = true;
+      let stopWriters = false;
 
       const writeAll = Promise.all(
         writers.map(async (writer, w) => {
-          for (let i = 0; i < appendsPerWriter; i++) {
+          for (let i = 0; i < appendsPerWriter && !stopWriters; i++) {
             const batch = Array.from({ length: batchSize }, (_, k) => event('Ticked', { w, i, k }));
             await writer.appendToStream(ctx.streamId(`writer-${w}`), batch);
             for (const e of batch) written.add(e.id!);
@@ -157,7 +158,15 @@ export const readScenarios: Scenario[] = [
         if (page.length > 0) next = page[page.length - 1]!.globalPosition + 1n;
         return page.length;
       };
-      while (writing) await readPage();
+      try {
+        while (writing) await readPage();
+      } catch (error) {
+        // The reader found the order broken: stop the writers before the stores close under them, so the
+        // failure reported is the reader's assertion, not a writer's StoreClosedError.
+        stopWriters = true;
+        await writeAll.catch(() => {});
+        throw error;
+      }
       await writeAll;
       // Drain: everything is committed now. A correct store shows the rest at once; allow a few seconds
       // for transactions of other clients that may still hold the visibility horizon back.

@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startPostgres } from '../../runtime/postgres.ts';
-import { uuidV7 } from '../uuid-v7.ts';
+import { uuidV7 } from '../../core/index.ts';
 
 const { values: args } = parseArgs({
   options: { rows: { type: 'string', default: '300000' }, inserts: { type: 'string', default: '4000' }, repeats: { type: 'string', default: '3' } },

@@ -1,5 +1,6 @@
 /**
- * Time-ordered UUIDs (RFC 9562 version 7) for the event ids the store generates itself.
+ * Time-ordered UUIDs (RFC 9562 version 7) for the event ids a store generates itself (validation assigns
+ * them to events that come without an id, for every backend).
  *
  * Why: event ids are keys of a unique B-tree index (idempotency). Random (v4) ids land on a random leaf
  * page each: every insert dirties an old page somewhere in the index, pages split half-full, and after
