@@ -66,7 +66,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|\\.workbench|\\.git)/|^workshop/[^/]+/(work|solutions|starter)/' },
+    exclude: { path: '(^|/)(node_modules|\\.[^/]+)/|^workshop/[^/]+/work/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },

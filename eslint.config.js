@@ -5,7 +5,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.workbench/**', 'benchmarks/results/**', '**/*.min.js', 'advisor/public/vendor/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.workbench/**',
+      'benchmarks/results/**',
+      '**/*.min.js',
+      'advisor/public/vendor/**',
+      // Temporary copies the workshop's tests generate while they run.
+      'workshop/*/.solution-*/**',
+      'workshop/*/.spec-work-*/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,12 +20,6 @@ import { BackendUnavailableError } from '../core/errors.ts';
 import { freePort } from './ports.ts';
 import { settings } from './settings.ts';
 
-/**
- * Client settings moved to labs/dynamodb/client.ts (they are the adapter's, and read the environment
- * once). Re-exported here only for the workshop's imports until they point there.
- */
-export { dynamoDbClientConfig } from '../dynamodb/client.ts';
-
 export interface RunningDynamoDb {
   endpoint: string;
   /** `embedded` when this process started dynalite, `external` when it came from DYNAMODB_ENDPOINT. */
