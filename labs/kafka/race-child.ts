@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { WrongExpectedVersionError } from '../core/index.ts';
 import { closeKafkaViews, KafkaEventStore } from './kafka-store.ts';
+import { NaiveKafkaEventStore } from './naive/naive-store.ts';
 
 interface RaceArgs {
   brokers: string[];
@@ -14,10 +15,12 @@ interface RaceArgs {
   streamId: string;
   attempts: number;
   writer: number;
+  /** Race with the naive twin instead (to see what the check catches when nothing excludes writers). */
+  naive?: boolean;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as RaceArgs;
-const store = await KafkaEventStore.connect({ brokers: args.brokers, namespace: args.namespace });
+const store = await (args.naive ? NaiveKafkaEventStore : KafkaEventStore).connect({ brokers: args.brokers, namespace: args.namespace });
 const won: { id: string; expected: number | 'no_stream'; answered: number }[] = [];
 let refused = 0;
 const otherErrors: string[] = [];
