@@ -198,6 +198,7 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
     else neutral.push({ questionId: question.id, text: question.text });
   }
 
+  const weightedCriteria = weights.filter((w) => w.weight > 0);
   const unranked = knowledge.technologies.map((tech): TechnologyResult => {
     const knockOuts: KnockOutHit[] = [];
     for (const { question, option } of chosen) {
@@ -205,7 +206,8 @@ export function score(input: RecommendationInput, knowledge: Knowledge = DEFAULT
         if (k.technology === tech.id) knockOuts.push({ questionId: question.id, answerLabel: option?.label ?? '', reason: k.reason, source: k.source });
       }
     }
-    const breakdown: BreakdownEntry[] = weights.map((w) => {
+    // Only the criteria that weigh: a zero-weight criterion adds no points and explains nothing.
+    const breakdown: BreakdownEntry[] = weightedCriteria.map((w) => {
       const r = tech.ratings[w.criterion];
       return { criterion: w.criterion, name: w.name, weight: w.weight, rating: r.rating, points: points(w.weight, r.rating), rationale: r.rationale, sources: r.sources };
     });

@@ -57,6 +57,8 @@ export interface Sensitivity {
 }
 
 const MAX_LISTED = 6;
+/** Kept while scanning: a few more than listed, in case a near-tie change is not confirmed from scratch. */
+const KEPT = MAX_LISTED * 2;
 /**
  * Pairs tried at most. With 19 questions of 2–7 options there are ~67 single changes and ~2,100 pairs
  * across questions; each pair is a handful of additions. The bound keeps the work fixed if the
@@ -102,15 +104,24 @@ export function answerSensitivity(input: RecommendationInput, base: Scored, know
   });
 
   type Found = { deltas: Delta[]; top: number; lead: number };
+  // Only the most decisive few are kept while scanning (sorted by lead, ties in the order found): an
+  // answer set can have hundreds of flipping pairs, and keeping and sorting them all cost more than finding them.
   const found: Found[] = [];
+  let flips = 0;
   let trials = 0;
   const consider = (a: Delta, b: Delta | null) => {
     trials++;
     const { top, lead } = leaderOf(state, a, b);
-    if (top >= 0 && top !== leaderIndex) found.push({ deltas: b ? [a, b] : [a], top, lead });
+    if (top < 0 || top === leaderIndex) return;
+    flips++;
+    if (found.length >= KEPT && lead <= (found[found.length - 1] as Found).lead) return;
+    let at = found.length;
+    while (at > 0 && (found[at - 1] as Found).lead < lead) at--;
+    found.splice(at, 0, { deltas: b ? [a, b] : [a], top, lead });
+    if (found.length > KEPT) found.pop();
   };
   for (const d of deltas) consider(d, null);
-  if (found.length === 0) {
+  if (flips === 0) {
     pairs: for (let i = 0; i < deltas.length; i++) {
       for (let j = i + 1; j < deltas.length; j++) {
         const a = deltas[i] as Delta;
@@ -123,7 +134,6 @@ export function answerSensitivity(input: RecommendationInput, base: Scored, know
   }
 
   // Most decisive first; among equals, the data order (questions as listed).
-  found.sort((a, b) => b.lead - a.lead);
   const changes: AnswerChange[] = [];
   for (const f of found) {
     if (changes.length >= MAX_LISTED) break;
