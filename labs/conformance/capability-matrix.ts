@@ -60,7 +60,7 @@ export function matrixEntry(
 export function matrixCell(b: MatrixBackend, id: string): string {
   const result = b.scenarios.find((s) => s.id === id);
   if (!result) return '—';
-  if (result.status === 'pass' && b.qualifiedPasses?.[id]) return `${symbol.pass} *(emulated: one writing process)*`;
+  if (result.status === 'pass' && b.qualifiedPasses?.[id]) return `${symbol.pass} *(emulated by the store: see below)*`;
   if (result.status === 'fail' && b.expectedFailures?.[id]) return `${symbol.fail} *(the lesson)*`;
   if (result.status === 'fail' && b.flakyUnderLoad?.[id]) return `${symbol.fail} *(its flaw, under load)*`;
   return symbol[result.status];

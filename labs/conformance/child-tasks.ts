@@ -28,7 +28,9 @@ export const childTasks: Record<string, ChildTask> = {
     const { streamId, attempts, writer } = args as unknown as RaceArgs;
     let won = 0;
     let refused = 0;
-    const wonIds: string[] = [];
+    // Each win with the version the store answered: a store that acknowledges one version and stores the
+    // event at another has lost an update, even when the stream ends up without gaps.
+    const wins: { id: string; answered: number }[] = [];
     const otherErrors: string[] = [];
     for (let attempt = 0; attempt < attempts; attempt++) {
       // The newest event: one backward read, or (a store that cannot read backwards) the whole stream.
@@ -37,17 +39,17 @@ export const childTasks: Record<string, ChildTask> = {
         : (await store.readStream(streamId, { direction: 'backward', maxCount: 1 }))[0];
       const id = randomUUID();
       try {
-        await store.appendToStream(streamId, [{ id, type: 'Raced', data: { writer, attempt } }], {
+        const result = await store.appendToStream(streamId, [{ id, type: 'Raced', data: { writer, attempt } }], {
           expectedVersion: last ? last.streamVersion : 'no_stream',
         });
         won++;
-        wonIds.push(id);
+        wins.push({ id, answered: result.nextExpectedVersion });
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) refused++;
         else otherErrors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
       }
     }
-    return { won, refused, wonIds, otherErrors };
+    return { won, refused, wins, otherErrors };
   },
 
   /**
