@@ -65,7 +65,10 @@ export function renderAdr(rec: Recommendation, options: AdrOptions): string {
         lines.push(`- **${k.question}** ${[...groups].map(([out, labels]) => `${labels.join(' or ')} rules out ${out}`).join('; ')}`);
       }
       for (const sep of d.separatedBy) {
-        lines.push(`- **${sep.name}**: ${sep.ratings.map((r) => `${r.technology} ${r.rating}/5`).join(', ')}; weighted by ${sep.answers.map((a) => `"${a.question}" → ${a.label}`).join('; ')}`);
+        const byQuestion = new Map<string, string[]>();
+        for (const a of sep.answers) byQuestion.set(a.question, [...(byQuestion.get(a.question) ?? []), a.label]);
+        const weightedBy = [...byQuestion].map(([q, labels]) => `"${q}" → ${labels.join(' or ')}`).join('; ');
+        lines.push(`- **${sep.name}**: ${sep.ratings.map((r) => `${r.technology} ${r.rating}/5`).join(', ')}; weighted by ${weightedBy}`);
       }
       lines.push('');
     }
