@@ -57,7 +57,11 @@ export function renderMarkdownPage(markdown: string, pagePath: string): { html: 
       },
     },
   });
-  const body = marked.parse(markdown, { async: false });
+  // Wide tables scroll inside a focusable region (keyboard users can scroll it), never the whole page.
+  const body = marked
+    .parse(markdown, { async: false })
+    .replaceAll('<table>', '<div class="table-scroll" role="region" aria-label="Table" tabindex="0"><table>')
+    .replaceAll('</table>', '</table></div>');
   return { html: body, title: title || pagePath };
 }
 
