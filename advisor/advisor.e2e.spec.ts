@@ -109,7 +109,7 @@ describe('advisor in Chromium', { skip }, () => {
     assert.match((await page.locator('[data-technology="kafka"]').textContent()) ?? '', /knocked out/);
     assert.match((await page.locator('[data-technology="kafka"]').textContent()) ?? '', /no expected-version check/);
     // The lab passes Kafka's version check only by emulating it: the caveat sits next to the status.
-    assert.match((await page.locator('[data-technology="kafka"] .knockouts').textContent()) ?? '', /pass, emulated.*Caveat: .*ONE writing process/s);
+    assert.match((await page.locator('[data-technology="kafka"] .knockouts').textContent()) ?? '', /pass, emulated.*Caveat: .*emulated by the store/s);
 
     // The chart rendered, and the explanation of the top option lists contributions and evidence.
     assert.ok(await page.locator('#breakdown-chart').isVisible());

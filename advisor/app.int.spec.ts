@@ -155,7 +155,7 @@ describe('POST /api/v1/recommendations', () => {
     const scenario = ko?.source.scenarios?.find((s) => s.id === 'append.expected-version');
     assert.equal(scenario?.status, 'pass');
     assert.equal(scenario?.emulated, true);
-    assert.match(scenario?.caveats[0]?.text ?? '', /ONE writing process/);
+    assert.match(scenario?.caveats[0]?.text ?? '', /emulated by the store/);
   });
 
   test('unknown fields, unknown answers and out-of-range weights get a 400 with field-level messages', async () => {
