@@ -23,7 +23,7 @@ function headlineTable() {
     const h = r.sweep.highestUnsaturatedRate;
     const step = h ? r.sweep.steps.filter((s) => !s.saturated && s.offeredRate <= h.median).slice(-1)[0] : undefined;
     const caveats = [r.emulator ? 'emulator: ' + r.emulator.split(';')[0] : '', r.busy ? 'busy machine: ' + r.busy : ''].filter(Boolean).join('; ');
-    body.append(el('tr', {}, '<td>' + esc(r.row.target) + '</td><td>' + esc(r.workload) + '</td><td>' + r.kind + '</td><td>' + (!h ? '<span class="sat">saturated at every rate</span>' : h.median === 0 ? '<span class="sat">none in most repeats</span> <small>(range 0–' + fmt(h.max, 0) + ')</small>' : range(h, 0)) + '</td><td>' + (step ? fmt(step.p99Ms, 2) + maxOf(step, 'p99') : '') + '</td><td>' + r.sweep.repeats + '</td><td>' + r.sweep.steps.map((s) => s.offeredRate).join(', ') + '</td><td class="note">' + esc(caveats) + '</td>'));
+    body.append(el('tr', {}, '<td>' + esc(r.row.target) + '</td><td>' + esc(r.workload) + '</td><td>' + r.kind + '</td><td>' + (!h ? '<span class="sat">saturated at every rate</span>' : h.median === 0 ? '<span class="sat">none in most repeats</span> <small>(range 0–' + fmt(h.max, 0) + ')</small>' : (h.median >= Math.max(...r.sweep.rates) ? '≥ ' : '') + range(h, 0) + (h.median >= Math.max(...r.sweep.rates) ? ' <small>top of the ladder: a lower bound</small>' : '')) + '</td><td>' + (step ? fmt(step.p99Ms, 2) + maxOf(step, 'p99') : '') + '</td><td>' + r.sweep.repeats + '</td><td>' + r.sweep.steps.map((s) => s.offeredRate).join(', ') + '</td><td class="note">' + esc(caveats) + '</td>'));
   }
   t.append(body);
   const wrap = el('div', { className: 'tablewrap' });

@@ -56,7 +56,9 @@ function rateCell(r: RunRecord, s: RunSummary): string {
     if (!h) return 'saturated at every rate';
     // (a repeat that saturated at every rate counts as 0)
     if (h.median === 0) return `none in most repeats (range 0–${h.max})`;
-    return `unsaturated up to ${h.median}${h.min !== h.max ? ` (${h.min}–${h.max})` : ''}`;
+    // Kept up at the top of the ladder: a lower bound, not the capacity.
+    const atTop = h.median >= Math.max(...(r.sweep?.rates ?? [])) ? '≥ ' : '';
+    return `unsaturated up to ${atTop}${h.median}${h.min !== h.max ? ` (${h.min}–${h.max})` : ''}${atTop ? ' (top of the ladder)' : ''}`;
   }
   return s.targetRate !== null ? num(s.targetRate) : `${s.concurrency} workers`;
 }

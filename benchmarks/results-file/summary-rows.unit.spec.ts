@@ -52,7 +52,8 @@ void describe('summary rows', () => {
 
   void test('a sweep row gives the headline with its range; a busy max-rate search gives no verdict', () => {
     const sweep = { rates: [100, 200], repeats: 3, minSamples: 1, stepSeconds: 1, saturationRule: { minAchievedShare: 0.95, maxSendDelayP99Ms: 20 }, steps: [], highestUnsaturatedRate: { median: 200, min: 100, max: 400 } };
-    assert.equal(summaryRow(results([]), run({ mode: 'sweep', sweep })).rate, 'unsaturated up to 200 (100–400)');
+    assert.equal(summaryRow(results([]), run({ mode: 'sweep', sweep: { ...sweep, rates: [100, 200, 400] } })).rate, 'unsaturated up to 200 (100–400)');
+    assert.equal(summaryRow(results([]), run({ mode: 'sweep', sweep })).rate, 'unsaturated up to ≥ 200 (100–400) (top of the ladder)');
     assert.equal(summaryRow(results([]), run({ mode: 'sweep', sweep: { ...sweep, highestUnsaturatedRate: { median: 0, min: 0, max: 50 } } })).rate, 'none in most repeats (range 0–50)');
     const search = { maxP99Ms: 50, maxBacklog: 1000, steps: [], maxSustainableRate: 400, verdict: 'busy-machine' as const };
     assert.equal(summaryRow(results([]), run({ mode: 'max-rate', search })).rate, 'no verdict (busy machine; 400)');
