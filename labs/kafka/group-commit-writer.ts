@@ -51,15 +51,18 @@
  * serialised through one writer role — one transaction at a time, each carrying a group of appends.
  */
 import { Partitioners, type Producer } from 'kafkajs';
-import type { AppendResult, ExpectedVersion, ValidatedEvent } from '../core/index.ts';
+import { BackendUnavailableError, type AppendResult, type ExpectedVersion, type ValidatedEvent } from '../core/index.ts';
 import { isWrite, planGroup, settle, settleUnknown, type PlannedAppend, type PlannedWrite, type QueuedAppend } from './append-checks.ts';
-import { isConcurrentTransactionsError, isFencedError } from './client.ts';
+import { isConcurrentTransactionsError, isFencedError, isKafkaUnavailable as isUnreachable } from './client.ts';
 import type { LogView } from './log-view.ts';
 import { encodeEvent } from './records.ts';
 import { EVENTS_PARTITION } from './topology.ts';
 
 /** kafkajs sends one request per call; the broker refuses a record batch above message.max.bytes (~1 MB). */
 const MAX_BATCH_BYTES = 768 * 1024;
+/** An error kafkajs raised (protocol, transaction state, retries exhausted), not a bug of ours. */
+const isKafkaError = (error: unknown): boolean => error instanceof Error && error.name.startsWith('KafkaJS');
+
 /** Take-overs one group tries before giving up: other processes fencing it each time (jittered back-off between). */
 const MAX_TAKEOVERS = 24;
 
@@ -157,6 +160,7 @@ export class GroupCommitWriter {
     try {
       // Another writer of this process held the role since our last group: it fenced our producer.
       if (previousHolder !== this.holder && previousHolder !== undefined) await this.dropProducer();
+      let lastError: unknown;
       for (let attempt = 1; attempt <= MAX_TAKEOVERS; attempt++) {
         // A cheap first check on the log as it is now: an append that lost the race is refused without
         // taking the writer role (a refusal against the log alone is always true: that version was really
@@ -171,7 +175,16 @@ export class GroupCommitWriter {
         let producer = caughtUp ? this.producer : undefined;
         if (!producer || !plan) {
           await this.dropProducer();
-          producer = await this.takeWriterRole();
+          try {
+            producer = await this.takeWriterRole();
+          } catch (error) {
+            // Another process taking the role at the same moment (fenced, concurrent transactions, or the
+            // coordinator's "unexpected error" while epochs race): back off and take it again.
+            if (!isKafkaError(error) || isUnreachable(error)) throw error;
+            lastError = error;
+            await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 5));
+            continue;
+          }
           // The authoritative check: under our epoch, after reading to the end.
           plan = planGroup(this.view.index, group);
           if (!plan.some(isWrite)) return settle(plan, new Map());
@@ -181,22 +194,23 @@ export class GroupCommitWriter {
         try {
           offsets = await this.produceInTransaction(producer, writes);
         } catch (error) {
+          // A producer whose transaction failed is in a state kafkajs will not leave ("Cannot call
+          // beginTransaction in state COMMITTING"): never reuse it.
+          await this.dropProducer();
+          if (!isKafkaError(error) || isUnreachable(error)) return settleUnknown(plan, error);
+          lastError = error;
           if (isFencedError(error)) {
             this.stats.fenced++;
             // Nothing of ours was written: take the role again and re-check all. The writer that fenced us
             // is mid-transaction: give it a (random) moment, or we would fence it back before it commits.
-            await this.dropProducer();
             await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 5));
             continue;
           }
-          // The coordinator still finishing the previous transaction. Even if the outcome of ours were
-          // unknown, trying again is safe: the event-id check answers a batch that did land as a retry.
-          if (isConcurrentTransactionsError(error)) {
-            await this.dropProducer();
-            await sleep(20 * Math.min(attempt, 5));
-            continue;
-          }
-          return settleUnknown(plan, error);
+          // Concurrent transactions, or an outcome we do not know (the broker's "unexpected error" while
+          // another process takes the role). Trying again is safe: taking the role aborts our transaction
+          // if it is still open, and the event-id check answers a batch that did land as a retry.
+          await sleep(isConcurrentTransactionsError(error) ? 20 * Math.min(attempt, 5) : Math.random() * 10 * 2 ** Math.min(attempt, 5));
+          continue;
         }
         this.stats.transactions++;
         this.stats.appends += writes.length;
@@ -212,7 +226,14 @@ export class GroupCommitWriter {
         return settle(plan, offsets);
       }
       for (const append of group) {
-        append.reject(new Error(`Append to '${append.streamId}' gave up after ${MAX_TAKEOVERS} attempts: other writers kept taking over the events partition`));
+        const reason = lastError instanceof Error ? ` (last: ${lastError.message})` : '';
+        append.reject(
+          new BackendUnavailableError(
+            'kafka',
+            `append to '${append.streamId}' gave up after ${MAX_TAKEOVERS} attempts to hold the events partition's writer role: other writers kept taking it over${reason}. Retry with the same event ids: a batch that did land is answered as a retry`,
+            { cause: lastError },
+          ),
+        );
       }
     } catch (error) {
       // Taking the role or reading the log failed: no transaction of this group was committed.
