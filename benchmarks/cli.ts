@@ -23,7 +23,7 @@ import { startBackend } from '../labs/runtime/index.ts';
 const USAGE = `Usage: npm run bench -- [command] [options]
 
 Commands:
-  run (default)              run workloads on backends; writes benchmarks/results/<time>.json + .html and latest.json
+  run (default)              run workloads on backends; writes benchmarks/results/<time>.json + .html
   list                       list backends and workloads
   report <results.json>      render the HTML report of a results file   [--out file.html] [--markdown]
   compare <a.json> <b.json>  compare two results files                   [--out file.html]
@@ -52,7 +52,8 @@ Run options:
       --interval-ms <ms>     time-series interval (default 1000)
       --note <text>          a note stored with the environment (repeatable)
       --out <dir>            results directory (default benchmarks/results)
-      --no-latest            do not update latest.json
+      --latest               also copy the results to latest.json, the evidence the advisor cites
+                             (off by default: a quick run must not replace it)
 `;
 
 function list(values: string[] | undefined): string[] {
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       'interval-ms': { type: 'string' },
       note: { type: 'string', multiple: true },
       out: { type: 'string' },
-      'no-latest': { type: 'boolean' },
+      latest: { type: 'boolean' },
       markdown: { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
@@ -232,12 +233,12 @@ async function main(argv: string[]): Promise<number> {
   const paths = resultsPaths(outDir, new Date(results.startedAt));
   await writeResults(paths.json, results);
   await writeFile(paths.html, await renderHtml(results));
-  if (!values['no-latest']) await copyFile(paths.json, paths.latest);
+  if (values.latest) await copyFile(paths.json, paths.latest);
 
   process.stdout.write(`\n${renderTable(results, process.stdout.isTTY)}\n\n`);
   process.stdout.write(`${describeEnvironment(results.environment)}\n`);
   for (const u of unavailable) process.stdout.write(pc.yellow(`SKIPPED ${u.backend.name}: ${u.reason.split('\n')[0]}\n`));
-  process.stdout.write(`Results: ${paths.json}\nReport:  ${paths.html}\n${values['no-latest'] ? '' : `Latest:  ${paths.latest}\n`}`);
+  process.stdout.write(`Results: ${paths.json}\nReport:  ${paths.html}\n${values.latest ? `Latest:  ${paths.latest}\n` : ''}`);
   return results.runs.some((r) => r.status === 'failed') ? 1 : 0;
 }
 

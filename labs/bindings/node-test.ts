@@ -51,7 +51,7 @@ export function defineConformanceTests(definition: BackendDefinition): void {
     for (const scenario of scenarios) {
       void test(`${scenario.id}: ${scenario.property}`, async (t) => {
         if (skipReason || !running) {
-          t.skip(`SKIPPED, ${definition.title} is not available: ${skipReason ?? 'not started'}`);
+          t.skip(`SKIPPED (${definition.title}): ${skipReason ?? 'not started'}`);
           return;
         }
         const result = await runScenario(definition.name, running.createStore, scenario, {
