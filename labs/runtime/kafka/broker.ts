@@ -173,6 +173,9 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
   const [brokerPort, controllerPort] = await choosePorts(launch.dataDir, launch.freshPorts);
   const logFile = join(runDir, 'broker.log');
   await mkdir(runDir, { recursive: true });
+  // The Node process that owns this run: while it lives the folder is not stale, even while its broker is
+  // down for a restart (another process starting a broker then must not remove it).
+  await writeFile(join(runDir, 'owner.pid'), String(process.pid));
   await mkdir(dataDir, { recursive: true });
 
   const properties: Record<string, string> = {

@@ -159,6 +159,9 @@ export async function removeStaleRuns(runsDir: string): Promise<void> {
     const pid = Number(pidText.trim());
     const alive = pidText !== '' && Number.isInteger(pid) && pid > 0 && isAlive(pid);
     if (alive) continue;
+    // A broker down for a restart has no live JVM, but its owner lives: not stale.
+    const owner = Number((await readText(join(dir, 'owner.pid'))).trim());
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) continue;
     if (pidText === '') {
       const age = await stat(dir).then((s) => Date.now() - s.mtimeMs, () => 0);
       if (age < 10 * 60_000) continue;
