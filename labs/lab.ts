@@ -24,6 +24,7 @@ import {
 } from './conformance/index.ts';
 import { fixtureExtras } from './bindings/fixture.ts';
 import { startBackend } from './runtime/backend.ts';
+import { pitfallLocation } from './pitfall-location.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -90,19 +91,6 @@ function printIntro(backend: BackendDefinition): void {
     if (raw.startsWith('#')) console.log(pc.bold(raw.replace(/^#+\s*/, '')));
     else console.log(raw.replace(/`([^`]+)`/g, (_, code: string) => pc.cyan(code)).replace(/\*\*([^*]+)\*\*/g, (_, b: string) => pc.bold(b)));
   }
-}
-
-/** Where a pitfall is: the line marked `PITFALL(<scenario id>)` in the naive store's sources. */
-export function pitfallLocation(backend: BackendDefinition, id: ScenarioId): string | undefined {
-  const sources = backend.pitfallSource ? [backend.pitfallSource].flat() : [];
-  for (const source of sources) {
-    const file = new URL(`../${source}`, import.meta.url);
-    if (!existsSync(file)) continue;
-    const lines = readFileSync(file, 'utf8').split('\n');
-    const index = lines.findIndex((line) => new RegExp(`PITFALL\\([^)]*\\b${id.replace(/\./g, '\\.')}\\b`).test(line));
-    if (index >= 0) return `${source}:${index + 1}`;
-  }
-  return undefined;
 }
 
 /** The lab line of one result: what it means, in words, with the condition a pass holds under. */
