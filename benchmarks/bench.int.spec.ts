@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBackend } from '../labs/runtime/index.ts';
+import { skipMessage, startBackend } from '../labs/runtime/index.ts';
 import { benchBackends, runSession, type Via } from './session/session.ts';
 import { loadWorkloads, withOverrides, type Workload } from './workloads/workload.ts';
 import { readResults, writeResults } from './results-file/io.ts';
@@ -64,7 +64,7 @@ async function session(t: { skip(message: string): void }, backend: BackendDefin
   // (under CI=true a server the workbench embeds that cannot start has already thrown: labs/runtime's policy)
   const down = unavailable[0];
   if (down) {
-    t.skip(`SKIPPED, ${backend.title} is not available: ${down.reason.split('\n')[0]}`);
+    t.skip(skipMessage(backend.title, down.reason));
     return undefined;
   }
   return results;
@@ -156,7 +156,7 @@ void describe('rate sweep smoke: 3 steps on noop and postgres', () => {
         settings: { smoke: true },
       });
       if (unavailable[0]) {
-        return t.skip(`SKIPPED, ${backend.title} is not available: ${unavailable[0].reason.split('\n')[0]}`);
+        return t.skip(skipMessage(backend.title, unavailable[0].reason));
       }
       const runs = results.runs.filter((r) => r.mode === 'sweep');
       assert.equal(runs.length, backend.name === 'postgres' ? 2 : 1, 'the store (and for postgres its raw baseline) swept');
@@ -212,7 +212,7 @@ void describe('benchmark smoke over HTTP (the facade k6 drives)', () => {
     const backend = benchBackends().find((b) => b.name === 'postgres');
     if (!backend) return t.skip('no postgres backend registered');
     const outcome = await startBackend(backend);
-    if (outcome.status === 'skipped') return t.skip(`SKIPPED, PostgreSQL is not available: ${outcome.reason}`);
+    if (outcome.status === 'skipped') return t.skip(skipMessage('PostgreSQL', outcome.reason));
     const running = outcome.running;
     const store = await running.createStore();
     const facade = await startFacade(store);

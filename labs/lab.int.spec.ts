@@ -11,11 +11,15 @@ import { pitfallLocation } from './pitfall-location.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function lab(args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; output: string }> {
+function lab(
+  args: string[],
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'labs/lab.ts', ...args], {
       cwd: root,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -47,6 +51,9 @@ test('the pitfall section prints the lesson in full with where to look, and the 
 test('--keep leaves the lab server running with its connection string until Ctrl-C', { timeout: 240_000 }, async () => {
   let url: string | undefined;
   let answered: string | undefined;
+  // --keep is about the lab's own embedded server: without DATABASE_URL (which the test run sets), the
+  // lab starts one, and Ctrl-C must stop it.
+  const { DATABASE_URL: _external, ...embedded } = process.env;
   const { code, output } = await lab(['postgres', '--no-pitfalls', '--keep', '--scenario', 'read.missing-stream'], (line, child) => {
     const found = /DATABASE_URL=(\S+)/.exec(line);
     if (found) url = found[1];
@@ -59,7 +66,7 @@ test('--keep leaves the lab server running with its connection string until Ctrl
         .finally(() => client.end().catch(() => {}))
         .finally(() => child.kill('SIGINT'));
     }
-  });
+  }, embedded);
   // 130 is what a process ended by Ctrl-C reports (the embedded server's own handler exits with it).
   assert.ok(code === 0 || code === 130, `exit code ${code}: ${output.slice(-2_000)}`);
   assert.ok(url, 'the connection string is printed');

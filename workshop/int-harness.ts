@@ -4,7 +4,7 @@
  * WORKBENCH_UNAVAILABLE_<SERVER>) or that fails to start here is a loud skip, and a failure under CI=true.
  */
 import { backendByName } from '../labs/backends.ts';
-import { unavailableReason } from '../labs/runtime/index.ts';
+import { skipMessage, unavailableReason } from '../labs/runtime/index.ts';
 import type { WorkshopHarness } from './harness.ts';
 import type { WorkshopPath } from './steps.ts';
 
@@ -16,7 +16,7 @@ export async function startHarnessForTests(path: WorkshopPath): Promise<HarnessO
   const reason = unavailableReason(definition?.server ?? path.backend);
   const failOrSkip = (why: string): HarnessOrSkip => {
     if (process.env.CI === 'true' && embedded) throw new Error(`${path.title} could not start and CI=true: ${why}`);
-    return { skip: `SKIPPED, ${path.title} is not available: ${why}` };
+    return { skip: skipMessage(path.title, why) };
   };
   if (reason) return failOrSkip(reason);
   try {

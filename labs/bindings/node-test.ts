@@ -20,7 +20,8 @@ import {
   type ConformanceReport,
   type ScenarioResult,
 } from '../conformance/index.ts';
-import { startBackend, type BackendDefinition, type RunningBackend } from '../runtime/backend.ts';
+import { skipMessage, startBackend, type BackendDefinition, type RunningBackend } from '../runtime/backend.ts';
+import { withOwnServers } from '../runtime/settings.ts';
 import { fixtureExtras } from './fixture.ts';
 
 export const RESULTS_DIR = new URL('../../.workbench/results/', import.meta.url);
@@ -51,12 +52,22 @@ export function defineConformanceTests(definition: BackendDefinition): void {
     for (const scenario of scenarios) {
       void test(`${scenario.id}: ${scenario.property}`, async (t) => {
         if (skipReason || !running) {
-          t.skip(`SKIPPED (${definition.title}): ${skipReason ?? 'not started'}`);
+          t.skip(skipMessage(definition.title, skipReason));
           return;
         }
-        const result = await runScenario(definition.name, running.createStore, scenario, {
-          extras: fixtureExtras(definition, running),
-        });
+        // A drill that restarts the server cannot use the run's shared server (the other tests use it):
+        // a server the workbench embeds is started for it alone.
+        const own =
+          scenario.needs?.includes('server-restart') && !running.restart && definition.embedded
+            ? await withOwnServers(() => definition.start())
+            : undefined;
+        const target = own ?? running;
+        let result: ScenarioResult;
+        try {
+          result = await runScenario(definition.name, target.createStore, scenario, { extras: fixtureExtras(definition, target) });
+        } finally {
+          await own?.stop();
+        }
         results.push(result);
         const verdict = judgeScenario(result, definition);
         if (verdict.kind === 'unsupported') {

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { BackendUnavailableError, type EventStore } from '../core/index.ts';
-import { startBackend, type BackendDefinition, type RunningBackend } from '../runtime/backend.ts';
+import { skipMessage, startBackend, type BackendDefinition, type RunningBackend } from '../runtime/backend.ts';
 import { kafkaBackend, startKafkaBackend } from './backend.ts';
 import { closeKafkaViews } from './kafka-store.ts';
 
@@ -38,7 +38,7 @@ async function once<T>(call: () => Promise<T>, withinMs = 60_000): Promise<T> {
 }
 
 test('events written before a broker restart are read after it, by this store and by a fresh one', { timeout: 240_000 }, async (t) => {
-  if (!running) return t.skip(`SKIPPED, Kafka is not available: ${skipReason ?? 'not started'}`);
+  if (!running) return t.skip(skipMessage('Kafka', skipReason));
   assert.ok(running.restart, 'a broker started here can be restarted');
   const streamId = `restart-${randomBytes(4).toString('hex')}`;
   let store: EventStore = await running.createStore();

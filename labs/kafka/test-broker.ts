@@ -4,7 +4,7 @@
  * CI=true policy are labs/runtime/backend.ts's: under CI=true a broker that cannot start fails the file.
  */
 import { after, before } from 'node:test';
-import { startBackend, type RunningBackend } from '../runtime/backend.ts';
+import { skipMessage, startBackend, type RunningBackend } from '../runtime/backend.ts';
 import { kafkaBackend } from './backend.ts';
 
 export interface RunningTestBroker {
@@ -45,7 +45,7 @@ export function useKafkaBroker(afterAll?: () => Promise<void>): TestBroker {
       return skipReason;
     },
     get skipMessage() {
-      return `SKIPPED, Kafka is not available: ${skipReason ?? 'not started'}`;
+      return skipMessage('Kafka', skipReason);
     },
   };
 }

@@ -132,3 +132,8 @@ export async function withBackend<T>(
     await outcome.running.stop();
   }
 }
+
+/** The one way a test says it was skipped for want of a server: the reason says why, once. */
+export function skipMessage(title: string, reason: string | undefined): string {
+  return `SKIPPED (${title}): ${(reason ?? 'not started').split('\n')[0]}`;
+}

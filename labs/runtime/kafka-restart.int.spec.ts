@@ -14,13 +14,14 @@ import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { type KafkaBroker, type StartKafkaOptions } from './kafka.ts';
 import { startKafkaForTest } from './kafka/testing.ts';
+import { skipMessage } from './backend.ts';
 
 const TOPIC = `workbench-it-durable-${randomBytes(3).toString('hex')}`;
 
 /** A broker of this test's own (never KAFKA_BROKERS), or undefined with the test skipped and the reason. */
 async function ownBroker(t: TestContext, options: StartKafkaOptions = {}): Promise<KafkaBroker | undefined> {
   const { broker, skipReason } = await startKafkaForTest({ ...options, env: {} });
-  if (!broker) t.skip(`SKIPPED, Kafka is not available: ${skipReason}`);
+  if (!broker) t.skip(skipMessage('Kafka', skipReason));
   return broker;
 }
 

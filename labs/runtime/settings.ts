@@ -43,6 +43,24 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSet
 export const settings: WorkbenchSettings = readSettings();
 
 /**
+ * Runs `work` as if no external server were configured, so that a backend's start() starts its own
+ * embedded server. The one use: a drill that must restart the server (a shared server of the test run
+ * cannot be restarted under the other tests). Scenarios of one file run one after another, so nothing
+ * else in this process reads the settings meanwhile.
+ */
+export async function withOwnServers<T>(work: () => Promise<T>): Promise<T> {
+  const saved = { ...settings };
+  settings.databaseUrl = undefined;
+  settings.dynamodbEndpoint = undefined;
+  settings.kafkaBrokers = undefined;
+  try {
+    return await work();
+  } finally {
+    Object.assign(settings, saved);
+  }
+}
+
+/**
  * The test run starts each server once and, when one cannot start, tells the test processes why through
  * WORKBENCH_UNAVAILABLE_<SERVER>, so that no test file tries again and every one reports the same reason.
  */

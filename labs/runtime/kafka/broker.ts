@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePorts } from '../ports.ts';
+import { settings } from '../settings.ts';
 import { defaultLog, KafkaStartError, lastLines, run, type KafkaLog } from './commands.ts';
 import { DEFAULT_WORKBENCH_DIR, fetchKafkaJars, findJava, type KafkaJars, type KafkaJarsOptions } from './jars.ts';
 import { launchBrokerJvm, logProperties, removeStaleRuns, type BrokerJvm } from './jvm.ts';
@@ -102,7 +103,8 @@ export function kafkaBrokersFromEnv(env: NodeJS.ProcessEnv = process.env): strin
  */
 export async function startKafka(options: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const started = Date.now();
-  const external = kafkaBrokersFromEnv(options.env ?? process.env);
+  // The settings read once at start (labs/runtime/settings.ts), unless a caller passes an environment.
+  const external = options.env ? kafkaBrokersFromEnv(options.env) : settings.kafkaBrokers && kafkaBrokersFromEnv({ KAFKA_BROKERS: settings.kafkaBrokers.join(',') });
   if (external !== undefined) {
     return {
       brokers: external,
