@@ -27,6 +27,7 @@ import {
   type SubscribeToStreamOptions,
   type Subscription,
   WrongExpectedVersionError,
+  waitForWakeUp,
 } from '../../labs/core/index.ts';
 
 export class NoopEventStore implements EventStore {
@@ -116,18 +117,7 @@ export class NoopEventStore implements EventStore {
   }
 
   private waitForAppend(signal: AbortSignal, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.appended.off('append', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.appended.on('append', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return waitForWakeUp(this.appended, 'append', signal, timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@
  * read itself is what guarantees nothing is missed.
  */
 import type { EventStore, SubscribeToAllOptions, SubscribeToStreamOptions, Subscription, SubscriptionStats } from './event-store.ts';
+import type { EventEmitter } from 'node:events';
 import { BackendUnavailableError } from './errors.ts';
 import type { RecordedEvent } from './types.ts';
 
@@ -178,6 +179,31 @@ export function createPollingSubscription<Cursor>(
     close,
     [Symbol.asyncIterator]: () => iterator,
   };
+}
+
+/**
+ * The wait of a subscription whose store has push wake-ups: resolves at the next `event` of `emitter`,
+ * after `timeoutMs` (the polling fallback), or when `signal` aborts — whichever comes first. A wake-up
+ * only shortens the wait; the read that follows is what guarantees nothing is missed.
+ */
+export function waitForWakeUp(
+  emitter: Pick<EventEmitter, 'once' | 'off'>,
+  event: string,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      emitter.off(event, done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    emitter.once(event, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type StoreLimits,
   type StreamPageRequest,
   type ValidatedAppend,
+  waitForWakeUp,
 } from '../core/index.ts';
 import { DynamoDbCheckpoints, DynamoDbSnapshots } from './checkpoints-and-snapshots.ts';
 import { AWS_CONNECTION, type AwsConnection } from './client.ts';
@@ -137,18 +138,7 @@ export class DynamoDbEventStore extends EventStoreBase {
    * processes' appends are found by the poll.
    */
   protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.session.changes.off('change', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.session.changes.on('change', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return waitForWakeUp(this.session.changes, 'change', signal, timeoutMs);
   }
 
   protected override isUnavailable(error: unknown): boolean {

@@ -17,7 +17,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import type { JsonValue, Snapshot } from '../core/index.ts';
+import { waitForWakeUp, type JsonValue, type Snapshot } from '../core/index.ts';
 import { createKafka, endOffset, ensureTopics } from './client.ts';
 import { EventLogIndex, type IndexedEvent } from './event-log-index.ts';
 import { decodeEvent } from './records.ts';
@@ -223,18 +223,7 @@ export class LogView {
 
   /** Resolves at the next progress of the view (new records or markers), or after `timeoutMs`, or on abort. */
   waitForProgress(signal: AbortSignal, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.progress.off('progress', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.progress.once('progress', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return waitForWakeUp(this.progress, 'progress', signal, timeoutMs);
   }
 
   eventsAfter(position: bigint | undefined, maxCount: number): IndexedEvent[] {

@@ -21,6 +21,7 @@ import {
   type StreamPageRequest,
   type ValidatedAppend,
   type ValidatedEvent,
+  waitForWakeUp,
 } from '../core/index.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
 
@@ -292,18 +293,7 @@ export class PostgresEventStore extends EventStoreBase {
    */
   protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
     void this.ensureListener().catch(() => {});
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.appended.off('append', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.appended.on('append', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return waitForWakeUp(this.appended, 'append', signal, timeoutMs);
   }
 
   private ensureListener(): Promise<pg.Client> {

@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { createKafka, endOffset, ensureTopics, EVENTS_PARTITION, topologyFor, type KafkaTopology } from '../../labs/kafka/index.ts';
+import { waitForWakeUp } from '../../labs/core/index.ts';
 import { parseConnection } from './connection.ts';
 
 export {
@@ -171,18 +172,7 @@ export class KafkaLog {
 
   /** Resolves at the tail's next progress, after `timeoutMs`, or on abort (a subscription's wait). */
   waitForProgress(signal: AbortSignal, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        this.progress.off('progress', done);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.progress.once('progress', done);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return waitForWakeUp(this.progress, 'progress', signal, timeoutMs);
   }
 
   private async close(): Promise<void> {
