@@ -63,6 +63,9 @@ export function matrixCell(b: MatrixBackend, id: string): string {
   if (result.status === 'pass' && b.qualifiedPasses?.[id]) return `${symbol.pass} *(emulated by the store: see below)*`;
   if (result.status === 'fail' && b.expectedFailures?.[id]) return `${symbol.fail} *(the lesson)*`;
   if (result.status === 'fail' && b.flakyUnderLoad?.[id]) return `${symbol.fail} *(its flaw, under load)*`;
+  // A peer library's "unsupported" is a guarantee it does not give (some of them measured failing), not a
+  // scenario that does not apply: the cell says so.
+  if (result.status === 'unsupported' && b.peer) return `${symbol.unsupported} *(not guaranteed: see below)*`;
   return symbol[result.status];
 }
 
