@@ -129,7 +129,10 @@ export const timeSeriesPointSchema = z.object({
 export const searchStepSchema = z.object({
   rate: z.number(),
   throughput: z.number(),
+  /** The p99 the step was judged by: the histogram's, even from fewer than 10,000 samples (see p99Label). */
   p99Ms: z.number(),
+  /** "p99", or "p99 of 2500 samples (25 beyond it)" when the samples hardly support it. */
+  p99Label: z.string().optional(),
   samples: z.number().optional(),
   unsent: z.number(),
   maxPending: z.number(),
@@ -151,8 +154,20 @@ export const machineLoadSchema = z.object({
   maxLoad1: z.number(),
   /** Share of CPU time stolen by the hypervisor during the run, percent (null where /proc/stat is absent). */
   stealPercent: z.number().nullable(),
+  /**
+   * Other processes' share of the machine's CPU time during the run, percent of every core's time: the
+   * machine's use (/proc/stat) minus this benchmark's process tree (harness and the servers it started).
+   * Null where /proc is missing. Absent in results written before 2026-12-01 (judged by load average).
+   */
+  otherCpuPercent: z.number().nullable().optional(),
+  /** … in the worst 10-second window. */
+  maxOtherCpuPercent: z.number().nullable().optional(),
+  /** This benchmark's own share (harness and servers), percent. */
+  ownCpuPercent: z.number().nullable().optional(),
+  /** How `busy` was decided: CPU accounting, or (no /proc) the load average before the run. */
+  method: z.enum(['cpu-accounting', 'load-average-before', 'load-average']).optional(),
   busy: z.boolean(),
-  /** Why it counts as busy: "load average 5.7 > 2 cores", "CPU steal 12 %". */
+  /** Why it counts as busy: "other processes used 31 % of the CPU (0.62 of 2 cores) > 10 %", "CPU steal 12 %". */
   why: z.string().nullable(),
 });
 
