@@ -47,6 +47,7 @@ Run options:
       --min-samples <n>      sweep and max-rate: operations per step at least (default ${DEFAULT_SWEEP.minSamples}: a p99 needs 10,000)
       --step-seconds <s>     sweep and max-rate: measured seconds per step at least (default ${DEFAULT_SWEEP.stepSeconds})
       --max-step-seconds <s> sweep and max-rate: measured seconds per step at most (default ${DEFAULT_SWEEP.maxStepSeconds})
+      --server-warmup <s>    sweep and max-rate: seconds the target runs unjudged first (default ${DEFAULT_SWEEP.serverWarmupSeconds})
       --max-p99-ms <ms>      max-rate search: p99 limit (default ${DEFAULT_SEARCH.maxP99Ms})
       --max-backlog <n>      max-rate search: backlog limit (default ${DEFAULT_SEARCH.maxBacklog})
       --interval-ms <ms>     time-series interval (default 1000)
@@ -87,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
       'max-backlog': { type: 'string' },
       'step-seconds': { type: 'string' },
       'max-step-seconds': { type: 'string' },
+      'server-warmup': { type: 'string' },
       'min-samples': { type: 'string' },
       rates: { type: 'string', multiple: true },
       repeats: { type: 'string' },
@@ -190,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values['step-seconds'] !== undefined ? { stepSeconds: num(values['step-seconds'], 'step-seconds') } : {}),
     ...(values['max-step-seconds'] !== undefined ? { maxStepSeconds: num(values['max-step-seconds'], 'max-step-seconds') } : {}),
     ...(values['min-samples'] !== undefined ? { minSamples: num(values['min-samples'], 'min-samples') } : {}),
+    ...(values['server-warmup'] !== undefined ? { serverWarmupSeconds: num(values['server-warmup'], 'server-warmup') } : {}),
     ...(repeats !== undefined ? { repeats } : {}),
     ...(maxSendDelay !== undefined ? { saturationRule: { minAchievedShare: 0.95, maxSendDelayP99Ms: maxSendDelay } } : {}),
   };

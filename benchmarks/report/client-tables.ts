@@ -85,7 +85,7 @@ function searchTable(parent, runs) {
     const verdict = s.verdict === 'busy-machine' ? 'no verdict: the machine was busy (' + esc(r.busy || '') + '); measured ' + (s.maxSustainableRate ?? 'none') : 'maximum sustainable rate ' + (s.maxSustainableRate ?? 'none') + '/s' + (s.spread && s.spread.min !== s.spread.max ? ' (repeats ' + s.spread.min + '–' + s.spread.max + ')' : '');
     card.innerHTML = '<h3>' + esc(r.label) + ': ' + verdict + '</h3><p>Limits: p99 ≤ ' + s.maxP99Ms + ' ms, backlog ≤ ' + s.maxBacklog + ', not saturated. ' + (s.repeats ? s.repeats.length + ' searches: ' + s.repeats.map((x) => x.maxSustainableRate ?? 'none').join(', ') + '. ' : '') + 'Steps of the median search, in the order tried.</p>' +
       '<table class="steps"><thead><tr><th>rate</th><th>ops/s</th><th>p99 ms</th><th>samples</th><th>held back</th><th>unsent</th><th>verdict</th></tr></thead><tbody>' +
-      s.steps.map((x) => '<tr><td>' + fmt(x.rate) + '</td><td>' + fmt(x.throughput, 1) + '</td><td>' + fmt(x.p99Ms, 3) + '</td><td>' + (x.samples ?? '') + '</td><td>' + x.maxPending + '</td><td>' + x.unsent + '</td><td class="note ' + (x.sustainable ? 'better' : 'worse') + '">' + esc(x.why) + '</td></tr>').join('') + '</tbody></table>';
+      s.steps.map((x) => '<tr><td>' + fmt(x.rate) + '</td><td>' + fmt(x.throughput, 1) + '</td><td>' + fmt(x.p99Ms, 3) + (x.p99Label && x.p99Label !== 'p99' ? ' <small>(' + esc(x.p99Label) + ')</small>' : '') + '</td><td>' + (x.samples ?? '') + '</td><td>' + x.maxPending + '</td><td>' + x.unsent + '</td><td class="note ' + (x.sustainable ? 'better' : 'worse') + '">' + esc(x.why) + '</td></tr>').join('') + '</tbody></table>';
     parent.append(card);
   }
 }

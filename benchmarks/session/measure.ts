@@ -20,9 +20,9 @@ export type SweepSettings = Omit<SweepOptions, 'runId' | 'onStep' | 'progress'>;
 
 /**
  * Steps run until 10,000 operations were intended after the warm-up (what a p99 needs, sample-count.ts)
- * or 20 s, whichever comes first, and at least 5 s.
+ * or 20 s, whichever comes first, and at least 5 s. The target first runs 10 s unjudged (warmUpTarget).
  */
-const DEFAULT_STEP = { stepSeconds: 5, warmupSeconds: 1, minSamples: 10_000, maxStepSeconds: 20 };
+const DEFAULT_STEP = { stepSeconds: 5, warmupSeconds: 1, minSamples: 10_000, maxStepSeconds: 20, serverWarmupSeconds: 10 };
 export const DEFAULT_SEARCH: SearchSettings = { ...DEFAULT_STEP, maxP99Ms: 50, maxBacklog: 1000, repeats: 3 };
 export const DEFAULT_SWEEP: SweepSettings = { ...DEFAULT_STEP, rates: DEFAULT_SWEEP_RATES, repeats: 3, extraSaturatedSteps: 1 };
 

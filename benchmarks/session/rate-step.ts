@@ -19,6 +19,8 @@ export interface StepOptions {
   /** Never longer than this (measured seconds), whatever `minSamples` asks: a run stays bounded. */
   maxStepSeconds: number;
   saturationRule?: SaturationRule;
+  /** Seconds the target runs, unjudged, before the first step (warmUpTarget); 0 or absent: none. */
+  serverWarmupSeconds?: number;
   clock?: Clock;
   progress?: RunOptions['onProgress'];
 }
@@ -54,4 +56,17 @@ export function spreadOf(values: readonly number[]): Spread {
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { median: round(median, 3), min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+/**
+ * A server's first seconds are not its steady state (JIT compilation, caches, connection pools, the first
+ * log segment): on dynalite the first 500/s step of a search had a p99 of 384 ms and the same rate a few
+ * minutes later 57 ms, so the cold step decided the search. Before a search or a sweep the target runs
+ * `serverWarmupSeconds` at the workload's own rate; nothing of it is judged or kept.
+ */
+export async function warmUpTarget(target: BenchTarget, workload: Workload, runId: string, options: StepOptions): Promise<SkippedRun | undefined> {
+  const seconds = options.serverWarmupSeconds ?? 0;
+  if (seconds <= 0) return undefined;
+  const outcome = await runRateStep(target, workload, workload.rate, `${runId}-warmup`, { ...options, stepSeconds: seconds, minSamples: 0, maxStepSeconds: seconds });
+  return outcome.status === 'skipped' ? outcome : undefined;
 }

@@ -12,7 +12,7 @@ import { tooFewSamplesFor } from '../harness/sample-count.ts';
 import { DEFAULT_SATURATION_RULE } from '../harness/saturation.ts';
 import type { BenchTarget } from '../targets/target.ts';
 import type { Workload } from '../workloads/workload.ts';
-import { runRateStep, spreadOf, type StepOptions } from './rate-step.ts';
+import { runRateStep, spreadOf, warmUpTarget, type StepOptions } from './rate-step.ts';
 
 export const DEFAULT_SWEEP_RATES = [25, 50, 100, 200, 400, 800, 1600, 3200];
 
@@ -92,6 +92,8 @@ export async function runSweep(target: BenchTarget, workload: Workload, options:
   const steps: SweepStep[] = [];
   const outcomes = new Map<number, RunOutcome[]>();
   let extra = options.extraSaturatedSteps ?? 1;
+  const cold = await warmUpTarget(target, workload, options.runId, options);
+  if (cold) return { sweep: sweepOf(options, rule, steps), representative: undefined, skipped: cold.reason };
   for (const rate of rates) {
     const runs: RunOutcome[] = [];
     for (let r = 0; r < options.repeats; r++) {
