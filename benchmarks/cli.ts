@@ -50,6 +50,7 @@ Run options:
       --server-warmup <s>    sweep and max-rate: seconds the target runs unjudged first (default ${DEFAULT_SWEEP.serverWarmupSeconds})
       --max-p99-ms <ms>      max-rate search: p99 limit (default ${DEFAULT_SEARCH.maxP99Ms})
       --max-backlog <n>      max-rate search: backlog limit (default ${DEFAULT_SEARCH.maxBacklog})
+      --no-retry             max-rate search: believe a failed step at once (default: try it once more)
       --interval-ms <ms>     time-series interval (default 1000)
       --note <text>          a note stored with the environment (repeatable)
       --out <dir>            results directory (default benchmarks/results)
@@ -84,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       concurrency: { type: 'string' },
       quick: { type: 'boolean' },
       'no-baseline': { type: 'boolean' },
+      'no-retry': { type: 'boolean' },
       'max-p99-ms': { type: 'string' },
       'max-backlog': { type: 'string' },
       'step-seconds': { type: 'string' },
@@ -201,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
     ...step,
     maxP99Ms: num(values['max-p99-ms'], 'max-p99-ms') ?? DEFAULT_SEARCH.maxP99Ms,
     maxBacklog: num(values['max-backlog'], 'max-backlog') ?? DEFAULT_SEARCH.maxBacklog,
+    retryFailedSteps: !values['no-retry'],
   };
   const sweep = { ...DEFAULT_SWEEP, ...step, ...(rates.length ? { rates } : {}) };
   const settings = {

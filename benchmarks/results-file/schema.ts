@@ -134,6 +134,8 @@ export const searchStepSchema = z.object({
   /** "p99", or "p99 of 2500 samples (25 beyond it)" when the samples hardly support it. */
   p99Label: z.string().optional(),
   samples: z.number().optional(),
+  /** 2: the rate's second try, run because the first failed (retryFailedSteps); absent on a first try. */
+  attempt: z.number().optional(),
   unsent: z.number(),
   maxPending: z.number(),
   maxBacklog: z.number(),

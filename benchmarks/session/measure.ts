@@ -23,7 +23,7 @@ export type SweepSettings = Omit<SweepOptions, 'runId' | 'onStep' | 'progress'>;
  * or 20 s, whichever comes first, and at least 5 s. The target first runs 10 s unjudged (warmUpTarget).
  */
 const DEFAULT_STEP = { stepSeconds: 5, warmupSeconds: 1, minSamples: 10_000, maxStepSeconds: 20, serverWarmupSeconds: 10 };
-export const DEFAULT_SEARCH: SearchSettings = { ...DEFAULT_STEP, maxP99Ms: 50, maxBacklog: 1000, repeats: 3 };
+export const DEFAULT_SEARCH: SearchSettings = { ...DEFAULT_STEP, maxP99Ms: 50, maxBacklog: 1000, repeats: 3, retryFailedSteps: true };
 export const DEFAULT_SWEEP: SweepSettings = { ...DEFAULT_STEP, rates: DEFAULT_SWEEP_RATES, repeats: 3, extraSaturatedSteps: 1 };
 
 export interface MeasureOptions {
@@ -53,7 +53,7 @@ export async function measure(id: string, target: BenchTarget, workload: Workloa
         ...search,
         runId,
         progress: options.progress?.update,
-        onStep: (s) => log(`  ${target.label} ${workload.name}: ${s.rate}/s -> ${s.sustainable ? 'sustainable' : `not sustainable (${s.why})`}`),
+        onStep: (s) => log(`  ${target.label} ${workload.name}: ${s.rate}/s${s.attempt ? ` (try ${s.attempt})` : ''} -> ${s.sustainable ? 'sustainable' : `not sustainable (${s.why})`}`),
       });
       if (result.skipped !== undefined || !result.best) {
         record = { ...base, status: 'skipped', reason: result.skipped ?? 'no step ran', notes: [] };

@@ -100,4 +100,28 @@ void describe('max-rate search, repeated (virtual clock)', () => {
     assert.equal(warm.repeats[0]!.steps[0]!.sustainable, true, warm.repeats[0]!.steps[0]!.why);
     assert.equal(warm.maxSustainableRate, 400);
   });
+
+  void test('a failed step is tried once more: a lone stall does not halve the result, overload still fails', async () => {
+    // 1,000/s of capacity; one 1 s stall in the 200/s step (it starts at 2.5 s, measures from 3 s).
+    const stalled = async (retryFailedSteps: boolean) => {
+      const clock = new VirtualClock();
+      const target = stallOnceTarget({ clock, serviceMs: 1, stallAtMs: 3500, stallMs: 1000 });
+      const options = { stepSeconds: 2, warmupSeconds: 0.5, minSamples: 300, maxStepSeconds: 2, clock };
+      return clock.run(searchMaxRate(target, withOverrides(workload, { rate: 100 }), { ...options, maxP99Ms: 50, maxBacklog: 1000, repeats: 1, ceilingRate: 400, retryFailedSteps, runId: 'stall' }));
+    };
+    const believed = await stalled(false);
+    assert.ok(believed.maxSustainableRate! < 200, `without a retry the stall decides: ${believed.maxSustainableRate}`);
+    const retried = await stalled(true);
+    assert.equal(retried.maxSustainableRate, 400, retried.steps.map((s) => `${s.rate}${s.attempt ? ` try ${s.attempt}` : ''}: ${s.why}`).join('\n'));
+    const at200 = retried.steps.filter((s) => s.rate === 200);
+    assert.deepEqual(at200.map((s) => [s.sustainable, s.attempt]), [[false, undefined], [true, 2]], 'both tries are kept');
+
+    // A 200/s backend: every rate above it fails both tries.
+    const clock = new VirtualClock();
+    const capacity = stallOnceTarget({ clock, serviceMs: 5, stallMs: 0 });
+    const overloaded = await clock.run(searchMaxRate(capacity, workload, { ...step, clock, maxP99Ms: 50, maxBacklog: 1000, repeats: 1, retryFailedSteps: true, runId: 'over' }));
+    assert.ok(overloaded.maxSustainableRate! <= 200, `retries do not lift a rate past capacity: ${overloaded.maxSustainableRate}`);
+    for (const s of overloaded.steps.filter((x) => x.attempt === 2)) assert.equal(s.sustainable, false, `${s.rate}/s passed its second try`);
+    assert.ok(overloaded.steps.some((x) => x.attempt === 2), 'failed steps were tried again');
+  });
 });
