@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeMachineLoad, otherCpuPercent, parseProcStat, parseProcessStat, TreeCpuMeter, watchMachineLoad, worstWindow, type CpuSample, type MachineLoadInput, type ProcReader } from './machine-load.ts';
+import { judgeMachineLoad, otherCpuPercent, parseProcStat, parseProcessStat, ProcessCpuMeter, watchMachineLoad, worstWindow, type CpuSample, type MachineLoadInput, type ProcReader } from './machine-load.ts';
 
 const base: MachineLoadInput = { cores: 2, loadBefore: [0.2, 0.5, 0.6], loadAfter: [2.3, 1.4, 1.0], maxLoad1: 2.3, stealPercent: 0.1, otherCpuPercent: 2, maxOtherCpuPercent: 4, ownCpuPercent: 95 };
 
@@ -60,27 +60,34 @@ void describe('busy machine', () => {
     assert.equal(parseProcessStat('garbage'), null);
   });
 
-  void test('the tree meter counts descendants, and a child that exits is not counted twice', () => {
+  void test('the meter counts our tree and other programs apart; kernel threads are neither; an exited child is counted once', () => {
     const proc = fakeProc();
-    proc.procs.set(1, { ppid: 0, ticks: 1000 }); // someone else
+    proc.procs.set(1, { ppid: 0, ticks: 1000 }); // init: other
+    proc.procs.set(2, { ppid: 0, ticks: 0 }); // kthreadd
+    proc.procs.set(3, { ppid: 2, ticks: 400 }); // a kworker flushing our fsyncs: neither
     proc.procs.set(10, { ppid: 1, ticks: 50 }); // us
     proc.procs.set(11, { ppid: 10, ticks: 30 }); // a server we started
-    const meter = new TreeCpuMeter(10, proc);
+    proc.procs.set(20, { ppid: 1, ticks: 7 }); // someone's compiler
+    const meter = new ProcessCpuMeter(10, proc);
     proc.procs.set(10, { ppid: 1, ticks: 60 });
     proc.procs.set(11, { ppid: 10, ticks: 70 });
     proc.procs.set(12, { ppid: 11, ticks: 5 }); // a server's worker, born since
-    proc.procs.get(1)!.ticks += 500;
-    assert.equal(meter.sample(), 10 + 40 + 5);
+    proc.procs.set(20, { ppid: 1, ticks: 107 });
+    proc.procs.set(3, { ppid: 2, ticks: 900 });
+    assert.deepEqual(meter.sample(), { own: 10 + 40 + 5, other: 100 });
     // 12 exits with 8 ticks; its parent 11 reaps it: 11's cutime grows by 8, plus 11's own 2.
     proc.procs.delete(12);
     proc.procs.set(11, { ppid: 10, ticks: 70 + 8 + 2 });
-    assert.equal(meter.sample(), 55 + 3 + 2, 'the worker\'s 3 new ticks and 11\'s own 2, once');
+    // The compiler exits too; init reaps it (init's cutime grows by its 110).
+    proc.procs.delete(20);
+    proc.procs.set(1, { ppid: 0, ticks: 1000 + 110 });
+    assert.deepEqual(meter.sample(), { own: 55 + 3 + 2, other: 100 + 3 }, "the worker's 3 new ticks and 11's own 2, once; the compiler's last 3");
   });
 
-  void test('others\' share and the worst window come from cumulative samples', () => {
-    const s = (atMs: number, total: number, idle: number, ownTicks: number): CpuSample => ({ atMs, machine: { total, idle, steal: 0 }, ownTicks });
+  void test("others' share and the worst window come from cumulative samples", () => {
+    const s = (atMs: number, total: number, ownTicks: number, otherTicks: number): CpuSample => ({ atMs, machine: { total, idle: 0, steal: 0 }, ownTicks, otherTicks });
     // 2 cores x 100 ticks/s: 200 ticks a second. Our tree uses 100/s; someone else 80/s from 10 s on.
-    const samples = [s(0, 0, 0, 0), s(5_000, 1000, 500, 500), s(10_000, 2000, 1000, 1000), s(15_000, 3000, 1100, 1500), s(20_000, 4000, 1200, 2000)];
+    const samples = [s(0, 0, 0, 0), s(5_000, 1000, 500, 0), s(10_000, 2000, 1000, 0), s(15_000, 3000, 1500, 400), s(20_000, 4000, 2000, 800)];
     assert.deepEqual(otherCpuPercent(samples[0]!, samples.at(-1)!), { other: 20, own: 50, steal: 0 });
     assert.equal(worstWindow(samples, 10_000), 40);
     assert.equal(worstWindow(samples.slice(0, 2), 10_000), null, 'a run shorter than the window has none');
