@@ -150,7 +150,7 @@ void describe('rate sweep smoke: 3 steps on noop and postgres', () => {
         modes: ['sweep'],
         via: ['direct'],
         baseline: backend.name === 'postgres',
-        sweep: { rates: [25, 50, 100], repeats: 2, stepSeconds: 0.5, warmupSeconds: 0.2, minSamples: 40, maxStepSeconds: 1 },
+        sweep: { rates: [25, 50, 100], repeats: 2, stepSeconds: 0.5, warmupSeconds: 0.2, minSamples: 40, maxStepSeconds: 1, serverWarmupSeconds: 0.5 },
         intervalMs: 200,
         command: ['bench.int.spec.ts', 'sweep'],
         settings: { smoke: true },

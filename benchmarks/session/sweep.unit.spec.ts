@@ -11,7 +11,7 @@ import { parseWorkload } from '../workloads/workload.ts';
 import { judgeStep, searchMaxRate } from './max-rate.ts';
 import { runRateStep, spreadOf, stepSeconds } from './rate-step.ts';
 import { withOverrides } from '../workloads/workload.ts';
-import { aggregateStep, highestUnsaturatedRate, runSweep } from './sweep.ts';
+import { aggregateStep, highestUnsaturatedRate, representativeOf, runSweep } from './sweep.ts';
 import type { SweepRepeat } from '../results-file/schema.ts';
 
 const workload = parseWorkload({ name: 'capacity', description: 'appends', mix: { append: 1 }, rate: 50, durationSeconds: 5, warmupSeconds: 1, streams: 1, eventsPerAppend: 1, eventSizeBytes: 10, maxInFlight: 16 });
@@ -51,6 +51,15 @@ void describe('rate sweep (virtual clock)', () => {
     assert.equal(highestUnsaturatedRate([b], 3)?.median, 0);
     assert.equal(highestUnsaturatedRate([aggregateStep(50, [repeat(true, 1)])], 1), null);
     assert.deepEqual(spreadOf([4, 1, 3, 2]), { median: 2.5, min: 1, max: 4 });
+  });
+
+  void test('the summary of an unsaturated step comes from a repeat that kept up', () => {
+    const run = (p99Ms: number, saturated: boolean) => ({ id: `${p99Ms}${saturated ? ' saturated' : ''}`, summary: { p99Ms, saturated } });
+    // Median p99 of all three is the saturated repeat (34 ms); of the two that kept up, the lower middle.
+    assert.equal(representativeOf([run(20, false), run(34, true), run(40, false)])?.id, '20');
+    assert.equal(representativeOf([run(5, false), run(7, false), run(9, false)])?.id, '7');
+    assert.equal(representativeOf([run(50, true), run(90, true)])?.id, '50 saturated', 'all saturated: the lower middle of all');
+    assert.equal(representativeOf([]), undefined);
   });
 });
 
