@@ -38,7 +38,16 @@ export const subscriberStatsSchema = z.object({
   rssMaxBytes: z.number(),
 });
 
-export const baselineRatioSchema = z.object({ label: z.string(), throughputRatio: z.number(), p99Ratio: z.number() });
+export const baselineRatioSchema = z.object({
+  label: z.string(),
+  throughputRatio: z.number(),
+  p99Ratio: z.number(),
+  /**
+   * Sweeps and max-rate searches: the two figures' ranges over repeats overlap, so the ratio of their
+   * medians is not a difference this run shows (a tie). Absent for single runs.
+   */
+  rangesOverlap: z.boolean().optional(),
+});
 
 export const summarySchema = z.object({
   mode: z.enum(['open', 'closed']),

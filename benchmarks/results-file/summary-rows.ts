@@ -85,7 +85,8 @@ export function summaryRow(results: ResultsFile, r: RunRecord): SummaryRow {
   }
   if (s.drain) notes.push(`drained ${s.drain.events} in ${s.drain.seconds} s${s.drain.completed ? '' : ' (NOT complete)'}`);
   for (const n of r.notes) if (!/never sent|machine was busy/.test(n)) notes.push(n);
-  const ratio = (b: RunSummary['baseline'] | undefined, what: string) => (b ? `${b.throughputRatio}× ${what}` : '');
+  // A ratio of medians whose ranges overlap is a tie, and says so (baseline-ratios.ts).
+  const ratio = (b: RunSummary['baseline'] | undefined, what: string) => (!b ? '' : b.rangesOverlap ? `${what}: tie (ranges overlap)` : `${b.throughputRatio}× ${what}`);
   const vsRaw = saturated ? '' : [ratio(s.baseline, r.mode === 'sweep' ? 'capacity' : 'ops/s'), s.guaranteeBaseline ? `${ratio(s.guaranteeBaseline, 'same guarantee')}` : ''].filter(Boolean).join(', ');
   return {
     ...base,

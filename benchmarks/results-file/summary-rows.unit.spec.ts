@@ -35,6 +35,11 @@ void describe('summary rows', () => {
     assert.match(row.notes[0]!, /^SATURATED: 592 operations never sent; no ratio to raw/);
   });
 
+  void test('a ratio whose ranges overlap reads as a tie, not as the ratio of the medians', () => {
+    const tie = run({ mode: 'sweep', summary: summary({ baseline: { label: 'raw', throughputRatio: 2, p99Ratio: 0.8, rangesOverlap: true }, guaranteeBaseline: { label: 'raw tx', throughputRatio: 0.5, p99Ratio: 1, rangesOverlap: false } }) });
+    assert.equal(summaryRow(results([tie]), tie).vsRaw, 'capacity: tie (ranges overlap), 0.5× same guarantee');
+  });
+
   void test('a percentile too few samples support reads "max of N samples", one they support reads as a number', () => {
     const row = summaryRow(results([run({})]), run({}));
     assert.equal(row.p50, '2');

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord, RunSummary } from '../results-file/schema.ts';
-import { attachBaselineRatios } from './baseline-ratios.ts';
+import { attachBaselineRatios, rangesOverlap } from './baseline-ratios.ts';
 
 const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   mode: 'closed', targetRate: null, concurrency: 8, maxInFlight: null, durationSeconds: 6, warmupSeconds: 1, measuredSeconds: 5,
@@ -38,5 +38,17 @@ void describe('ratios to raw', () => {
     const store = run({ mode: 'sweep', sweep: sweep(200) });
     attachBaselineRatios([store, run({ kind: 'raw', target: 'kafka (raw)', mode: 'sweep', sweep: sweep(800) })], (b) => b);
     assert.equal(store.summary!.baseline?.throughputRatio, 0.25);
+    assert.equal(store.summary!.baseline?.rangesOverlap, false);
+  });
+
+  void test('a sweep whose ranges overlap the baseline\'s is a tie, whatever the medians say', () => {
+    const sweep = (median: number, min: number, max: number) => ({ rates: [], repeats: 3, minSamples: 1, stepSeconds: 1, saturationRule: { minAchievedShare: 0.95, maxSendDelayP99Ms: 20 }, steps: [], highestUnsaturatedRate: { median, min, max } });
+    // Seen on a quiet machine: the store 3,200 (1,600-3,200), the raw driver 1,600 (1,600-1,600).
+    const store = run({ mode: 'sweep', sweep: sweep(3200, 1600, 3200) });
+    attachBaselineRatios([store, run({ kind: 'raw', target: 'postgres (raw pg)', mode: 'sweep', sweep: sweep(1600, 1600, 1600) })], (b) => b);
+    assert.equal(store.summary!.baseline?.throughputRatio, 2);
+    assert.equal(store.summary!.baseline?.rangesOverlap, true);
+    assert.equal(rangesOverlap({ median: 400, min: 200, max: 400 }, { median: 800, min: 800, max: 800 }), false);
+    assert.equal(rangesOverlap(undefined, { median: 800, min: 800, max: 800 }), undefined);
   });
 });
