@@ -6,9 +6,10 @@
  //| * and ask for a hint with
  //| *   npm run workshop -- hint dynamodb 01
  //| *
- //| * The contract you implement is `EventStore` in labs/core/event-store.ts. Validation, errors, the
- //| * subscription loop and the item codecs at the bottom of this file are given; the DynamoDB work (keys,
- //| * conditions, queries, the global order) is yours. The checker creates a fresh table for every check.
+ //| * The contract you implement is `EventStore` in labs/core/event-store.ts. Validation, errors and the
+ //| * subscription loop are given (labs/core); so are the table's items and plain requests (../table.ts).
+ //| * The DynamoDB work (keys, conditions, queries, the global order) is yours. The checker creates a
+ //| * fresh table for every check.
  // @end
  // @steps 01..
  * The reference solution of the DynamoDB path after step {{step}}, generated from
@@ -16,32 +17,14 @@
  *   npm run workshop -- solution dynamodb {{step}} --diff
  // @end
  *
- * The table (created for you by the checker; key schema pk: string, sk: number):
- *   pk                      sk              item
- *   stream#<streamId>       first version   COMMIT: one per append, the whole batch in one item
- // @steps 00..04
- //| *   $all                    commit number   LOG ENTRY: the batch again, in global order (TODO step 05: pending first)
- // @end
- // @steps 05..
- *   $all                    commit number   LOG ENTRY: the batch again, in global order (pending/committed/void)
- // @end
- *   $counter                0               the atomic counter that hands out commit numbers
- *   snapshot#<streamId>     0               the latest snapshot of a stream
- *   checkpoint#<id>         0               a subscriber's position
+ * The table's layout, the item codecs (commitItem, decodeCommit, logItem, …) and the plain requests
+ * (table.putItem, getItem, queryAll, queryPage, send) are given in workshop/dynamodb/table.ts.
  */
 // @steps 00..09
 //| /* eslint-disable @typescript-eslint/no-unused-vars -- until a TODO is filled in, what it needs looks unused */
 // @end
 import { randomUUID } from 'node:crypto';
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   DEFAULT_READ_ALL_PAGE,
   DuplicateEventIdError,
@@ -72,15 +55,30 @@ import {
   type UnsupportedCapabilities,
   type ValidatedEvent,
 } from '../../../labs/core/index.ts';
+import { EVENTS_PER_COMMIT, isConditionalCheckFailed, packPosition, unpackPosition } from '../../../labs/dynamodb/index.ts';
 import {
-  dynamoDbClientConfig,
-  EVENTS_PER_COMMIT,
-  isConditionalCheckFailed,
-  mapDynamoDbError,
-  packPosition,
-  unpackPosition,
-} from '../../../labs/dynamodb/index.ts';
-import { parseConnection } from '../connection.ts';
+  COUNTER,
+  LOG,
+  STREAM,
+  Table,
+  commitItem,
+  commitToRecorded,
+  decodeCommit,
+  // @steps 00..04
+  //| decodeEvents,
+  // @end
+  decodeLogEntry,
+  // @steps 00..04
+  //| eventsAttribute,
+  // @end
+  key,
+  logItem,
+  num,
+  str,
+  type Commit,
+  type LogEntry,
+  type StoredEvent,
+} from '../table.ts';
 
 /** The checker calls this for every store instance it needs (the suite opens several at once). */
 export async function createStore(connection: string): Promise<EventStore> {
@@ -103,34 +101,6 @@ const ABANDON_AFTER_MS = 2000;
 const MAX_ATTEMPTS = 25;
 
 // @end
-/** One event inside a commit item or a log entry (short attribute names: every byte counts in 400 KB). */
-interface StoredEvent {
-  id: string;
-  type: string;
-  dataJson: string;
-  metadataJson: string;
-}
-
-/** A commit item: one append, stored in the stream's partition under the version of its first event. */
-interface Commit {
-  streamId: string;
-  /** Version of the first event (the sort key). */
-  first: number;
-  /** The commit number it got from the counter (its place in $all). */
-  commit: number;
-  recordedAt: string;
-  events: StoredEvent[];
-}
-
-/** A log entry of $all: the same batch under its commit number. */
-interface LogEntry extends Commit {
-  state: 'pending' | 'committed' | 'void';
-}
-
-const STREAM = (streamId: string) => `stream#${streamId}`;
-const LOG = '$all';
-const COUNTER = '$counter';
-
 class WorkshopDynamoDbStore implements EventStore {
   readonly backend = 'dynamodb (workshop)';
   // @steps 00..09
@@ -161,19 +131,16 @@ class WorkshopDynamoDbStore implements EventStore {
   readonly limits = LIMITS;
   readonly checkpoints: CheckpointStore;
   readonly snapshots: SnapshotStore;
-  private readonly client: DynamoDBClient;
-  readonly tableName: string;
+  private readonly table: Table;
   // @steps 05..
   /** Since when (this reader's clock) each commit number has been seen unresolved. */
   private readonly unresolvedSince = new Map<number, number>();
   // @end
 
   constructor(connection: string) {
-    const { endpoint, tableName } = parseConnection(connection);
-    this.client = new DynamoDBClient(dynamoDbClientConfig(endpoint));
-    this.tableName = tableName;
-    this.checkpoints = new Checkpoints(this);
-    this.snapshots = new Snapshots(this);
+    this.table = new Table(connection);
+    this.checkpoints = new Checkpoints(this.table);
+    this.snapshots = new Snapshots(this.table);
   }
 
   // ------------------------------------------------------------------------------------------- append
@@ -255,7 +222,7 @@ class WorkshopDynamoDbStore implements EventStore {
     // @end
     // @steps 01..01
     //| const batch: Commit = { streamId: input.streamId, first: slot, commit: slot, recordedAt: new Date().toISOString(), events: input.events.map(toStored) };
-    //| await this.putItem(commitItem(batch));
+    //| await this.table.putItem(commitItem(batch));
     //| const last = input.events.length - 1;
     // @end
     // @steps 02..03
@@ -271,7 +238,7 @@ class WorkshopDynamoDbStore implements EventStore {
     // @steps 04..04
     //| // $all: one item per event, its sort key the event's position, so readers can page by position.
     //| for (const [index, event] of batch.events.entries()) {
-      //| await this.putItem({
+      //| await this.table.putItem({
         //| ...key(LOG, Number(packPosition(commit, index))),
         //| s: { S: streamId },
         //| v: { N: String(slot + index) },
@@ -285,7 +252,7 @@ class WorkshopDynamoDbStore implements EventStore {
     if (!(await this.putCommit(batch))) {
       // The slot is taken: by another writer (then our entry is void), or by a reader that finished our
       // intent while we were slow (then it is ours). The commit number in the slot says which.
-      const holder = await this.getItem(STREAM(streamId), slot);
+      const holder = await this.table.getItem(STREAM(streamId), slot);
       if (holder === undefined || num(holder.c) !== batch.commit) {
         await this.settle(batch.commit, 'void');
         return undefined;
@@ -316,10 +283,10 @@ class WorkshopDynamoDbStore implements EventStore {
   // @steps 04..04
   //| /** UpdateItem ADD on one item: DynamoDB applies concurrent increments one after the other. */
   //| private async drawCommitNumber(): Promise<number> {
-    //| const drawn = await this.send((c) =>
+    //| const drawn = await this.table.send((c) =>
       //| c.send(
         //| new UpdateItemCommand({
-          //| TableName: this.tableName,
+          //| TableName: this.table.name,
           //| Key: key(COUNTER, 0),
           //| UpdateExpression: 'ADD n :one',
           //| ExpressionAttributeValues: { ':one': { N: '1' } },
@@ -333,10 +300,10 @@ class WorkshopDynamoDbStore implements EventStore {
   /** Draws numbers until the intent lands: a reader may have closed a number we were too slow to use. */
   private async writeIntent(batch: Commit): Promise<number> {
     for (let attempt = 1; attempt <= 10; attempt++) {
-      const drawn = await this.send((c) =>
+      const drawn = await this.table.send((c) =>
         c.send(
           new UpdateItemCommand({
-            TableName: this.tableName,
+            TableName: this.table.name,
             Key: key(COUNTER, 0),
             UpdateExpression: 'ADD n :one',
             ExpressionAttributeValues: { ':one': { N: '1' } },
@@ -347,7 +314,7 @@ class WorkshopDynamoDbStore implements EventStore {
       const commit = num(drawn.Attributes?.n);
       const intent = { ...logItem({ ...batch, commit, state: 'pending' }), w: { S: randomUUID() } };
       if (await this.putIfAbsent(intent)) return commit;
-      const existing = await this.getItem(LOG, commit);
+      const existing = await this.table.getItem(LOG, commit);
       if (existing?.w?.S === intent.w.S) return commit; // the SDK retried a put that had landed
     }
     throw new Error(`append to '${batch.streamId}': every commit number drawn was closed by readers before its intent was written`);
@@ -364,10 +331,10 @@ class WorkshopDynamoDbStore implements EventStore {
   /** pending -> committed or void, once: whoever settles first wins, and both decide alike. */
   private async settle(commit: number, state: 'committed' | 'void'): Promise<void> {
     try {
-      await this.send((c) =>
+      await this.table.send((c) =>
         c.send(
           new UpdateItemCommand({
-            TableName: this.tableName,
+            TableName: this.table.name,
             Key: key(LOG, commit),
             UpdateExpression: 'SET st = :st',
             ConditionExpression: 'st = :pending',
@@ -417,7 +384,7 @@ class WorkshopDynamoDbStore implements EventStore {
     //| throw todo('01', `readCommits: query the partition '${STREAM(streamId)}'`);
     // @end
     // @steps 01..
-    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: STREAM(streamId) } } });
+    const items = await this.table.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: STREAM(streamId) } } });
     return items.map((item) => decodeCommit(streamId, item));
     // @end
   }
@@ -442,7 +409,7 @@ class WorkshopDynamoDbStore implements EventStore {
     let next = Math.max(unpackPosition(from).commit, 1); // the counter hands out 1 first
     page: while (events.length < limit) {
       const pageSize = 100;
-      const items = await this.queryPage({
+      const items = await this.table.queryPage({
         KeyConditionExpression: 'pk = :pk AND sk >= :next',
         ExpressionAttributeValues: { ':pk': { S: LOG }, ':next': { N: String(next) } },
         Limit: pageSize,
@@ -495,7 +462,7 @@ class WorkshopDynamoDbStore implements EventStore {
    */
   private async resolvePending(entry: LogEntry): Promise<LogEntry> {
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const holder = await this.getItem(STREAM(entry.streamId), entry.first);
+      const holder = await this.table.getItem(STREAM(entry.streamId), entry.first);
       if (holder) {
         const state = num(holder.c) === entry.commit ? 'committed' : 'void';
         await this.settle(entry.commit, state);
@@ -518,10 +485,10 @@ class WorkshopDynamoDbStore implements EventStore {
     // @steps 04..
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.send((c) =>
+      const page = await this.table.send((c) =>
         c.send(
           new QueryCommand({
-            TableName: this.tableName,
+            TableName: this.table.name,
             ConsistentRead: true,
     // @end
             // @steps 04..04
@@ -562,10 +529,10 @@ class WorkshopDynamoDbStore implements EventStore {
   //|
   //| /** Newest first. */
   //| private async readLogBackward(fromPosition: bigint | undefined, limit: number): Promise<RecordedEvent[]> {
-    //| const page = await this.send((c) =>
+    //| const page = await this.table.send((c) =>
       //| c.send(
         //| new QueryCommand({
-          //| TableName: this.tableName,
+          //| TableName: this.table.name,
           //| ConsistentRead: true,
           //| KeyConditionExpression: 'pk = :pk AND sk <= :from',
           //| ExpressionAttributeValues: { ':pk': { S: LOG }, ':from': { N: (fromPosition ?? BigInt(Number.MAX_SAFE_INTEGER)).toString() } },
@@ -618,57 +585,20 @@ class WorkshopDynamoDbStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    this.table.close();
   }
 
-  // --------------------------------------------------------------------------- requests (given helpers)
-
-  /** Every request goes through here: SDK errors become the contract's typed errors (labs/dynamodb/errors.ts). */
-  async send<Output>(request: (client: DynamoDBClient) => Promise<Output>): Promise<Output> {
-    try {
-      return await request(this.client);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw error;
-      throw mapDynamoDbError(error, 'request', this.tableName);
-    }
-  }
+  // ------------------------------------------------------------------------ the conditional put
 
   /** A PutItem that only writes when no item has this key. False when one exists. */
-  async putIfAbsent(item: Record<string, AttributeValue>): Promise<boolean> {
+  private async putIfAbsent(item: Record<string, AttributeValue>): Promise<boolean> {
     try {
-      await this.send((c) => c.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
+      await this.table.send((c) => c.send(new PutItemCommand({ TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
-  }
-
-  async putItem(item: Record<string, AttributeValue>): Promise<void> {
-    await this.send((c) => c.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
-  }
-
-  /** A strongly consistent GetItem: it sees every write that was acknowledged before it. */
-  async getItem(pk: string, sk: number): Promise<Record<string, AttributeValue> | undefined> {
-    const { Item } = await this.send((c) => c.send(new GetItemCommand({ TableName: this.tableName, Key: key(pk, sk), ConsistentRead: true })));
-    return Item;
-  }
-
-  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, AttributeValue>[]> {
-    const { Items } = await this.send((c) => c.send(new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ...input })));
-    return Items ?? [];
-  }
-
-  /** A strongly consistent Query, every page of it (one page holds at most 1 MB). */
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.send((c) => c.send(new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ...input, ExclusiveStartKey: startKey })));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
   }
 }
 
@@ -708,11 +638,7 @@ function findEarlierAppend(streamId: string, commits: Commit[], events: Validate
 }
 
 // @end
-// ------------------------------------------------------------------------------------------ item codecs
-
-function key(pk: string, sk: number): Record<string, AttributeValue> {
-  return { pk: { S: pk }, sk: { N: String(sk) } };
-}
+// --------------------------------------------------------------------------------- events as stored
 
 function toStored(event: ValidatedEvent): StoredEvent {
   // @steps 00..07
@@ -723,36 +649,6 @@ function toStored(event: ValidatedEvent): StoredEvent {
   // @end
 }
 
-function eventsAttribute(events: StoredEvent[]): AttributeValue {
-  return { L: events.map((e) => ({ M: { i: { S: e.id }, t: { S: e.type }, d: { S: e.dataJson }, m: { S: e.metadataJson } } })) };
-}
-
-function decodeEvents(value: AttributeValue | undefined): StoredEvent[] {
-  return (value?.L ?? []).map((v) => {
-    const m = v.M ?? {};
-    return { id: str(m.i), type: str(m.t), dataJson: str(m.d), metadataJson: str(m.m) };
-  });
-}
-
-function commitItem(batch: Commit): Record<string, AttributeValue> {
-  return { ...key(STREAM(batch.streamId), batch.first), c: { N: String(batch.commit) }, at: { S: batch.recordedAt }, ev: eventsAttribute(batch.events) };
-}
-
-function decodeCommit(streamId: string, item: Record<string, AttributeValue>): Commit {
-  return { streamId, first: num(item.sk), commit: num(item.c), recordedAt: str(item.at), events: decodeEvents(item.ev) };
-}
-
-function logItem(entry: LogEntry): Record<string, AttributeValue> {
-  return { ...key(LOG, entry.commit), st: { S: entry.state }, s: { S: entry.streamId }, v: { N: String(entry.first) }, at: { S: entry.recordedAt }, ev: eventsAttribute(entry.events) };
-}
-
-function decodeLogEntry(item: Record<string, AttributeValue>): LogEntry {
-  const state = str(item.st);
-  if (state !== 'pending' && state !== 'committed' && state !== 'void') throw new Error(`log entry ${item.sk?.N} has state '${state}'`);
-  // A void entry closed by a reader holds no batch.
-  return { state, commit: num(item.sk), streamId: item.s?.S ?? '', first: item.v ? num(item.v) : 0, recordedAt: item.at?.S ?? '', events: decodeEvents(item.ev) };
-}
-
 // @steps 04..04
 //| /** Step 04: an event of $all, one item each, its position in the sort key. */
 //| function logEventToRecorded(item: Record<string, AttributeValue>): RecordedEvent {
@@ -761,41 +657,18 @@ function decodeLogEntry(item: Record<string, AttributeValue>): LogEntry {
 //| }
 //|
 // @end
-function commitToRecorded(commit: Commit): RecordedEvent[] {
-  return commit.events.map((e, index) => ({
-    id: e.id,
-    streamId: commit.streamId,
-    type: e.type,
-    data: JSON.parse(e.dataJson) as RecordedEvent['data'],
-    metadata: JSON.parse(e.metadataJson) as RecordedEvent['metadata'],
-    streamVersion: commit.first + index,
-    globalPosition: packPosition(commit.commit, index),
-    recordedAt: new Date(commit.recordedAt),
-  }));
-}
-
-function num(value: AttributeValue | undefined): number {
-  if (value?.N === undefined) throw new Error(`expected a number attribute, got ${JSON.stringify(value)}`);
-  return Number(value.N);
-}
-
-function str(value: AttributeValue | undefined): string {
-  if (value?.S === undefined) throw new Error(`expected a string attribute, got ${JSON.stringify(value)}`);
-  return value.S;
-}
-
 // ------------------------------------------------------------------------------- snapshots, checkpoints
 
 /** Step 09: the latest snapshot of each stream, one item per stream. */
 class Snapshots implements SnapshotStore {
-  constructor(private readonly db: WorkshopDynamoDbStore) {}
+  constructor(private readonly table: Table) {}
 
   async load(streamId: string): Promise<Snapshot | undefined> {
     // @steps 00..08
     //| throw new UnsupportedCapabilityError('dynamodb (workshop)', 'snapshots', 'TODO step 09');
     // @end
     // @steps 09..
-    const item = await this.db.getItem(`snapshot#${streamId}`, 0);
+    const item = await this.table.getItem(`snapshot#${streamId}`, 0);
     if (!item) return undefined;
     return { streamVersion: num(item.v), schemaVersion: num(item.sv), state: JSON.parse(str(item.state)) as Snapshot['state'] };
     // @end
@@ -808,10 +681,10 @@ class Snapshots implements SnapshotStore {
     // @steps 09..
     // Never replace a newer snapshot with an older one (two loaders may race); losing that race is fine.
     try {
-      await this.db.send((c) =>
+      await this.table.send((c) =>
         c.send(
           new PutItemCommand({
-            TableName: this.db.tableName,
+            TableName: this.table.name,
             Item: {
               ...key(`snapshot#${streamId}`, 0),
               v: { N: String(snapshot.streamVersion) },
@@ -832,14 +705,14 @@ class Snapshots implements SnapshotStore {
 
 /** Step 10: how far each subscriber got, one item per subscriber. */
 class Checkpoints implements CheckpointStore {
-  constructor(private readonly db: WorkshopDynamoDbStore) {}
+  constructor(private readonly table: Table) {}
 
   async load(subscriberId: string): Promise<bigint | undefined> {
     // @steps 00..09
     //| throw new UnsupportedCapabilityError('dynamodb (workshop)', 'checkpoints', 'TODO step 10');
     // @end
     // @steps 10..
-    const item = await this.db.getItem(`checkpoint#${subscriberId}`, 0);
+    const item = await this.table.getItem(`checkpoint#${subscriberId}`, 0);
     return item ? BigInt(str(item.p)) : undefined;
     // @end
   }
@@ -850,7 +723,7 @@ class Checkpoints implements CheckpointStore {
     // @end
     // @steps 10..
     // A string, not a number attribute: positions are bigints, and N comes back through a JS number.
-    await this.db.putItem({ ...key(`checkpoint#${subscriberId}`, 0), p: { S: position.toString() } });
+    await this.table.putItem({ ...key(`checkpoint#${subscriberId}`, 0), p: { S: position.toString() } });
     // @end
   }
 }

@@ -5,29 +5,17 @@
  * and ask for a hint with
  *   npm run workshop -- hint dynamodb 01
  *
- * The contract you implement is `EventStore` in labs/core/event-store.ts. Validation, errors, the
- * subscription loop and the item codecs at the bottom of this file are given; the DynamoDB work (keys,
- * conditions, queries, the global order) is yours. The checker creates a fresh table for every check.
+ * The contract you implement is `EventStore` in labs/core/event-store.ts. Validation, errors and the
+ * subscription loop are given (labs/core); so are the table's items and plain requests (../table.ts).
+ * The DynamoDB work (keys, conditions, queries, the global order) is yours. The checker creates a
+ * fresh table for every check.
  *
- * The table (created for you by the checker; key schema pk: string, sk: number):
- *   pk                      sk              item
- *   stream#<streamId>       first version   COMMIT: one per append, the whole batch in one item
- *   $all                    commit number   LOG ENTRY: the batch again, in global order (TODO step 05: pending first)
- *   $counter                0               the atomic counter that hands out commit numbers
- *   snapshot#<streamId>     0               the latest snapshot of a stream
- *   checkpoint#<id>         0               a subscriber's position
+ * The table's layout, the item codecs (commitItem, decodeCommit, logItem, …) and the plain requests
+ * (table.putItem, getItem, queryAll, queryPage, send) are given in workshop/dynamodb/table.ts.
  */
 /* eslint-disable @typescript-eslint/no-unused-vars -- until a TODO is filled in, what it needs looks unused */
 import { randomUUID } from 'node:crypto';
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type QueryCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   DEFAULT_READ_ALL_PAGE,
   DuplicateEventIdError,
@@ -56,15 +44,26 @@ import {
   type UnsupportedCapabilities,
   type ValidatedEvent,
 } from '../../../labs/core/index.ts';
+import { EVENTS_PER_COMMIT, isConditionalCheckFailed, packPosition, unpackPosition } from '../../../labs/dynamodb/index.ts';
 import {
-  dynamoDbClientConfig,
-  EVENTS_PER_COMMIT,
-  isConditionalCheckFailed,
-  mapDynamoDbError,
-  packPosition,
-  unpackPosition,
-} from '../../../labs/dynamodb/index.ts';
-import { parseConnection } from '../connection.ts';
+  COUNTER,
+  LOG,
+  STREAM,
+  Table,
+  commitItem,
+  commitToRecorded,
+  decodeCommit,
+  decodeEvents,
+  decodeLogEntry,
+  eventsAttribute,
+  key,
+  logItem,
+  num,
+  str,
+  type Commit,
+  type LogEntry,
+  type StoredEvent,
+} from '../table.ts';
 
 /** The checker calls this for every store instance it needs (the suite opens several at once). */
 export async function createStore(connection: string): Promise<EventStore> {
@@ -76,34 +75,6 @@ export async function createStore(connection: string): Promise<EventStore> {
  * JSON, and a batch that does not fit is refused by DynamoDB (ValidationException -> InvalidInputError).
  */
 const LIMITS: StoreLimits = { maxEventBytes: 384 * 1024, maxStreamIdLength: 200, maxSnapshotBytes: 384 * 1024, nulInText: true };
-
-/** One event inside a commit item or a log entry (short attribute names: every byte counts in 400 KB). */
-interface StoredEvent {
-  id: string;
-  type: string;
-  dataJson: string;
-  metadataJson: string;
-}
-
-/** A commit item: one append, stored in the stream's partition under the version of its first event. */
-interface Commit {
-  streamId: string;
-  /** Version of the first event (the sort key). */
-  first: number;
-  /** The commit number it got from the counter (its place in $all). */
-  commit: number;
-  recordedAt: string;
-  events: StoredEvent[];
-}
-
-/** A log entry of $all: the same batch under its commit number. */
-interface LogEntry extends Commit {
-  state: 'pending' | 'committed' | 'void';
-}
-
-const STREAM = (streamId: string) => `stream#${streamId}`;
-const LOG = '$all';
-const COUNTER = '$counter';
 
 class WorkshopDynamoDbStore implements EventStore {
   readonly backend = 'dynamodb (workshop)';
@@ -118,15 +89,12 @@ class WorkshopDynamoDbStore implements EventStore {
   readonly limits = LIMITS;
   readonly checkpoints: CheckpointStore;
   readonly snapshots: SnapshotStore;
-  private readonly client: DynamoDBClient;
-  readonly tableName: string;
+  private readonly table: Table;
 
   constructor(connection: string) {
-    const { endpoint, tableName } = parseConnection(connection);
-    this.client = new DynamoDBClient(dynamoDbClientConfig(endpoint));
-    this.tableName = tableName;
-    this.checkpoints = new Checkpoints(this);
-    this.snapshots = new Snapshots(this);
+    this.table = new Table(connection);
+    this.checkpoints = new Checkpoints(this.table);
+    this.snapshots = new Snapshots(this.table);
   }
 
   // ------------------------------------------------------------------------------------------- append
@@ -175,57 +143,20 @@ class WorkshopDynamoDbStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    this.table.close();
   }
 
-  // --------------------------------------------------------------------------- requests (given helpers)
-
-  /** Every request goes through here: SDK errors become the contract's typed errors (labs/dynamodb/errors.ts). */
-  async send<Output>(request: (client: DynamoDBClient) => Promise<Output>): Promise<Output> {
-    try {
-      return await request(this.client);
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw error;
-      throw mapDynamoDbError(error, 'request', this.tableName);
-    }
-  }
+  // ------------------------------------------------------------------------ the conditional put
 
   /** A PutItem that only writes when no item has this key. False when one exists. */
-  async putIfAbsent(item: Record<string, AttributeValue>): Promise<boolean> {
+  private async putIfAbsent(item: Record<string, AttributeValue>): Promise<boolean> {
     try {
-      await this.send((c) => c.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
+      await this.table.send((c) => c.send(new PutItemCommand({ TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })));
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
-  }
-
-  async putItem(item: Record<string, AttributeValue>): Promise<void> {
-    await this.send((c) => c.send(new PutItemCommand({ TableName: this.tableName, Item: item })));
-  }
-
-  /** A strongly consistent GetItem: it sees every write that was acknowledged before it. */
-  async getItem(pk: string, sk: number): Promise<Record<string, AttributeValue> | undefined> {
-    const { Item } = await this.send((c) => c.send(new GetItemCommand({ TableName: this.tableName, Key: key(pk, sk), ConsistentRead: true })));
-    return Item;
-  }
-
-  private async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, AttributeValue>[]> {
-    const { Items } = await this.send((c) => c.send(new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ...input })));
-    return Items ?? [];
-  }
-
-  /** A strongly consistent Query, every page of it (one page holds at most 1 MB). */
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.send((c) => c.send(new QueryCommand({ TableName: this.tableName, ConsistentRead: true, ...input, ExclusiveStartKey: startKey })));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
   }
 }
 
@@ -236,74 +167,17 @@ function lastVersionOf(commits: Commit[]): number {
   return last ? last.first + last.events.length - 1 : -1;
 }
 
-// ------------------------------------------------------------------------------------------ item codecs
-
-function key(pk: string, sk: number): Record<string, AttributeValue> {
-  return { pk: { S: pk }, sk: { N: String(sk) } };
-}
+// --------------------------------------------------------------------------------- events as stored
 
 function toStored(event: ValidatedEvent): StoredEvent {
   return { id: event.id, type: event.type, dataJson: event.dataJson, metadataJson: '{}' }; // TODO step 08: keep event.metadataJson
-}
-
-function eventsAttribute(events: StoredEvent[]): AttributeValue {
-  return { L: events.map((e) => ({ M: { i: { S: e.id }, t: { S: e.type }, d: { S: e.dataJson }, m: { S: e.metadataJson } } })) };
-}
-
-function decodeEvents(value: AttributeValue | undefined): StoredEvent[] {
-  return (value?.L ?? []).map((v) => {
-    const m = v.M ?? {};
-    return { id: str(m.i), type: str(m.t), dataJson: str(m.d), metadataJson: str(m.m) };
-  });
-}
-
-function commitItem(batch: Commit): Record<string, AttributeValue> {
-  return { ...key(STREAM(batch.streamId), batch.first), c: { N: String(batch.commit) }, at: { S: batch.recordedAt }, ev: eventsAttribute(batch.events) };
-}
-
-function decodeCommit(streamId: string, item: Record<string, AttributeValue>): Commit {
-  return { streamId, first: num(item.sk), commit: num(item.c), recordedAt: str(item.at), events: decodeEvents(item.ev) };
-}
-
-function logItem(entry: LogEntry): Record<string, AttributeValue> {
-  return { ...key(LOG, entry.commit), st: { S: entry.state }, s: { S: entry.streamId }, v: { N: String(entry.first) }, at: { S: entry.recordedAt }, ev: eventsAttribute(entry.events) };
-}
-
-function decodeLogEntry(item: Record<string, AttributeValue>): LogEntry {
-  const state = str(item.st);
-  if (state !== 'pending' && state !== 'committed' && state !== 'void') throw new Error(`log entry ${item.sk?.N} has state '${state}'`);
-  // A void entry closed by a reader holds no batch.
-  return { state, commit: num(item.sk), streamId: item.s?.S ?? '', first: item.v ? num(item.v) : 0, recordedAt: item.at?.S ?? '', events: decodeEvents(item.ev) };
-}
-
-function commitToRecorded(commit: Commit): RecordedEvent[] {
-  return commit.events.map((e, index) => ({
-    id: e.id,
-    streamId: commit.streamId,
-    type: e.type,
-    data: JSON.parse(e.dataJson) as RecordedEvent['data'],
-    metadata: JSON.parse(e.metadataJson) as RecordedEvent['metadata'],
-    streamVersion: commit.first + index,
-    globalPosition: packPosition(commit.commit, index),
-    recordedAt: new Date(commit.recordedAt),
-  }));
-}
-
-function num(value: AttributeValue | undefined): number {
-  if (value?.N === undefined) throw new Error(`expected a number attribute, got ${JSON.stringify(value)}`);
-  return Number(value.N);
-}
-
-function str(value: AttributeValue | undefined): string {
-  if (value?.S === undefined) throw new Error(`expected a string attribute, got ${JSON.stringify(value)}`);
-  return value.S;
 }
 
 // ------------------------------------------------------------------------------- snapshots, checkpoints
 
 /** Step 09: the latest snapshot of each stream, one item per stream. */
 class Snapshots implements SnapshotStore {
-  constructor(private readonly db: WorkshopDynamoDbStore) {}
+  constructor(private readonly table: Table) {}
 
   async load(streamId: string): Promise<Snapshot | undefined> {
     throw new UnsupportedCapabilityError('dynamodb (workshop)', 'snapshots', 'TODO step 09');
@@ -316,7 +190,7 @@ class Snapshots implements SnapshotStore {
 
 /** Step 10: how far each subscriber got, one item per subscriber. */
 class Checkpoints implements CheckpointStore {
-  constructor(private readonly db: WorkshopDynamoDbStore) {}
+  constructor(private readonly table: Table) {}
 
   async load(subscriberId: string): Promise<bigint | undefined> {
     throw new UnsupportedCapabilityError('dynamodb (workshop)', 'checkpoints', 'TODO step 10');
