@@ -89,6 +89,8 @@ export function buildOpenApiDocument() {
           saturation: arr(str),
           saturationFrom: { type: 'string', enum: ['results', 'derived'] },
           saturatedAt: nullable(num),
+          offeredRange: nullable(obj({ min: num, max: num })),
+          p99Note: nullable(str),
           server: obj({ name: str, description: str, emulator: nullable(str) }),
           machineBusy: nullable(str),
         }),

@@ -26,6 +26,8 @@ const summary = z.looseObject({
   unsent: num.optional(),
   saturated: z.boolean().optional(),
   saturation: z.array(z.string()).optional(),
+  samples: num.optional(),
+  tooFewSamplesFor: z.array(z.string()).optional(),
 });
 const sweepStep = z.looseObject({
   offeredRate: num,
@@ -36,8 +38,10 @@ const sweepStep = z.looseObject({
   errorCount: num,
   saturated: z.boolean(),
   samples: num.optional(),
+  tooFewSamplesFor: z.array(z.string()).optional(),
   repeats: z.array(z.looseObject({ saturation: z.array(z.string()).optional() })).optional(),
 });
+const spread = z.looseObject({ median: num, min: num, max: num });
 const run = z.looseObject({
   backend: z.string(),
   target: z.string().optional(),
@@ -46,8 +50,8 @@ const run = z.looseObject({
   mode: z.string().optional(),
   status: z.string().optional(),
   summary: summary.optional(),
-  search: z.looseObject({ maxSustainableRate: num.nullable(), verdict: z.string().optional() }).optional(),
-  sweep: z.looseObject({ steps: z.array(sweepStep), highestUnsaturatedRate: z.looseObject({ median: num }).nullable().optional() }).optional(),
+  search: z.looseObject({ maxSustainableRate: num.nullable(), verdict: z.string().optional(), spread: spread.nullable().optional() }).optional(),
+  sweep: z.looseObject({ steps: z.array(sweepStep), highestUnsaturatedRate: spread.nullable().optional() }).optional(),
   machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
 });
 const backendEnv = z.looseObject({ name: z.string(), description: z.string().optional(), version: z.string().nullable().optional(), emulator: z.string().nullable().optional() });
@@ -97,8 +101,13 @@ export interface BenchmarkFigure {
   saturation: string[];
   /** `results`: the benchmark said so; `derived`: the advisor applied its own rule (older results). */
   saturationFrom: 'results' | 'derived';
-  /** For a saturated run: the offered rate it could not keep up with. */
+  /** For a saturated run: the offered rate it could not keep up with. For a sweep: the first rate above
+   * the one that kept up at which it saturated. */
   saturatedAt: number | null;
+  /** Sweeps and max-rate searches: the range of `offeredRate` over the repeats (its median). */
+  offeredRange: { min: number; max: number } | null;
+  /** When the p99 rests on too few samples to be one: "max of 6,400 samples" (the figure is their maximum). */
+  p99Note: string | null;
   server: ServerLabel;
   /** The machine was busy (other work) during the run: the figure is lower than the store can do. */
   machineBusy: string | null;
@@ -145,11 +154,17 @@ function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure 
 
   if (mode === 'sweep' && r.sweep) {
     const steps = r.sweep.steps;
+    const headline = r.sweep.highestUnsaturatedRate ?? null;
     const ok = steps.filter((s) => !s.saturated);
-    const best = ok[ok.length - 1];
+    // The headline is the median over repeats of each repeat's highest rate that kept up (what the report
+    // shows); the step at that rate gives the figures. Older files without it: the last step that kept up.
+    const best = (headline ? steps.find((s) => s.offeredRate === headline.median && !s.saturated) : undefined) ?? ok[ok.length - 1];
     const firstSaturated = steps.find((s) => s.saturated);
     const shown = best ?? firstSaturated;
     if (!shown) return null;
+    // Where it stopped keeping up: the first saturated rate ABOVE the one shown (a lower rung may have
+    // saturated in most repeats too; "kept up at 3,200, saturated at 1,600" would read as a contradiction).
+    const above = best ? steps.find((s) => s.saturated && s.offeredRate > best.offeredRate) : firstSaturated;
     return {
       ...base,
       offeredRate: shown.offeredRate,
@@ -163,7 +178,9 @@ function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure 
       saturated: !best,
       saturation: best ? [] : [`every offered rate saturated, from ${firstSaturated?.offeredRate ?? '?'} ops/s`, ...new Set((firstSaturated?.repeats ?? []).flatMap((x) => x.saturation ?? []))],
       saturationFrom: 'results',
-      saturatedAt: firstSaturated?.offeredRate ?? null,
+      saturatedAt: above?.offeredRate ?? null,
+      offeredRange: best && headline && headline.median === best.offeredRate && headline.min !== headline.max ? { min: headline.min, max: headline.max } : null,
+      p99Note: shown.tooFewSamplesFor?.includes('p99') && shown.samples ? `max of ${Math.round(shown.samples).toLocaleString('en-US')} samples` : null,
     };
   }
   const s = r.summary;
@@ -186,6 +203,8 @@ function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure 
     saturation,
     saturationFrom: fromResults ? 'results' : 'derived',
     saturatedAt: saturated && mode === 'open' ? (s.targetRate ?? null) : null,
+    offeredRange: mode === 'max-rate' && r.search?.spread && r.search.spread.min !== r.search.spread.max ? { min: r.search.spread.min, max: r.search.spread.max } : null,
+    p99Note: s.tooFewSamplesFor?.includes('p99') && s.samples ? `max of ${Math.round(s.samples).toLocaleString('en-US')} samples` : null,
   };
 }
 
@@ -230,12 +249,17 @@ export function describeFigure(f: BenchmarkFigure): string {
         : f.mode === 'sweep'
           ? f.saturated
             ? 'sweep'
-            : `sweep, highest offered rate that kept up: ${f.offeredRate ?? '?'} ops/s${f.saturatedAt ? ` (saturated at ${f.saturatedAt})` : ''}`
-          : `max-rate search${f.offeredRate ? `, ${f.offeredRate} ops/s sustained` : ''}`;
+            : `sweep, highest offered rate that kept up: ${f.offeredRate ?? '?'} ops/s${range(f)}${f.saturatedAt ? ` (saturated at ${f.saturatedAt})` : ''}`
+          : `max-rate search${f.offeredRate ? `, ${f.offeredRate} ops/s sustained${range(f)}` : ''}`;
   const outcome = f.saturated
     ? `SATURATED${f.saturatedAt ? ` at ${f.saturatedAt} ops/s offered` : ''} (${f.saturation.join('; ')}): not a capacity figure`
-    : `${Math.round(f.throughput)} ops/s achieved, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms`;
+    : `${Math.round(f.throughput)} ops/s achieved, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms${f.p99Note ? ` (${f.p99Note})` : ''}`;
   const extras = [f.errors ? `${f.errors} errors` : '', f.unsent ? `${f.unsent} unsent` : '', f.conflicts ? `${f.conflicts} version conflicts (expected in this workload)` : ''].filter(Boolean).join(', ');
   const server = f.server.emulator ? `server: ${f.server.emulator}` : `server: ${f.server.description}`;
   return `${f.workload}, ${target}, ${mode}: ${outcome}${extras ? `; ${extras}` : ''}; ${server}${f.machineBusy ? `; machine busy: ${f.machineBusy}` : ''}`;
+}
+
+/** " (repeats 1600–3200)" for a median over repeats whose range is wider than one value. */
+function range(f: BenchmarkFigure): string {
+  return f.offeredRange ? ` (repeats ${f.offeredRange.min}–${f.offeredRange.max})` : '';
 }

@@ -82,6 +82,28 @@ describe('benchmark figures', () => {
     assert.deepEqual(benchmarkFiguresFor(ev.benchmarks, 'marten'), []);
   });
 
+  test('a sweep figure is its headline: the median over repeats with their range, saturated only above it, a thin p99 named as the max', () => {
+    // Seen on a quiet machine (Kafka's plain producer): 1,600 saturated in most repeats, 3,200 did not. The page
+    // read "kept up 3,200 ops/s … (saturated at 1,600 ops/s)".
+    const step = (offeredRate: number, saturated: boolean, samples: number) => ({ offeredRate, achievedRate: saturated ? offeredRate * 0.9 : offeredRate, p50Ms: 1, p99Ms: 28.6, unsent: 0, errorCount: 0, saturated, samples, tooFewSamplesFor: samples < 10_000 ? ['p99', 'p99.9'] : [] });
+    const bench = parseBenchmarks({
+      startedAt: '2026-12-01T15:21:25.953Z',
+      runs: [
+        { backend: 'kafka', target: 'kafka (raw kafkajs)', kind: 'raw', workload: 'append-single', mode: 'sweep', status: 'ok', sweep: { steps: [step(800, false, 1600), step(1600, true, 3200), step(3200, false, 6400), step(6400, true, 12800)], highestUnsaturatedRate: { median: 3200, min: 1600, max: 3200 } } },
+        { backend: 'kafka', target: 'kafka', kind: 'store', workload: 'append-single', mode: 'max-rate', status: 'ok', summary: { targetRate: 2500, throughput: 2500, p50Ms: 1, p99Ms: 30, samples: 12500, tooFewSamplesFor: ['p99.9'], saturated: false }, search: { maxSustainableRate: 2500, verdict: 'measured', spread: { median: 2500, min: 938, max: 3500 } } },
+      ],
+    });
+    const [sweep, search] = benchmarkFiguresFor(bench, 'kafka');
+    assert.equal(sweep?.offeredRate, 3200);
+    assert.deepEqual(sweep?.offeredRange, { min: 1600, max: 3200 });
+    assert.equal(sweep?.saturatedAt, 6400, 'where it stopped keeping up, not a lower rung');
+    assert.equal(sweep?.p99Note, 'max of 6,400 samples');
+    assert.match(describeFigure(sweep!), /kept up: 3200 ops\/s \(repeats 1600–3200\) \(saturated at 6400\).*p99 28\.6 ms \(max of 6,400 samples\)/);
+    assert.deepEqual(search?.offeredRange, { min: 938, max: 3500 });
+    assert.equal(search?.p99Note, null, '12,500 samples support a p99');
+    assert.match(describeFigure(search!), /2500 ops\/s sustained \(repeats 938–3500\)/);
+  });
+
   test('the results this repository holds parse, and no saturated figure is presented as a capacity', async () => {
     const ev = await loadEvidence({ capabilitiesPath: fixture('absent.json'), benchmarksPath: fileURLToPath(new URL('../../benchmarks/results/latest.json', import.meta.url)) });
     if (!ev.benchmarks) return; // the benchmarks agent may be rewriting the file; absence is handled elsewhere

@@ -72,8 +72,10 @@ const n0 = (x) => Math.round(x).toLocaleString('en');
 function modeCell(f) {
   if (f.mode === 'open') return `${MODE.open}, ${n0(f.offeredRate ?? 0)} ops/s offered`;
   if (f.mode === 'closed') return `${MODE.closed}${f.concurrency ? `, ${f.concurrency} workers` : ''}`;
-  if (f.mode === 'sweep') return f.saturated ? `${MODE.sweep} from ${n0(f.offeredRate ?? 0)} ops/s` : `${MODE.sweep}: highest rate that kept up ${f.offeredRate === null ? '—' : `${n0(f.offeredRate)} ops/s`}`;
-  return `${MODE['max-rate']}${f.offeredRate ? `: ${n0(f.offeredRate)} ops/s sustained` : ''}`;
+  // A median over repeats carries its range: two figures whose ranges overlap are a tie.
+  const range = f.offeredRange ? ` (repeats ${n0(f.offeredRange.min)}–${n0(f.offeredRange.max)})` : '';
+  if (f.mode === 'sweep') return f.saturated ? `${MODE.sweep} from ${n0(f.offeredRate ?? 0)} ops/s` : `${MODE.sweep}: highest rate that kept up ${f.offeredRate === null ? '—' : `${n0(f.offeredRate)} ops/s${range}`}`;
+  return `${MODE['max-rate']}${f.offeredRate ? `: ${n0(f.offeredRate)} ops/s sustained${range}` : ''}`;
 }
 
 function outcomeCells(f) {
@@ -83,7 +85,8 @@ function outcomeCells(f) {
     return [h('td', { class: 'saturated', colspan: 2 }, h('strong', { text: `Saturated${at}` }), `: ${f.saturation.join('; ')}. Not a capacity figure.`)];
   }
   const swept = f.mode === 'sweep' && f.saturatedAt ? ` (saturated at ${n0(f.saturatedAt)} ops/s)` : '';
-  return [h('td', { class: 'num', text: `${n0(f.throughput)} ops/s${swept}` }), h('td', { class: 'num', text: `${f.p99Ms} ms` })];
+  // A p99 from too few samples is their maximum, and says so.
+  return [h('td', { class: 'num', text: `${n0(f.throughput)} ops/s${swept}` }), h('td', { class: 'num', text: `${f.p99Ms} ms${f.p99Note ? ` (${f.p99Note})` : ''}` })];
 }
 
 function problems(f) {
