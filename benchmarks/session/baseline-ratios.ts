@@ -19,7 +19,7 @@ export function attachBaselineRatios(runs: RunRecord[], serverOf: (backend: stri
     const capacity = (r: RunRecord) => (r.sweep ? (r.sweep.highestUnsaturatedRate?.median ?? 0) : r.summary!.throughput);
     const ratio = (raw: RunRecord | undefined) => {
       if (!raw?.summary) return null;
-      const overlap = rangesOverlap(spreadOf(run), spreadOf(raw));
+      const overlap = rangesOverlap(repeatRangeOf(run), repeatRangeOf(raw));
       return {
         label: raw.target,
         throughputRatio: round(capacity(run) / Math.max(capacity(raw), 1e-9), 3),
@@ -33,7 +33,7 @@ export function attachBaselineRatios(runs: RunRecord[], serverOf: (backend: stri
 }
 
 /** A sweep's headline or a search's result over its repeats (undefined for a single run). */
-function spreadOf(r: RunRecord): Spread | undefined {
+function repeatRangeOf(r: RunRecord): Spread | undefined {
   return r.sweep ? (r.sweep.highestUnsaturatedRate ?? undefined) : (r.search?.spread ?? undefined);
 }
 

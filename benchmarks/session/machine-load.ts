@@ -29,8 +29,6 @@ export const BURST_WINDOW_MS = 10_000;
 /** Machine-wide CPU times, in clock ticks, from /proc/stat's `cpu` line. */
 export interface CpuTimes {
   total: number;
-  /** idle + iowait: time no process used. */
-  idle: number;
   steal: number;
 }
 
@@ -42,7 +40,7 @@ export function parseProcStat(text: string): CpuTimes | null {
   if (fields.length < 8 || fields.some((f) => !Number.isFinite(f))) return null;
   // guest and guest_nice (fields 9, 10) are already counted in user and nice.
   const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { total, idle: fields[3]! + fields[4]!, steal: fields[7]! };
+  return { total, steal: fields[7]! };
 }
 
 /**

@@ -10,13 +10,13 @@ import { judgeMachineLoad, otherCpuPercent, parseProcStat, parseProcessStat, Pro
 const base: MachineLoadInput = { cores: 2, loadBefore: [0.2, 0.5, 0.6], loadAfter: [2.3, 1.4, 1.0], maxLoad1: 2.3, stealPercent: 0.1, otherCpuPercent: 2, maxOtherCpuPercent: 4, ownCpuPercent: 95 };
 
 /** A /proc of processes whose ticks the test sets; `stat` is the machine line. */
-function fakeProc(): ProcReader & { procs: Map<number, { ppid: number; ticks: number }>; machine: { total: number; idle: number; steal: number } } {
+function fakeProc(): ProcReader & { procs: Map<number, { ppid: number; ticks: number }>; machine: { total: number; steal: number } } {
   const procs = new Map<number, { ppid: number; ticks: number }>();
-  const machine = { total: 0, idle: 0, steal: 0 };
+  const machine = { total: 0, steal: 0 };
   return {
     procs,
     machine,
-    stat: () => `cpu  ${machine.total - machine.idle - machine.steal} 0 0 ${machine.idle} 0 0 0 ${machine.steal} 0 0\n`,
+    stat: () => `cpu  ${machine.total - machine.steal} 0 0 0 0 0 0 ${machine.steal} 0 0\n`,
     pids: () => [...procs.keys()],
     processStat: (pid) => {
       const p = procs.get(pid);
@@ -54,7 +54,7 @@ void describe('busy machine', () => {
   });
 
   void test('/proc/stat and /proc/<pid>/stat are parsed, odd command names included', () => {
-    assert.deepEqual(parseProcStat('cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 1 2 3\n'), { total: 1000, idle: 810, steal: 35 });
+    assert.deepEqual(parseProcStat('cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 1 2 3\n'), { total: 1000, steal: 35 });
     assert.equal(parseProcStat('intr 1 2 3\n'), null);
     assert.deepEqual(parseProcessStat('42 (a (b) c) S 7 42 42 0 -1 4194304 100 0 0 0 11 22 33 44 20 0 1 0'), { ppid: 7, ticks: 110 });
     assert.equal(parseProcessStat('garbage'), null);
@@ -85,7 +85,7 @@ void describe('busy machine', () => {
   });
 
   void test("others' share and the worst window come from cumulative samples", () => {
-    const s = (atMs: number, total: number, ownTicks: number, otherTicks: number): CpuSample => ({ atMs, machine: { total, idle: 0, steal: 0 }, ownTicks, otherTicks });
+    const s = (atMs: number, total: number, ownTicks: number, otherTicks: number): CpuSample => ({ atMs, machine: { total, steal: 0 }, ownTicks, otherTicks });
     // 2 cores x 100 ticks/s: 200 ticks a second. Our tree uses 100/s; someone else 80/s from 10 s on.
     const samples = [s(0, 0, 0, 0), s(5_000, 1000, 500, 0), s(10_000, 2000, 1000, 0), s(15_000, 3000, 1500, 400), s(20_000, 4000, 2000, 800)];
     assert.deepEqual(otherCpuPercent(samples[0]!, samples.at(-1)!), { other: 20, own: 50, steal: 0 });
