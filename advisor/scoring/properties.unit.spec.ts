@@ -174,7 +174,9 @@ describe('the fast model and the decision', () => {
 
   test('when only pairs change the leader, the most decisive pairs come first (not question order)', () => {
     // Find an answer set whose leader no single change moves, then check against a brute-force search.
-    const found = fc.sample(answersArb, 400).find((answers) => {
+    // A fixed seed: such sets are rare (25 in 4,000 samples), so an unseeded search of 400 found none in
+    // about 1 run of 12 (e^-2.5) and failed the test for nothing (seen in 1 of 5 runs of test:unit).
+    const found = fc.sample(answersArb, { numRuns: 2000, seed: 20261201 }).find((answers) => {
       const s = sensitivity({ answers }, score({ answers }));
       return s.answerChanges.length > 1 && s.answerChanges.every((c) => c.steps.length === 2);
     });
