@@ -139,6 +139,10 @@ export const NOT_IN_WORKSHOP: Partial<Record<ScenarioId, string>> = {
   'append.crash-mid-batch': 'needs a process the checker can kill mid-append (a fixture the workshop harness does not give yet)',
   'subscribe.survives-server-restart': 'needs a server the checker may restart (a fixture the workshop harness does not give yet)',
   'store.closed': 'added to the suite after the paths were written; a candidate for step 01',
+  'consume.group-shares-the-work': 'consumer groups need member processes and a lease table: a step of its own after subscriptions, not written yet',
+  'consume.member-crash-rebalances': 'needs member processes the checker can kill (a fixture the workshop harness does not give yet)',
+  'consume.poison-event-parked': 'consumer groups are not a step yet (see consume.group-shares-the-work)',
+  'consume.scale-out': 'consumer groups are not a step yet (see consume.group-shares-the-work)',
 };
 
 /** Every path of the workshop. */

@@ -19,7 +19,10 @@ process.once('message', async (raw) => {
     const running = await definition.start();
     const store = await running.createStore();
     try {
-      const result = await task(store, args, (message) => void send({ kind: 'progress', message }));
+      // SIGTERM is the parent's "stop now, cleanly" (a member leaving its group); SIGKILL is the crash.
+      const stop = new AbortController();
+      process.once('SIGTERM', () => stop.abort());
+      const result = await task(store, args, (message) => void send({ kind: 'progress', message }), stop.signal);
       await send({ kind: 'result', result });
     } finally {
       await store.close();

@@ -55,6 +55,7 @@ export function childProcesses(definition: BackendDefinition, running: RunningBa
         exited,
         onProgress: (listener) => listeners.push(listener),
         kill: () => child.kill('SIGKILL'),
+        stop: () => child.kill('SIGTERM'),
       };
     },
   };

@@ -3,15 +3,34 @@
  * the contract only: the binding (labs/bindings/child.ts) opens the store and runs them.
  */
 import { randomUUID } from 'node:crypto';
-import { WrongExpectedVersionError, type EventStore, type JsonValue } from '../core/index.ts';
+import { consume, sleep, WrongExpectedVersionError, type EventStore, type JsonValue } from '../core/index.ts';
 
-export type ChildTask = (store: EventStore, args: JsonValue, progress: (message: JsonValue) => void) => Promise<JsonValue>;
+/** `signal` aborts when the parent asks the process to stop (SIGTERM): the task ends cleanly and returns. */
+export type ChildTask = (
+  store: EventStore,
+  args: JsonValue,
+  progress: (message: JsonValue) => void,
+  signal: AbortSignal,
+) => Promise<JsonValue>;
 
 interface RaceArgs {
   streamId: string;
   attempts: number;
   writer: number;
 }
+
+export interface GroupMemberArgs {
+  group: string;
+  memberId: string;
+  streamPrefix: string;
+  partitions: number;
+  leaseMs: number;
+  /** How long the handler works on each event (a projection's write, a call to another service). */
+  handlerMs: number;
+}
+
+/** One handled delivery, as a member process reports it: [eventId, streamId, version, startMs, endMs, attempt, partition]. */
+export type HandledRecord = [string, string, number, number, number, number, number];
 
 interface BatchArgs {
   streamPrefix: string;
@@ -50,6 +69,38 @@ export const childTasks: Record<string, ChildTask> = {
       }
     }
     return { won, refused, wins, otherErrors };
+  },
+
+  /**
+   * Be one member of a consumer group until asked to stop: report when it has joined, every delivery it
+   * handled (with wall-clock start and end, comparable across processes), and the partitions it holds.
+   */
+  async 'group-member'(store, args, progress, signal) {
+    const a = args as unknown as GroupMemberArgs;
+    if (!store.joinConsumerGroup) throw new Error(`the ${store.backend} store has no consumer groups`);
+    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs });
+    const now = () => performance.timeOrigin + performance.now();
+    let reported = '';
+    const reportPartitions = () => {
+      const held = JSON.stringify(member.stats.partitions);
+      if (held !== reported) progress({ partitions: member.stats.partitions });
+      reported = held;
+    };
+    await member.joined;
+    reportPartitions();
+    progress({ joined: a.memberId });
+    const watch = setInterval(reportPartitions, 50);
+    signal.addEventListener('abort', () => void member.leave(), { once: true });
+    await consume(member, async (delivery) => {
+      const start = now();
+      await sleep(a.handlerMs);
+      const e = delivery.event;
+      const handled: HandledRecord = [e.id, e.streamId, e.streamVersion, start, now(), delivery.attempt, delivery.partition];
+      progress({ handled });
+    });
+    clearInterval(watch);
+    const { handled, retried, parked, revoked, rebalances } = member.stats;
+    return { handled, retried, parked, revoked, rebalances };
   },
 
   /**

@@ -30,6 +30,10 @@ export const SCENARIO_IDS = [
   'input.lone-surrogate',
   'input.unrepresentable-json',
   'store.closed',
+  'consume.group-shares-the-work',
+  'consume.member-crash-rebalances',
+  'consume.poison-event-parked',
+  'consume.scale-out',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -88,6 +92,8 @@ export interface ChildProcess {
   onProgress(listener: (message: JsonValue) => void): void;
   /** Kills the process (SIGKILL: no clean-up, as a crash). */
   kill(): void;
+  /** Asks the process to finish cleanly (SIGTERM): the task's signal aborts and it returns its result. */
+  stop(): void;
   /** Resolves when the process has exited, however. */
   readonly exited: Promise<void>;
 }

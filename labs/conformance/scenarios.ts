@@ -7,6 +7,7 @@
  * live in scenarios/, one file per family; this list fixes their order.
  */
 import { appendScenarios } from './scenarios/append.ts';
+import { consumeScenarios } from './scenarios/consume.ts';
 import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
 import { reliabilityScenarios } from './scenarios/reliability.ts';
@@ -28,6 +29,7 @@ export const scenarios: Scenario[] = [
   ...faithfulInputScenarios,
   ...storeScenarios,
   ...reliabilityScenarios,
+  ...consumeScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {

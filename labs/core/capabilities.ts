@@ -17,6 +17,13 @@ export const CAPABILITIES = [
   'checkpoints',
   /** Durable snapshots stored by the backend. */
   'snapshots',
+  /**
+   * Consumer groups: several members share one subscription, each event delivered to one member at a time,
+   * at least once, with retries and a parked (dead-letter) list (labs/core/consumer-group.ts).
+   */
+  'consumer-groups',
+  /** Within a consumer group, one stream's events are handled one at a time, in version order. */
+  'consumer-groups-stream-order',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];

@@ -128,6 +128,36 @@ export class UnsupportedCapabilityError extends EventStoreError {
   }
 }
 
+/** Consumer-group options out of range: an empty or invalid group name, a member count or a bound below 1. */
+export class InvalidConsumerGroupOptionsError extends InvalidInputError {}
+
+/**
+ * `ack` or `nack` of a delivery this member does not hold: it was never delivered by this member, or it was
+ * already settled. Nothing is checkpointed or parked.
+ */
+export class UnknownDeliveryError extends EventStoreError {
+  readonly group: string;
+  readonly deliveryId: string;
+  constructor(group: string, deliveryId: string, detail: string) {
+    super(`Consumer group '${group}': delivery ${deliveryId} ${detail}; nothing was acknowledged, retried or parked.`);
+    this.group = group;
+    this.deliveryId = deliveryId;
+  }
+}
+
+/** The member has left its group (or its store was closed): ack, nack and replay are refused. */
+export class ConsumerGroupClosedError extends EventStoreError {
+  readonly group: string;
+  readonly memberId: string;
+  readonly operation: string;
+  constructor(group: string, memberId: string, operation: string) {
+    super(`Member '${memberId}' has left consumer group '${group}': ${operation} was refused (nothing was acknowledged or parked). Join the group again to go on.`);
+    this.group = group;
+    this.memberId = memberId;
+    this.operation = operation;
+  }
+}
+
 /** The backend could not be reached or started. */
 export class BackendUnavailableError extends EventStoreError {
   readonly backend: string;

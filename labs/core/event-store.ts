@@ -3,6 +3,7 @@
  * stores of the pitfall demos) implements `EventStore`, and the conformance suite is its specification.
  */
 import type { UnsupportedCapabilities } from './capabilities.ts';
+import type { ConsumerGroupMember, ConsumerGroupOptions } from './consumer-group.ts';
 import type {
   AppendOptions,
   AppendResult,
@@ -48,6 +49,14 @@ export interface EventStore {
 
   /** Every event of one stream after `afterVersion` (or from its start), then live ones, until closed. */
   subscribeToStream(streamId: string, options?: SubscribeToStreamOptions): Subscription;
+
+  /**
+   * Joins (or forms) a consumer group: members with the same group name share the work, each event
+   * delivered to one member at a time, at least once (labs/core/consumer-group.ts). Throws
+   * UnsupportedCapabilityError when the backend declares `consumer-groups` unsupported. Optional in the
+   * contract (a workshop learner's store need not have it); every store on the shell has it.
+   */
+  joinConsumerGroup?(options: ConsumerGroupOptions): ConsumerGroupMember;
 
   /** Durable subscriber checkpoints, kept by the backend itself. */
   readonly checkpoints: CheckpointStore;

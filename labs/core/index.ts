@@ -10,4 +10,6 @@ export * from './projection.ts';
 export * from './positions.ts';
 export * from './expected-version.ts';
 export * from './store-base.ts';
+export * from './consumer-group.ts';
+export { LeasedConsumerGroupMember } from './leased-member.ts';
 export { uuidV7 } from './uuid-v7.ts';

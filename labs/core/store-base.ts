@@ -13,7 +13,17 @@ import {
   BackendUnavailableError,
   EventStoreError,
   StoreClosedError,
+  UnsupportedCapabilityError,
 } from './errors.ts';
+import {
+  validateConsumerGroupOptions,
+  type ConsumerGroupMember,
+  type ConsumerGroupOptions,
+  type LeasePort,
+  type ValidatedConsumerGroupOptions,
+} from './consumer-group.ts';
+import { LeasedConsumerGroupMember } from './leased-member.ts';
+import { uuidV7 } from './uuid-v7.ts';
 import type { UnsupportedCapabilities } from './capabilities.ts';
 import type {
   CheckpointStore,
@@ -93,6 +103,7 @@ export abstract class EventStoreBase implements EventStore {
   readonly limits: StoreLimits;
   #closing: Promise<void> | undefined;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #members = new Set<ConsumerGroupMember>();
   #checkpoints: CheckpointStore | undefined;
   #snapshots: SnapshotStore | undefined;
 
@@ -117,6 +128,10 @@ export abstract class EventStoreBase implements EventStore {
   /** Optional native subscriptions (EventStoreDB); otherwise the shell polls the pages. */
   protected openAllSubscription?(options: SubscribeToAllOptions): Subscription;
   protected openStreamSubscription?(streamId: string, options: SubscribeToStreamOptions): Subscription;
+  /** Optional lease table: consumer groups as the KCL runs them (labs/core/leased-member.ts). */
+  protected readonly leasePort?: LeasePort;
+  /** Optional native consumer groups (Kafka's, EventStoreDB's persistent subscriptions, a twin's pitfall). */
+  protected openConsumerGroupMember?(options: ValidatedConsumerGroupOptions): ConsumerGroupMember;
   /** Adapters add their driver's ways of saying "the server is gone" (a Kafka connection error, …). */
   protected isUnavailable(error: unknown): boolean {
     return isConnectionLoss(error);
@@ -198,6 +213,34 @@ export abstract class EventStoreBase implements EventStore {
     return this.track(subscription);
   }
 
+  joinConsumerGroup(options: ConsumerGroupOptions): ConsumerGroupMember {
+    this.assertOpen('joinConsumerGroup');
+    const validated = validateConsumerGroupOptions(options, () => `member-${uuidV7().slice(-12)}`);
+    const reason = this.unsupported['consumer-groups'];
+    if (reason !== undefined) throw new UnsupportedCapabilityError(this.backend, 'consumer-groups', reason);
+    let member: ConsumerGroupMember;
+    if (this.openConsumerGroupMember) member = this.openConsumerGroupMember(validated);
+    else if (this.leasePort) {
+      const port = this.leasePort;
+      const guarded: LeasePort = {
+        acquire: (...a) => this.guard('consumerGroup.lease', () => port.acquire(...a)),
+        release: (...a) => this.guard('consumerGroup.lease', () => port.release(...a)),
+        live: (...a) => this.guard('consumerGroup.lease', () => port.live(...a)),
+      };
+      member = new LeasedConsumerGroupMember(this, guarded, validated);
+    } else {
+      throw new UnsupportedCapabilityError(this.backend, 'consumer-groups', 'this store has no lease table and no native consumer groups');
+    }
+    this.#members.add(member);
+    const leave = member.leave.bind(member);
+    return Object.assign(member, {
+      leave: async () => {
+        this.#members.delete(member);
+        await leave();
+      },
+    });
+  }
+
   get checkpoints(): CheckpointStore {
     this.#checkpoints ??= {
       load: (subscriberId) =>
@@ -226,6 +269,7 @@ export abstract class EventStoreBase implements EventStore {
   /** Closes the store once; later calls of close() wait for the same close. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#members].map((m) => m.leave()));
       await Promise.allSettled([...this.#subscriptions].map((s) => s.close()));
       await this.closeResources();
     })();

@@ -20,6 +20,7 @@ import {
   waitForWakeUp,
 } from '../core/index.ts';
 import { DynamoDbCheckpoints, DynamoDbSnapshots } from './checkpoints-and-snapshots.ts';
+import { DynamoDbLeases } from './leases.ts';
 import { AWS_CONNECTION, type AwsConnection } from './client.ts';
 import { isDynamoDbUnavailable } from './errors.ts';
 import { describePosition } from './keys.ts';
@@ -68,6 +69,7 @@ export class DynamoDbEventStore extends EventStoreBase {
   features: EndpointFeatures | undefined;
   protected readonly checkpointPort: DynamoDbCheckpoints;
   protected readonly snapshotPort: DynamoDbSnapshots;
+  protected override readonly leasePort: DynamoDbLeases;
   private readonly session: TableSession;
   private readonly table: TableAccess;
   private readonly writer: StreamWriter;
@@ -83,6 +85,7 @@ export class DynamoDbEventStore extends EventStoreBase {
     this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS, (commit) => log.settlingStates(commit));
     this.checkpointPort = new DynamoDbCheckpoints(this.table);
     this.snapshotPort = new DynamoDbSnapshots(this.table);
+    this.leasePort = new DynamoDbLeases(this.table);
   }
 
   static async connect(options: DynamoDbStoreOptions & { probe?: boolean }): Promise<DynamoDbEventStore> {

@@ -7,6 +7,7 @@
  *   $all-stable                 0               every log entry up to this commit number is resolved
  *   checkpoint#<subscriberId>   0               a subscriber's position
  *   snapshot#<streamId>         0               the latest snapshot of an aggregate
+ *   lease#<group>               MD5(key) bits   a consumer-group lease (leases.ts)
  *
  * Why each choice (the race or failure it prevents):
  * - ATOMIC BATCHES WITHOUT TRANSACTIONS. dynalite has no TransactWriteItems and one PutItem is the only

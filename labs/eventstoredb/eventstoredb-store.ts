@@ -52,6 +52,7 @@ import {
   type Subscription,
   type ValidatedAppend,
   type ValidatedEvent,
+  type UnsupportedCapabilities,
 } from '../core/index.ts';
 import { createCatchUpSubscription } from './catch-up-subscription.ts';
 import { BACKEND, translateError, translated } from './errors.ts';
@@ -82,6 +83,10 @@ const SYSTEM_SKIP_PAGE = 500;
 
 export class EventStoreDbEventStore extends EventStoreBase {
   readonly backend = BACKEND;
+  override readonly unsupported: UnsupportedCapabilities = {
+    'consumer-groups': "not built in this lab yet: EventStoreDB's persistent subscriptions (round robin or pinned, park, replay parked) are the native route",
+    'consumer-groups-stream-order': 'no consumer groups yet (see consumer-groups)',
+  };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly client: EventStoreDBClient;

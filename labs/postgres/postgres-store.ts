@@ -24,6 +24,7 @@ import {
   waitForWakeUp,
 } from '../core/index.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
+import { PostgresLeases } from './leases.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
 /** Under a steady stream of appends, at most one NOTIFY per this many milliseconds (wakeSubscribers). */
@@ -88,6 +89,7 @@ export class PostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres';
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
+  protected override readonly leasePort: PostgresLeases;
   private readonly pool: pg.Pool;
   private readonly connectionString: string;
   private readonly appended = new EventEmitter();
@@ -106,6 +108,7 @@ export class PostgresEventStore extends EventStoreBase {
     this.appended.setMaxListeners(0);
     this.checkpointPort = new PostgresCheckpoints(this.pool);
     this.snapshotPort = new PostgresSnapshots(this.pool);
+    this.leasePort = new PostgresLeases(this.pool);
   }
 
   static async connect(options: PostgresStoreOptions & { migrate?: boolean }): Promise<PostgresEventStore> {

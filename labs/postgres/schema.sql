@@ -61,3 +61,16 @@ CREATE TABLE IF NOT EXISTS event_store.snapshots (
   state          jsonb   NOT NULL,
   saved_at       timestamptz NOT NULL DEFAULT now()
 );
+
+-- Consumer-group leases (labs/core/leased-member.ts; the Kinesis Client Library's lease table): who owns a
+-- partition of a group (`partition:<n>`) and which members are alive (`member:<id>`), until `expires_at`.
+-- A lease is taken or renewed by ONE conditional upsert (labs/postgres/leases.ts): the row lock of
+-- ON CONFLICT DO UPDATE serialises two members racing for the same key, and expiry is judged by this
+-- server's clock, so the members' clocks need not agree.
+CREATE TABLE IF NOT EXISTS event_store.consumer_group_leases (
+  group_name text        NOT NULL,
+  lease_key  text        NOT NULL,
+  owner      text        NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (group_name, lease_key)
+);

@@ -37,6 +37,7 @@ import {
   type SnapshotPort,
   type StreamPageRequest,
   type ValidatedAppend,
+  type UnsupportedCapabilities,
 } from '../../core/index.ts';
 import { createDynamoDbClient } from '../client.ts';
 import { DYNAMODB_LIMITS } from '../dynamodb-store.ts';
@@ -97,6 +98,10 @@ function nowMillis(): bigint {
 
 export class NaiveDynamoDbEventStore extends EventStoreBase {
   readonly backend = 'dynamodb-naive';
+  override readonly unsupported: UnsupportedCapabilities = {
+    'consumer-groups': "not part of this twin's lesson: a group reads $all, and this twin's timestamp-ordered $all skips events (read.all-no-skip); the lease table is the real store's",
+    'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
+  };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly client: DynamoDBClient;

@@ -7,11 +7,15 @@ export const postgresNaiveBackend: BackendDefinition = {
   title: 'PostgreSQL, naive tutorial store (pitfall demo)',
   server: 'postgres',
   embedded: true,
-  pitfallSource: ['labs/postgres/naive/naive-store.ts', 'labs/postgres/naive/naive-schema.sql'],
+  pitfallSource: ['labs/postgres/naive/naive-store.ts', 'labs/postgres/naive/naive-schema.sql', 'labs/postgres/naive/naive-group.ts'],
   expectedFailures: {
     'append.idempotent': 'event ids are not unique: a retry is refused or stored twice instead of answered with the original result',
     'append.concurrent-writers': 'SELECT MAX(version) then INSERT is a check-then-act race: the loser gets a raw unique-violation error, not WrongExpectedVersionError',
     'read.all-no-skip-under-concurrent-commits': 'positions come from a BIGSERIAL drawn before commit: a reader that passed position N never sees an event with a smaller position that commits later',
+    'consume.group-shares-the-work': '"scaled out" by running the same $all subscription in every instance: each event is handled by every member, at the same time',
+    'consume.scale-out': 'every instance reads everything, so adding one splits nothing: it is one more copy of all the work',
+    'consume.member-crash-rebalances': 'no member owns anything: the survivors had already handled every event of the killed one, so everything is handled several times',
+    'consume.poison-event-parked': 'the handler\'s error is logged and the event dropped: no retry, no parked list',
   },
   flakyUnderLoad: {
     'append.concurrent-writers-across-processes': 'the same check-then-act race as append.concurrent-writers, between processes: whether the race is hit in a given run depends on timing',

@@ -14,6 +14,8 @@ import {
   EventStoreBase,
   assertExpectedVersion,
   type AllPageRequest,
+  type ConsumerGroupMember,
+  type ValidatedConsumerGroupOptions,
   type AppendResult,
   type CheckpointPort,
   type RecordedEvent,
@@ -27,6 +29,7 @@ import {
   subscribeToAllByPolling,
   subscribeToStreamByPolling,
 } from '../../core/index.ts';
+import { naiveGroupMember } from './naive-group.ts';
 
 interface NaiveRow {
   position: string;
@@ -68,6 +71,11 @@ export class NaivePostgresEventStore extends EventStoreBase {
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly pool: pg.Pool;
+
+  /** The tutorial's "scale out": every instance subscribes on its own (naive-group.ts). */
+  protected override openConsumerGroupMember(options: ValidatedConsumerGroupOptions): ConsumerGroupMember {
+    return naiveGroupMember(this, options);
+  }
 
   constructor(connectionString: string) {
     // jsonb cannot hold U+0000; the shell refuses it with a typed error (not the naive part of the lesson).

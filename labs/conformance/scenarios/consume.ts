@@ -1,0 +1,346 @@
+/**
+ * Consumer groups: several workers share one subscription (labs/core/consumer-group.ts).
+ *
+ * What a team running a projection on more than one instance must be able to rely on: every event is
+ * handled, one member at a time, in each stream's order where the backend claims it; a member that dies
+ * hands its work to the others within a bound, with at most a few redeliveries; a poison event is parked,
+ * not retried forever; adding members splits the work and a leaving member hands its share back.
+ */
+import assert from 'node:assert/strict';
+import {
+  ConsumerGroupClosedError,
+  InvalidConsumerGroupOptionsError,
+  UnknownDeliveryError,
+  consume,
+  sleep,
+  type ConsumerGroupMember,
+  type Delivery,
+  type EventStore,
+} from '../../core/index.ts';
+import type { GroupMemberArgs, HandledRecord } from '../child-tasks.ts';
+import type { ChildProcess, Scenario, ScenarioContext } from '../scenario.ts';
+import { event, expectError } from './support.ts';
+
+const PARTITIONS = 8;
+
+/** One handling of one event by one member. */
+interface Handling {
+  member: string;
+  eventId: string;
+  streamId: string;
+  version: number;
+  start: number;
+  end: number;
+  attempt: number;
+  partition: number;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: () => string, signal: AbortSignal): Promise<number> {
+  const started = Date.now();
+  while (!condition()) {
+    if (signal.aborted) assert.fail(`gave up waiting: ${what()}`);
+    if (Date.now() - started > timeoutMs) assert.fail(`not within ${timeoutMs} ms: ${what()}`);
+    await sleep(25);
+  }
+  return Date.now() - started;
+}
+
+/** Appends `perStream` events to each of `streams` new streams; returns the event ids. */
+async function writeStreams(store: EventStore, ctx: ScenarioContext, name: string, streams: number, perStream: number): Promise<string[]> {
+  const ids: string[] = [];
+  await Promise.all(
+    Array.from({ length: streams }, async (_, s) => {
+      const events = Array.from({ length: perStream }, (_, n) => event('Work', { stream: s, n }));
+      ids.push(...events.map((e) => e.id!));
+      await store.appendToStream(ctx.streamId(`${name}-${s}`), events, { expectedVersion: 'no_stream' });
+    }),
+  );
+  return ids;
+}
+
+/**
+ * The properties every group keeps: every event handled; never two handlings of one event at once; and,
+ * where the store claims stream order, one stream's events handled one at a time in version order
+ * (a redelivery repeats an earlier version, it never jumps ahead).
+ */
+function checkHandlings(handlings: Handling[], expected: string[], streamOrder: boolean): { duplicates: number } {
+  const byEvent = new Map<string, Handling[]>();
+  for (const h of handlings) byEvent.set(h.eventId, [...(byEvent.get(h.eventId) ?? []), h]);
+  const missing = expected.filter((id) => !byEvent.has(id));
+  assert.equal(missing.length, 0, `${missing.length} of ${expected.length} events were never handled (first: ${missing[0]})`);
+  for (const [id, all] of byEvent) {
+    const sorted = [...all].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) {
+      assert.ok(
+        sorted[i]!.start >= sorted[i - 1]!.end,
+        `event ${id} was handled by ${sorted[i - 1]!.member} and ${sorted[i]!.member} at the same time`,
+      );
+    }
+  }
+  if (streamOrder) {
+    const byStream = new Map<string, Handling[]>();
+    for (const h of handlings) byStream.set(h.streamId, [...(byStream.get(h.streamId) ?? []), h]);
+    for (const [streamId, all] of byStream) {
+      const sorted = [...all].sort((a, b) => a.start - b.start);
+      let highest = -1;
+      for (let i = 0; i < sorted.length; i++) {
+        const h = sorted[i]!;
+        if (i > 0) {
+          const previous = sorted[i - 1]!;
+          assert.ok(h.start >= previous.end, `stream ${streamId}: versions ${previous.version} and ${h.version} were handled at the same time (by ${previous.member} and ${h.member})`);
+        }
+        assert.ok(h.version <= highest + 1, `stream ${streamId}: version ${h.version} was handled before version ${highest + 1}`);
+        highest = Math.max(highest, h.version);
+      }
+    }
+  }
+  return { duplicates: handlings.length - byEvent.size };
+}
+
+/** Member processes of one group, with what each reported. */
+class MemberProcesses {
+  readonly handlings: Handling[] = [];
+  readonly partitions = new Map<string, number[]>();
+  readonly joined = new Set<string>();
+  readonly children = new Map<string, ChildProcess>();
+
+  constructor(private readonly ctx: ScenarioContext, private readonly args: Omit<GroupMemberArgs, 'memberId'>) {}
+
+  start(memberId: string): void {
+    const child = this.ctx.processes!.start('group-member', { ...this.args, memberId });
+    child.onProgress((raw) => {
+      const message = raw as { joined?: string; partitions?: number[]; handled?: HandledRecord };
+      if (message.joined) this.joined.add(message.joined);
+      if (message.partitions) this.partitions.set(memberId, message.partitions);
+      if (message.handled) {
+        const [eventId, streamId, version, start, end, attempt, partition] = message.handled;
+        this.handlings.push({ member: memberId, eventId, streamId, version, start, end, attempt, partition });
+      }
+    });
+    this.children.set(memberId, child);
+  }
+
+  distinctHandled(ids: Set<string>): number {
+    return new Set(this.handlings.filter((h) => ids.has(h.eventId)).map((h) => h.eventId)).size;
+  }
+
+  /** Every partition held by exactly one of `members`, each holding at least one. */
+  split(members: string[]): boolean {
+    const held = members.map((m) => this.partitions.get(m) ?? []);
+    const all = held.flat();
+    return held.every((p) => p.length > 0) && all.length === PARTITIONS && new Set(all).size === PARTITIONS;
+  }
+
+  describe(): string {
+    return [...this.children.keys()].map((m) => `${m}: partitions [${(this.partitions.get(m) ?? []).join(',')}]`).join('; ');
+  }
+
+  /** Asks every live member to leave; sums what they report about lost partitions (`revoked`). */
+  async stopAll(): Promise<{ revoked: number }> {
+    for (const child of this.children.values()) child.stop();
+    await Promise.all([...this.children.values()].map((c) => Promise.race([c.exited, sleep(10_000).then(() => c.kill())])));
+    const results = await Promise.allSettled([...this.children.values()].map((c) => c.result));
+    const revoked = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? Number((r.value as { revoked?: number }).revoked ?? 0) : 0), 0);
+    return { revoked };
+  }
+
+  killAll(): void {
+    for (const child of this.children.values()) child.kill();
+  }
+}
+
+/** In-process members (the scale-out and poison scenarios), each on a store of its own. */
+function runMember(member: ConsumerGroupMember, handlings: Handling[], handle?: (d: Delivery) => Promise<void>): Promise<void> {
+  return consume(member, async (delivery) => {
+    const start = Date.now();
+    await handle?.(delivery);
+    const e = delivery.event;
+    handlings.push({ member: member.memberId, eventId: e.id, streamId: e.streamId, version: e.streamVersion, start, end: Date.now(), attempt: delivery.attempt, partition: delivery.partition });
+  });
+}
+
+export const consumeScenarios: Scenario[] = [
+  {
+    id: 'consume.group-shares-the-work',
+    title: 'A consumer group shares the work between processes',
+    property:
+      'Three members in other OS processes split the partitions between them; every event is handled, each member handles some, no event is handled by two members at once, and each stream is handled in version order where the store claims it.',
+    requires: ['consumer-groups'],
+    needs: ['child-processes'],
+    timeoutMs: 120_000,
+    async run(ctx) {
+      const members = ['m1', 'm2', 'm3'];
+      const group = new MemberProcesses(ctx, { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs: 3_000, handlerMs: 2 });
+      try {
+        members.forEach((m) => group.start(m));
+        await waitFor(() => group.joined.size === members.length, 60_000, () => `${group.joined.size} of 3 member processes joined`, ctx.signal);
+        // Give the members time to settle their shares before the events arrive (a group that never
+        // splits is caught below, by what each member handled).
+        const splitMs = await waitFor(() => group.split(members), 15_000, () => '', ctx.signal).catch(() => undefined);
+        ctx.narrate(`3 member processes joined; ${splitMs === undefined ? 'partitions not split' : `split in ${splitMs} ms`}: ${group.describe()}`);
+        const ids = await writeStreams(ctx.store, ctx, 'work', 24, 10);
+        const expected = new Set(ids);
+        const drainMs = await waitFor(() => group.distinctHandled(expected) === ids.length, 60_000, () => `${group.distinctHandled(expected)} of ${ids.length} events handled`, ctx.signal);
+        await sleep(300); // a second handling of the last events, if any, is reported too
+        const { revoked } = await group.stopAll();
+        const streamOrder = ctx.store.unsupported['consumer-groups-stream-order'] === undefined;
+        // No member failed or lost a lease: at-least-once has no reason to deliver anything twice.
+        const repeats = group.handlings.length - new Set(group.handlings.map((h) => h.eventId)).size;
+        assert.ok(repeats === 0 || revoked > 0, `${repeats} handlings of ${ids.length} events were repeats although no member lost a partition: the group does not share the work, it copies it`);
+        const { duplicates } = checkHandlings(group.handlings, ids, streamOrder);
+        const perMember = members.map((m) => group.handlings.filter((h) => h.member === m).length);
+        perMember.forEach((n, i) => assert.ok(n > 0, `member ${members[i]} handled no event: the work was not shared (handled per member: ${perMember.join(', ')})`));
+        ctx.narrate(`${ids.length} events over 24 streams handled in ${drainMs} ms, per member ${perMember.join(' / ')}, ${duplicates} redelivered${streamOrder ? ', each stream in version order' : ''}`);
+      } finally {
+        group.killAll();
+      }
+    },
+  },
+  {
+    id: 'consume.member-crash-rebalances',
+    title: 'A member killed mid-batch hands its work to the others',
+    property:
+      'SIGKILL one of three member processes while it handles events: its partitions reach the other members once its leases expire (within twice the lease time plus 3 s), every event is handled, and only events of its partitions are redelivered, at most one per partition.',
+    requires: ['consumer-groups'],
+    needs: ['child-processes'],
+    timeoutMs: 120_000,
+    async run(ctx) {
+      const leaseMs = 1_500;
+      const members = ['m1', 'm2', 'victim'];
+      const group = new MemberProcesses(ctx, { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs, handlerMs: 15 });
+      try {
+        members.forEach((m) => group.start(m));
+        await waitFor(() => group.joined.size === members.length, 60_000, () => `${group.joined.size} of 3 member processes joined`, ctx.signal);
+        await waitFor(() => group.split(members), 20_000, () => `the members did not split the partitions: ${group.describe()}`, ctx.signal);
+        const ids = await writeStreams(ctx.store, ctx, 'work', 24, 20);
+        const expected = new Set(ids);
+        await waitFor(() => group.handlings.filter((h) => h.member === 'victim').length >= 10, 30_000, () => 'the victim handled fewer than 10 events', ctx.signal);
+        const victimPartitions = group.partitions.get('victim') ?? [];
+        const killedAt = performance.timeOrigin + performance.now();
+        group.children.get('victim')!.kill();
+        await group.children.get('victim')!.exited;
+        const victimHandled = group.handlings.filter((h) => h.member === 'victim').length;
+        await waitFor(() => group.distinctHandled(expected) === ids.length, 60_000, () => `${group.distinctHandled(expected)} of ${ids.length} events handled after the kill; ${group.describe()}`, ctx.signal);
+        await group.stopAll();
+        const { duplicates } = checkHandlings(group.handlings, ids, ctx.store.unsupported['consumer-groups-stream-order'] === undefined);
+        // The pause: from the kill to the first event of one of its partitions handled by a survivor.
+        const takenOver = group.handlings
+          .filter((h) => h.member !== 'victim' && victimPartitions.includes(h.partition) && h.start >= killedAt)
+          .sort((a, b) => a.start - b.start)[0];
+        assert.ok(takenOver, `no survivor handled an event of the victim's partitions [${victimPartitions.join(',')}] after the kill`);
+        const pauseMs = Math.round(takenOver.start - killedAt);
+        const bound = 2 * leaseMs + 3_000;
+        assert.ok(pauseMs <= bound, `the victim's partitions waited ${pauseMs} ms for a new owner (bound ${bound} ms)`);
+        const redelivered = new Set(group.handlings.filter((h, i, all) => all.findIndex((o) => o.eventId === h.eventId) !== i).map((h) => h.eventId));
+        const outside = group.handlings.filter((h) => redelivered.has(h.eventId) && !victimPartitions.includes(h.partition));
+        assert.equal(outside.length, 0, `events outside the victim's partitions were redelivered (${outside[0]?.eventId})`);
+        assert.ok(redelivered.size <= victimPartitions.length, `${redelivered.size} events redelivered after the crash, more than one per partition the victim held (${victimPartitions.length})`);
+        ctx.narrate(`victim killed after ${victimHandled} events holding partitions [${victimPartitions.join(',')}]; a survivor took over after ${pauseMs} ms (lease ${leaseMs} ms); ${ids.length} events handled, ${duplicates} redelivered`);
+      } finally {
+        group.killAll();
+      }
+    },
+  },
+  {
+    id: 'consume.poison-event-parked',
+    title: 'A poison event is parked and the group moves on',
+    property:
+      'An event whose handler always throws is delivered maxDeliveries times with backoff, then parked with its error; the rest of its stream and the other streams are handled; the parked event can be read and replayed; ack/nack of what the member does not hold, and calls after leaving, are typed errors.',
+    requires: ['consumer-groups'],
+    async run(ctx) {
+      const store = ctx.store;
+      const join = store.joinConsumerGroup!.bind(store);
+      await expectError(async () => join({ group: '' }), InvalidConsumerGroupOptionsError, 'an empty group name');
+      await expectError(async () => join({ group: `${ctx.prefix}bad`, partitions: 0 }), InvalidConsumerGroupOptionsError, 'zero partitions');
+      await expectError(async () => join({ group: `${ctx.prefix}bad`, maxDeliveries: -1 }), InvalidConsumerGroupOptionsError, 'negative maxDeliveries');
+      const member = join({ group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: 4, maxDeliveries: 3, retryBackoffMs: 20, leaseMs: 3_000 });
+      await member.joined;
+      const poison = event('Poison', { reason: 'the handler cannot read it' });
+      const a = ctx.streamId('a');
+      const b = ctx.streamId('b');
+      await store.appendToStream(a, [event('Work', 0), event('Work', 1), poison, event('Work', 3), event('Work', 4)]);
+      await store.appendToStream(b, [0, 1, 2, 3, 4].map((n) => event('Work', n)));
+      const handlings: Handling[] = [];
+      const poisonAttempts: number[] = [];
+      let settled: Delivery | undefined;
+      const running = runMember(member, handlings, async (d) => {
+        if (d.event.type === 'Poison') {
+          poisonAttempts.push(d.attempt);
+          throw new Error('cannot handle Poison');
+        }
+        settled ??= d;
+      });
+      await waitFor(() => handlings.length >= 9, 30_000, () => `${handlings.length} of 9 good events handled (poison delivered ${poisonAttempts.length} times)`, ctx.signal);
+      assert.deepEqual(poisonAttempts, [1, 2, 3], 'the poison event is delivered exactly maxDeliveries (3) times');
+      const after = handlings.filter((h) => h.streamId === a && h.version > 2).map((h) => h.version);
+      assert.deepEqual(after, [3, 4], `stream a goes on after the parked event`);
+      const parked = await member.parked();
+      assert.equal(parked.length, 1, 'one event is parked');
+      assert.equal(parked[0]!.event.id, poison.id, 'the parked event is the poison event');
+      assert.match(parked[0]!.error, /cannot handle Poison/, 'the parked event keeps its error');
+      assert.equal(parked[0]!.attempts, 3);
+      assert.equal(member.stats.parked, 1, 'stats count the parked event');
+      assert.equal(member.stats.retried, 2, 'stats count two retries');
+      await expectError(() => member.ack(settled!), UnknownDeliveryError, 'acking a delivery twice');
+      await expectError(() => member.ack({ ...settled!, deliveryId: 'never-delivered' }), UnknownDeliveryError, 'acking a delivery that never happened');
+      const replay = await member.replayParked(async (e) => assert.equal(e.id, poison.id));
+      assert.deepEqual(replay, { replayed: 1, failed: 0 }, 'the parked event is replayed');
+      assert.equal((await member.parked()).length, 0, 'a replayed event leaves the parked list');
+      await member.leave();
+      await running;
+      await expectError(() => member.nack(settled!, new Error('late')), ConsumerGroupClosedError, 'a nack after leaving');
+      ctx.narrate(`poison delivered ${poisonAttempts.length} times, parked with "${parked[0]!.error}"; ${handlings.length} other events handled; replayed 1 from the parked list`);
+    },
+  },
+  {
+    id: 'consume.scale-out',
+    title: 'Adding members splits the work; a leaving member hands its share back',
+    property:
+      'One member holds every partition; two more join and take their share before new events arrive, which all three then handle; one leaves and its partitions pass to the other two within the lease time, which handle everything after.',
+    requires: ['consumer-groups'],
+    timeoutMs: 120_000,
+    async run(ctx) {
+      const leaseMs = 1_500;
+      const options = { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs };
+      const handlings: Handling[] = [];
+      const stores = [ctx.store, await ctx.openStore(), await ctx.openStore()];
+      const join = (i: number) => stores[i]!.joinConsumerGroup!({ ...options, memberId: `member-${'abc'[i]}` });
+      const a = join(0);
+      let b: ConsumerGroupMember | undefined;
+      let c: ConsumerGroupMember | undefined;
+      const runs: Promise<void>[] = [runMember(a, handlings)];
+      const held = (...members: ConsumerGroupMember[]) => members.map((m) => `${m.memberId} [${m.stats.partitions.join(',')}]`).join('; ');
+      const covers = (...members: ConsumerGroupMember[]) => {
+        const all = members.flatMap((m) => m.stats.partitions);
+        return members.every((m) => m.stats.partitions.length > 0) && all.length === PARTITIONS && new Set(all).size === PARTITIONS;
+      };
+      try {
+        await waitFor(() => covers(a), 15_000, () => held(a), ctx.signal);
+        const first = new Set(await writeStreams(ctx.store, ctx, 'one', 8, 10));
+        await waitFor(() => handlings.filter((h) => first.has(h.eventId)).length >= first.size, 30_000, () => 'the lone member did not handle the first batch', ctx.signal);
+        const bm = (b = join(1));
+        const cm = (c = join(2));
+        runs.push(runMember(bm, handlings), runMember(cm, handlings));
+        const joinMs = await waitFor(() => covers(a, bm, cm), 20_000, () => `three members did not split the partitions: ${held(a, bm, cm)}`, ctx.signal);
+        const split = held(a, bm, cm);
+        const second = new Set(await writeStreams(ctx.store, ctx, 'three', 24, 10));
+        await waitFor(() => new Set(handlings.filter((h) => second.has(h.eventId)).map((h) => h.eventId)).size === second.size, 30_000, () => 'three members did not handle the second batch', ctx.signal);
+        const share = (m: ConsumerGroupMember, ids: Set<string>) => handlings.filter((h) => h.member === m.memberId && ids.has(h.eventId)).length;
+        for (const m of [a, bm, cm] as const) assert.ok(share(m, second) > 0, `${m.memberId} handled none of the events written after it joined (${held(a, bm, cm)})`);
+        const shares = [a, bm, cm].map((m) => share(m, second));
+        const partitionsOfB = [...bm.stats.partitions];
+        await bm.leave();
+        const handBackMs = await waitFor(() => covers(a, cm), leaseMs + 3_000, () => `the leaving member's partitions [${partitionsOfB.join(',')}] were not taken: ${held(a, cm)}`, ctx.signal);
+        const third = new Set(await writeStreams(ctx.store, ctx, 'two', 8, 10));
+        await waitFor(() => new Set(handlings.filter((h) => third.has(h.eventId)).map((h) => h.eventId)).size === third.size, 30_000, () => 'the two remaining members did not handle the third batch', ctx.signal);
+        assert.equal(share(bm, third), 0, 'the member that left handled nothing after leaving');
+        checkHandlings(handlings, [...first, ...second, ...third], ctx.store.unsupported['consumer-groups-stream-order'] === undefined);
+        ctx.narrate(`1 member: all ${PARTITIONS} partitions; +2 members split them in ${joinMs} ms (${split}), second batch per member ${shares.join(' / ')}; ${bm.memberId} left, its partitions were taken in ${handBackMs} ms (${held(a, cm)})`);
+      } finally {
+        await Promise.allSettled([a, b, c].map((m) => m?.leave()));
+        await Promise.allSettled(runs);
+      }
+    },
+  },
+];
+
