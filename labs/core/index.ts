@@ -12,4 +12,6 @@ export * from './expected-version.ts';
 export * from './store-base.ts';
 export * from './consumer-group.ts';
 export { LeasedConsumerGroupMember } from './leased-member.ts';
+export * from './delivery-queue.ts';
+export * from './parked-events.ts';
 export { uuidV7 } from './uuid-v7.ts';

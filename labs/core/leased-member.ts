@@ -20,10 +20,9 @@
  * that need more add a fencing token to the handler's writes (the lease's generation), as the KCL does
  * with its lease counter.
  */
-import { randomUUID } from 'node:crypto';
 import {
-  parkedStreamId,
   partitionOf,
+  parkedStreamId,
   type ConsumerGroupMember,
   type ConsumerGroupMemberStats,
   type Delivery,
@@ -31,28 +30,23 @@ import {
   type ParkedEvent,
   type ValidatedConsumerGroupOptions,
 } from './consumer-group.ts';
-import { ConsumerGroupClosedError, UnknownDeliveryError } from './errors.ts';
+import { ConsumerGroupClosedError } from './errors.ts';
+import { DeliveryQueue, deliverUntilSettled, type PendingDelivery } from './delivery-queue.ts';
 import type { EventStore, Subscription } from './event-store.ts';
+import { parkEvent, readParked, replayParkedEvents } from './parked-events.ts';
 import { sleep } from './subscription.ts';
-import type { JsonObject, RecordedEvent } from './types.ts';
+import type { RecordedEvent } from './types.ts';
 
 type Store = Pick<EventStore, 'subscribeToAll' | 'checkpoints' | 'appendToStream' | 'readStream'>;
 
 const MEMBER_KEY = 'member:';
 const PARTITION_KEY = 'partition:';
-const MAX_BACKOFF_MS = 5_000;
-
-interface Pending {
-  delivery: Delivery;
-  settle: (outcome: { acked: true } | { acked: false; error: string }) => void;
-  revoked: boolean;
-}
 
 /** One owned partition: its subscription and the one event it has in flight. */
 class PartitionWorker {
   readonly abort = new AbortController();
   subscription: Subscription | undefined;
-  current: Pending | undefined;
+  current: PendingDelivery | undefined;
   oldestRecordedAt: number | undefined;
   readonly done: Promise<void>;
 
@@ -75,45 +69,24 @@ class PartitionWorker {
       if (!event.streamId.startsWith(options.streamPrefix) || event.streamId === parked) continue;
       if (partitionOf(event.streamId, options.partitions) !== this.partition) continue;
       this.oldestRecordedAt = event.recordedAt.getTime();
-      const settled = await this.handOut(event);
+      const settled = await deliverUntilSettled({
+        queue: this.member.queue,
+        event,
+        partition: this.partition,
+        options,
+        stats: this.member.stats,
+        revoke: this.abort.signal,
+        track: (pending) => (this.current = pending),
+        park: (e, error, attempts) => this.member.park(e, error, attempts),
+      });
       this.oldestRecordedAt = undefined;
       if (settled === 'revoked') break;
       await store.checkpoints.store(checkpointId, event.globalPosition);
     }
   }
 
-  /** Delivers until acked or parked; 'revoked' when the partition was lost meanwhile. */
-  private async handOut(event: RecordedEvent): Promise<'done' | 'revoked'> {
-    const { options } = this.member;
-    for (let attempt = 1; ; attempt++) {
-      let onAbort: (() => void) | undefined;
-      const outcome = await new Promise<{ acked: true } | { acked: false; error: string } | 'revoked'>((resolve) => {
-        const pending: Pending = {
-          delivery: { deliveryId: randomUUID(), event, attempt, partition: this.partition },
-          settle: resolve,
-          revoked: false,
-        };
-        this.current = pending;
-        onAbort = () => resolve('revoked');
-        this.abort.signal.addEventListener('abort', onAbort, { once: true });
-        this.member.offer(pending);
-      });
-      this.abort.signal.removeEventListener('abort', onAbort!);
-      this.current = undefined;
-      if (outcome === 'revoked' || this.abort.signal.aborted) return 'revoked';
-      if (outcome.acked) return 'done';
-      if (attempt >= options.maxDeliveries) {
-        await this.member.park(event, outcome.error, attempt);
-        return 'done';
-      }
-      this.member.stats.retried++;
-      await sleep(Math.min(options.retryBackoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS), this.abort.signal);
-    }
-  }
-
   async stop(): Promise<void> {
     this.abort.abort();
-    if (this.current) this.member.revoke(this.current);
     await this.subscription?.close();
     await this.done;
   }
@@ -122,12 +95,9 @@ class PartitionWorker {
 export class LeasedConsumerGroupMember implements ConsumerGroupMember {
   readonly #stats: ConsumerGroupMemberStats;
   readonly joined: Promise<void>;
+  readonly queue: DeliveryQueue;
   readonly #workers = new Map<number, PartitionWorker>();
-  readonly #pending = new Map<string, Pending>();
-  readonly #ready: Pending[] = [];
-  #wakeConsumer: (() => void) | undefined;
   #left: Promise<void> | undefined;
-  #failure: unknown;
   readonly #stopTicking = new AbortController();
 
   constructor(
@@ -136,6 +106,7 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
     readonly options: ValidatedConsumerGroupOptions,
   ) {
     this.#stats = { memberId: options.memberId, handled: 0, retried: 0, parked: 0, revoked: 0, partitions: [], lagMs: 0, rebalances: 0 };
+    this.queue = new DeliveryQueue(options.group, options.memberId, this.#stats);
     let firstTick!: () => void;
     this.joined = new Promise((resolve) => (firstTick = resolve));
     void this.tickForever(firstTick);
@@ -205,108 +176,35 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
     await worker.stop();
   }
 
-  /** A partition worker hands a delivery to the consumer. */
-  offer(pending: Pending): void {
-    this.#pending.set(pending.delivery.deliveryId, pending);
-    this.#ready.push(pending);
-    this.#wakeConsumer?.();
-  }
-
-  revoke(pending: Pending): void {
-    if (!this.#pending.has(pending.delivery.deliveryId)) return;
-    pending.revoked = true;
-    this.stats.revoked++;
-    const index = this.#ready.indexOf(pending);
-    if (index >= 0) this.#ready.splice(index, 1);
-  }
-
   fail(error: unknown): void {
-    this.#failure ??= error;
+    this.queue.close(error);
     void this.leave();
   }
 
   async park(event: RecordedEvent, error: string, attempts: number): Promise<void> {
-    const data: JsonObject = {
-      streamId: event.streamId,
-      eventId: event.id,
-      streamVersion: event.streamVersion,
-      globalPosition: event.globalPosition.toString(),
-      eventType: event.type,
-      error,
-      attempts,
-      parkedBy: this.memberId,
-    };
-    await this.store.appendToStream(parkedStreamId(this.group), [{ type: 'EventParked', data }]);
+    await parkEvent(this.store, this.group, this.memberId, event, error, attempts);
     this.stats.parked++;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    while (true) {
-      const next = this.#ready.shift();
-      if (next) {
-        if (!next.revoked) yield next.delivery;
-        continue;
-      }
-      if (this.#left) break;
-      await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
-      this.#wakeConsumer = undefined;
-    }
-    if (this.#failure) throw this.#failure;
-  }
-
-  private take(delivery: Delivery, operation: string): Pending | undefined {
-    if (this.#left) throw new ConsumerGroupClosedError(this.group, this.memberId, operation);
-    const pending = this.#pending.get(delivery?.deliveryId);
-    if (!pending) throw new UnknownDeliveryError(this.group, String(delivery?.deliveryId), 'was not delivered to this member, or was already settled');
-    this.#pending.delete(delivery.deliveryId);
-    // A partition lost meanwhile: its new owner delivers the event again; this settlement changes nothing.
-    return pending.revoked ? undefined : pending;
+  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    return this.queue[Symbol.asyncIterator]();
   }
 
   async ack(delivery: Delivery): Promise<void> {
-    const pending = this.take(delivery, 'ack');
-    if (!pending) return;
-    this.stats.handled++;
-    pending.settle({ acked: true });
+    this.queue.ack(delivery);
   }
 
   async nack(delivery: Delivery, error: unknown): Promise<void> {
-    const pending = this.take(delivery, 'nack');
-    if (!pending) return;
-    pending.settle({ acked: false, error: error instanceof Error ? error.message : String(error) });
+    this.queue.nack(delivery, error);
   }
 
-  async parked(): Promise<ParkedEvent[]> {
-    const entries = await this.store.readStream(parkedStreamId(this.group));
-    const replayed = new Set(entries.filter((e) => e.type === 'ParkedEventReplayed').map((e) => (e.data as JsonObject).eventId));
-    const parked: ParkedEvent[] = [];
-    for (const entry of entries) {
-      const d = entry.data as JsonObject;
-      if (entry.type !== 'EventParked' || replayed.has(d.eventId!)) continue;
-      const [original] = await this.store.readStream(String(d.streamId), { fromVersion: Number(d.streamVersion), maxCount: 1 });
-      if (!original) continue;
-      parked.push({ event: original, error: String(d.error), attempts: Number(d.attempts), parkedBy: String(d.parkedBy), parkedAt: entry.recordedAt.toISOString() });
-    }
-    return parked;
+  parked(): Promise<ParkedEvent[]> {
+    return readParked(this.store, this.group);
   }
 
   async replayParked(handler: (event: RecordedEvent) => Promise<void>): Promise<{ replayed: number; failed: number }> {
     if (this.#left) throw new ConsumerGroupClosedError(this.group, this.memberId, 'replayParked');
-    let replayed = 0;
-    let failed = 0;
-    for (const parked of await this.parked()) {
-      try {
-        await handler(parked.event);
-      } catch {
-        failed++;
-        continue;
-      }
-      await this.store.appendToStream(parkedStreamId(this.group), [
-        { type: 'ParkedEventReplayed', data: { eventId: parked.event.id, replayedBy: this.memberId } },
-      ]);
-      replayed++;
-    }
-    return { replayed, failed };
+    return replayParkedEvents(this.store, this.group, this.memberId, handler);
   }
 
   get stats(): ConsumerGroupMemberStats {
@@ -318,12 +216,11 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
   leave(): Promise<void> {
     this.#left ??= (async () => {
       this.#stopTicking.abort();
-      this.#wakeConsumer?.();
+      this.queue.close();
       const workers = [...this.#workers];
       this.#workers.clear();
       await Promise.allSettled(workers.map(([, w]) => w.stop()));
-      this.#pending.clear();
-      this.#ready.length = 0;
+      this.queue.clear();
       // Give everything back at once (best effort: a server that is gone lets the leases expire instead).
       await Promise.allSettled([
         ...workers.map(([p]) => this.leases.release(this.group, `${PARTITION_KEY}${p}`, this.memberId)),
@@ -331,7 +228,6 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
       ]);
       this.stats.partitions = [];
     })();
-    this.#wakeConsumer?.();
     return this.#left;
   }
 }

@@ -127,3 +127,17 @@ export class EventLogIndex {
     return low;
   }
 }
+
+/** A copy without the index's bookkeeping, so callers cannot change the view. */
+export function toRecorded(event: IndexedEvent): RecordedEvent {
+  return {
+    id: event.id,
+    streamId: event.streamId,
+    type: event.type,
+    data: structuredClone(event.data),
+    metadata: structuredClone(event.metadata),
+    streamVersion: event.streamVersion,
+    globalPosition: event.globalPosition,
+    recordedAt: event.recordedAt,
+  };
+}

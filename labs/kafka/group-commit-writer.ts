@@ -277,12 +277,15 @@ export class GroupCommitWriter {
     const offsets = new Map<string, bigint>();
     try {
       // Records over one request's size limit go in several sends: the transaction keeps them atomic.
+      const { events, byStream } = this.view.topology;
       for (const chunk of splitBySize(records, (r) => recordBytes(r.event))) {
-        const [metadata] = await transaction.send({
-          topic: this.view.topology.events,
-          acks: -1,
-          messages: chunk.map((r) => encodeEvent(r.streamId, r.event, r.claimedVersion, EVENTS_PARTITION, now)),
-        });
+        const messages = chunk.map((r) => encodeEvent(r.streamId, r.event, r.claimedVersion, EVENTS_PARTITION, now));
+        // The consumer-group copy (topology.ts): same records, partition chosen from the key (the stream
+        // id), in the same request of the same transaction, so visible together with the log or not at all.
+        const topicMessages = [{ topic: events, messages }];
+        if (byStream) topicMessages.push({ topic: byStream, messages: messages.map(({ partition: _, ...byKey }) => byKey) });
+        const sent = await transaction.sendBatch({ acks: -1, topicMessages });
+        const metadata = sent.find((m) => m.topicName === events && m.partition === EVENTS_PARTITION);
         if (!metadata?.baseOffset) throw new Error('The broker did not return the offset of the appended records');
         // One send to one partition is one record batch: its records have consecutive offsets, in order.
         const base = BigInt(metadata.baseOffset);

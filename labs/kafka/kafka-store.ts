@@ -7,6 +7,7 @@
  *                            through transactional fencing; appends that queue meanwhile are checked in
  *                            order (append-checks.ts) and committed together (group commit)
  * - checkpoints.ts           committed consumer-group offsets; snapshots.ts: a compacted topic
+ * - group-member.ts          consumer groups: Kafka's own, over the by-stream copy of the log
  * The shell (labs/core/store-base.ts) validates every call, refuses calls on a closed store and turns a
  * lost broker into BackendUnavailableError; this file is only the port.
  */
@@ -23,11 +24,17 @@ import {
   type ValidatedAppend,
   type ValidatedEvent,
   type UnsupportedCapabilities,
+  type ConsumerGroupMember,
+  type ConsumerGroupOptions,
+  type ValidatedConsumerGroupOptions,
+  uuidV7,
+  validateConsumerGroupOptions,
 } from '../core/index.ts';
 import { KafkaCheckpoints } from './checkpoints.ts';
 import { isKafkaUnavailable } from './client.ts';
-import type { IndexedEvent } from './event-log-index.ts';
+import { toRecorded } from './event-log-index.ts';
 import { GroupCommitWriter, type WriterStats } from './group-commit-writer.ts';
+import { KafkaConsumerGroupMember } from './group-member.ts';
 import { LogView } from './log-view.ts';
 import { KafkaSnapshots } from './snapshots.ts';
 
@@ -46,7 +53,14 @@ export interface KafkaStoreOptions {
   /** Prefix of the topic names (`<namespace>.events`, …): stores with different namespaces share nothing. */
   namespace?: string;
   limits?: Partial<StoreLimits>;
+  /**
+   * Partitions of the by-stream copy of the log that consumer groups read (topology.ts); 0: no copy, no
+   * consumer groups, one record per event. Every store of a namespace must agree. Default 8.
+   */
+  streamPartitions?: number;
 }
+
+export const DEFAULT_STREAM_PARTITIONS = 8;
 
 /** Decides and writes appends: the group-commit writer here, the unchecked one in the naive twin. */
 export interface AppendWriter {
@@ -56,11 +70,7 @@ export interface AppendWriter {
 
 export class KafkaEventStore extends EventStoreBase {
   readonly backend: string = 'kafka';
-  override readonly unsupported: UnsupportedCapabilities = {
-    'consumer-groups':
-      "not built in this lab yet: Kafka's own consumer groups split a topic by partition, and this store keeps $all in ONE partition (the total order $all needs), so a group over it has at most one active member; the partitioned layout is still to come",
-    'consumer-groups-stream-order': 'no consumer groups yet (see consumer-groups)',
-  };
+  override readonly unsupported: UnsupportedCapabilities;
   protected readonly checkpointPort: KafkaCheckpoints;
   protected readonly snapshotPort: KafkaSnapshots;
   protected readonly writer: AppendWriter;
@@ -71,6 +81,13 @@ export class KafkaEventStore extends EventStoreBase {
     createWriter: (view: LogView) => AppendWriter,
   ) {
     super({ ...KAFKA_LIMITS, ...options.limits });
+    this.unsupported = view.topology.byStream
+      ? {}
+      : {
+          'consumer-groups':
+            "this store was opened with streamPartitions: 0, so there is no by-stream topic; Kafka's consumer groups split a topic by partition, and the events topic has ONE partition (the total order $all needs): a group over it has at most one active member",
+          'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
+        };
     this.writer = createWriter(view);
     this.checkpointPort = new KafkaCheckpoints(view);
     this.snapshotPort = new KafkaSnapshots(view);
@@ -78,7 +95,7 @@ export class KafkaEventStore extends EventStoreBase {
 
   static async connect(options: KafkaStoreOptions): Promise<KafkaEventStore> {
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    const view = await acquireView(options.brokers, namespace, 'kafka');
+    const view = await acquireView(options.brokers, namespace, 'kafka', options.streamPartitions ?? DEFAULT_STREAM_PARTITIONS);
     return new KafkaEventStore(view, { ...options, namespace }, (v) => new GroupCommitWriter(v));
   }
 
@@ -125,13 +142,29 @@ export class KafkaEventStore extends EventStoreBase {
     return this.view.waitForProgress(signal, timeoutMs);
   }
 
+  /** Kafka's consumer groups over the by-stream topic (group-member.ts); the shell validated the options. */
+  protected override openConsumerGroupMember(options: ValidatedConsumerGroupOptions): ConsumerGroupMember {
+    const { byStream, streamPartitions } = this.view.topology;
+    return new KafkaConsumerGroupMember(this, this.view, { topic: byStream!, partitions: streamPartitions }, options);
+  }
+
+  /**
+   * The lesson's other layout: a member of a Kafka group over the ONE-partition events topic. Kafka gives
+   * that partition to one member of the group; the others are idle (the tour and group-layouts.int.spec.ts
+   * measure it). Not tracked by the store: the caller leaves.
+   */
+  joinGroupOnEventsTopic(options: ConsumerGroupOptions): KafkaConsumerGroupMember {
+    const validated = validateConsumerGroupOptions(options, () => `member-${uuidV7().slice(-12)}`);
+    return new KafkaConsumerGroupMember(this, this.view, { topic: this.view.topology.events, partitions: 1 }, validated);
+  }
+
   protected override isUnavailable(error: unknown): boolean {
     return isKafkaUnavailable(error) || super.isUnavailable(error);
   }
 
   protected async closeResources(): Promise<void> {
     await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close()]);
-    LogView.release(this.options.brokers, this.options.namespace);
+    LogView.release(this.options.brokers, this.options.namespace, this.view.topology.streamPartitions);
   }
 }
 
@@ -139,9 +172,9 @@ export class KafkaEventStore extends EventStoreBase {
  * The process's view of the namespace, started on first use. Opening a store is outside the shell's guard,
  * so a broker that cannot be reached is reported here, as the shell would: BackendUnavailableError.
  */
-export async function acquireView(brokers: readonly string[], namespace: string, backend: string): Promise<LogView> {
+export async function acquireView(brokers: readonly string[], namespace: string, backend: string, streamPartitions = 0): Promise<LogView> {
   try {
-    return await LogView.acquire(brokers, namespace);
+    return await LogView.acquire(brokers, namespace, streamPartitions);
   } catch (error) {
     if (!isKafkaUnavailable(error)) throw error;
     throw new BackendUnavailableError(backend, `no Kafka broker answered at ${brokers.join(',')} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
@@ -154,18 +187,4 @@ export async function acquireView(brokers: readonly string[], namespace: string,
  */
 export function closeKafkaViews(): Promise<void> {
   return LogView.closeAll();
-}
-
-/** A copy without the index's bookkeeping, so callers cannot change the view. */
-function toRecorded(event: IndexedEvent): RecordedEvent {
-  return {
-    id: event.id,
-    streamId: event.streamId,
-    type: event.type,
-    data: structuredClone(event.data),
-    metadata: structuredClone(event.metadata),
-    streamVersion: event.streamVersion,
-    globalPosition: event.globalPosition,
-    recordedAt: event.recordedAt,
-  };
 }

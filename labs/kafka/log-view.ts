@@ -47,8 +47,8 @@ export class LogView {
   private closed = false;
   replayMs: number | undefined;
 
-  private constructor(readonly brokers: readonly string[], namespace: string) {
-    this.topology = topologyFor(namespace);
+  private constructor(readonly brokers: readonly string[], namespace: string, streamPartitions: number) {
+    this.topology = topologyFor(namespace, streamPartitions);
     this.kafka = createKafka(brokers, `${namespace}-view`);
     this.admin = this.kafka.admin();
     this.groupId = `${namespace}.view.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -71,11 +71,11 @@ export class LogView {
   private static readonly shared = new Map<string, { view: Promise<LogView>; users: number; closeTimer?: NodeJS.Timeout }>();
 
   /** The view of these topics in this process, started on first use. Call `release()` once per acquire. */
-  static acquire(brokers: readonly string[], namespace: string): Promise<LogView> {
-    const key = `${brokers.join(',')}|${namespace}`;
+  static acquire(brokers: readonly string[], namespace: string, streamPartitions = 0): Promise<LogView> {
+    const key = `${brokers.join(',')}|${namespace}|${streamPartitions}`;
     let entry = LogView.shared.get(key);
     if (!entry) {
-      const view = new LogView(brokers, namespace);
+      const view = new LogView(brokers, namespace, streamPartitions);
       entry = { view: view.start().then(() => view), users: 0 };
       LogView.shared.set(key, entry);
       entry.view.catch(() => LogView.shared.delete(key));
@@ -90,8 +90,8 @@ export class LogView {
    * Drops one user. The last one closes the view after a short grace period, so that a store closed and
    * reopened right away (the conformance suite does that per scenario) does not replay the log again.
    */
-  static release(brokers: readonly string[], namespace: string, graceMs = 1_000): void {
-    const key = `${brokers.join(',')}|${namespace}`;
+  static release(brokers: readonly string[], namespace: string, streamPartitions = 0, graceMs = 1_000): void {
+    const key = `${brokers.join(',')}|${namespace}|${streamPartitions}`;
     const entry = LogView.shared.get(key);
     if (!entry) return;
     entry.users--;

@@ -78,6 +78,11 @@ export function decodeEvent(message: Pick<KafkaMessage, 'key' | 'value' | 'heade
   };
 }
 
+/** The event id of a record of this store (either topic), without decoding its payload. */
+export function eventIdOf(message: Pick<KafkaMessage, 'headers'>): string | undefined {
+  return header(message.headers, HEADER_EVENT_ID);
+}
+
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;

@@ -11,7 +11,7 @@
  * `append.idempotent`, for real, on every run (labs/kafka/naive/backend.ts).
  */
 import { Partitioners, type Producer } from 'kafkajs';
-import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type ValidatedEvent } from '../../core/index.ts';
+import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type UnsupportedCapabilities, type ValidatedEvent } from '../../core/index.ts';
 import { acquireView, KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
 import type { LogView } from '../log-view.ts';
 import { encodeEvent, positionOfOffset } from '../records.ts';
@@ -62,6 +62,14 @@ export class UncheckedWriter implements AppendWriter {
 
 export class NaiveKafkaEventStore extends KafkaEventStore {
   override readonly backend: string = 'kafka-naive';
+  // Not inherited: the unchecked writer produces only the one-partition log, with no transaction that could
+  // span a second topic; a group over that log has one active member (the real store's lesson). The twin's
+  // lesson is the append race, not a second one about consumers.
+  override readonly unsupported: UnsupportedCapabilities = {
+    'consumer-groups':
+      "the naive twin's writer produces only the one-partition events topic (no by-stream copy, no transaction to write one atomically); Kafka's consumer groups split a topic by partition, so a group over its log has at most one active member. Consumer groups are shown on the real store",
+    'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
+  };
 
   static override async connect(options: KafkaStoreOptions): Promise<NaiveKafkaEventStore> {
     const namespace = options.namespace ?? NAIVE_NAMESPACE;
