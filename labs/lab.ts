@@ -99,7 +99,7 @@ function statusLine(backend: BackendDefinition, result: ScenarioResult): string 
   const qualified = result.status === 'pass' ? backend.qualifiedPasses?.[result.id] : undefined;
   switch (verdict.kind) {
     case 'pass':
-      return qualified ? `${pc.green('✔ pass')} ${pc.yellow(`(emulated: ${qualified})`)}` : pc.green('✔ pass');
+      return qualified ? `${pc.green('✔ pass')} ${pc.yellow(`(${/emulat/i.test(qualified) ? 'emulated' : 'qualified'}: ${qualified})`)}` : pc.green('✔ pass');
     case 'lesson-shown':
       return pc.yellow('✘ fails: this is the lesson');
     case 'lesson-missing':
@@ -197,7 +197,7 @@ function table(rows: { backend: BackendDefinition; results: ScenarioResult[] }[]
     const verdict = judgeScenario(r, backend);
     const qualified = r.status === 'pass' && backend.qualifiedPasses?.[r.id];
     const text: Record<typeof verdict.kind, string> = {
-      pass: qualified ? 'pass (emulated)*' : 'pass',
+      pass: qualified ? (/emulat/i.test(qualified) ? 'pass (emulated)*' : 'pass (qualified)*') : 'pass',
       'lesson-shown': 'fail (the lesson)',
       'lesson-missing': 'PASS? (lesson missing)',
       'flaky-failure': 'fail (flaw, under load)',
