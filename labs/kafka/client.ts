@@ -69,6 +69,19 @@ export function isKafkaUnavailable(error: unknown): boolean {
   return kafkaErrorTypes(error).some((t) => SERVER_NOT_READY.includes(t));
 }
 
+/**
+ * No broker answered FindCoordinator (kafkajs' KafkaJSGroupCoordinatorNotFound, which it treats as
+ * non-retriable and does not restart a consumer after): during a broker restart, a transient state.
+ */
+export function isCoordinatorNotFound(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e instanceof Error && !seen.has(e); e = (e as { originalError?: unknown }).originalError ?? e.cause) {
+    seen.add(e);
+    if (e.name === 'KafkaJSGroupCoordinatorNotFound' || /failed to find group coordinator/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** The transaction coordinator is still completing this producer's previous transaction (markers). */
 export function isConcurrentTransactionsError(error: unknown): boolean {
   return kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS') || (error instanceof Error && /concurrent operation on the same transaction/i.test(error.message));

@@ -63,7 +63,7 @@ import {
   type ValidatedConsumerGroupOptions,
   sleep,
 } from '../core/index.ts';
-import { kafkaErrorTypes } from './client.ts';
+import { isCoordinatorNotFound, kafkaErrorTypes } from './client.ts';
 import { toRecorded } from './event-log-index.ts';
 import type { LogView } from './log-view.ts';
 import { eventIdOf } from './records.ts';
@@ -155,9 +155,16 @@ export class KafkaConsumerGroupMember implements ConsumerGroupMember {
     // Between "a rebalance was announced" and the next join, the member owns nothing.
     this.#consumer.on(events.REBALANCING, () => (this.#stats.partitions = []));
     this.#consumer.on(events.CRASH, ({ payload }) => {
-      if (!payload.restart && this.#left === undefined) this.fail(payload.error);
+      if (payload.restart || this.#left !== undefined) return;
+      // kafkajs does not restart after KafkaJSGroupCoordinatorNotFound (a broker restart; log-view.ts).
+      if (isCoordinatorNotFound(payload.error)) void this.restartAfterCrash(payload.error);
+      else this.fail(payload.error);
     });
     await this.#consumer.connect();
+    await this.subscribeAndRun();
+  }
+
+  private async subscribeAndRun(): Promise<void> {
     await this.#consumer.subscribe({ topics: [this.source.topic], fromBeginning: true });
     await this.#consumer.run({
       autoCommit: false,
@@ -165,6 +172,21 @@ export class KafkaConsumerGroupMember implements ConsumerGroupMember {
       partitionsConsumedConcurrently: this.source.partitions,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+  }
+
+  private async restartAfterCrash(cause: Error): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (this.#left === undefined) {
+      if (Date.now() > deadline) return this.fail(cause);
+      try {
+        await this.#consumer.connect();
+        await this.subscribeAndRun();
+        return;
+      } catch {
+        await this.#consumer.disconnect().catch(() => {});
+        await sleep(500);
+      }
+    }
   }
 
   private wanted(message: KafkaMessage): boolean {
