@@ -31,7 +31,7 @@ import {
   type ParkedEvent,
   type ValidatedConsumerGroupOptions,
 } from './consumer-group.ts';
-import { ConsumerGroupClosedError, UnknownDeliveryError } from './errors.ts';
+import { BackendUnavailableError, ConsumerGroupClosedError, UnknownDeliveryError } from './errors.ts';
 import type { EventStore, Subscription } from './event-store.ts';
 import { sleep } from './subscription.ts';
 import type { JsonObject, RecordedEvent } from './types.ts';
@@ -153,7 +153,13 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
     const every = Math.max(Math.floor(this.options.leaseMs / 3), 30);
     try {
       while (!this.#stopTicking.signal.aborted) {
-        await this.tick();
+        try {
+          await this.tick();
+        } catch (error) {
+          // A server that cannot be reached: keep trying. Our leases may expire meanwhile and the others
+          // take our partitions (a renewal that fails then drops them); we rejoin when it is back.
+          if (!(error instanceof BackendUnavailableError)) throw error;
+        }
         firstTick();
         await sleep(every, this.#stopTicking.signal);
       }
