@@ -31,6 +31,8 @@ export interface GroupMemberArgs {
   handlerKind?: 'wait' | 'cpu';
   /** Report handled deliveries in batches every this many ms instead of one message each (benchmarks). */
   reportEveryMs?: number;
+  /** Where partitions without a checkpoint start (default: the end of the log, as the member joins). */
+  startAt?: 'start' | 'end';
 }
 
 /**
@@ -94,7 +96,7 @@ export const childTasks: Record<string, ChildTask> = {
   async 'group-member'(store, args, progress, signal) {
     const a = args as unknown as GroupMemberArgs;
     if (!store.joinConsumerGroup) throw new Error(`the ${store.backend} store has no consumer groups`);
-    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs });
+    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs, startAt: a.startAt ?? 'end' });
     const now = () => performance.timeOrigin + performance.now();
     let reported = '';
     const reportPartitions = () => {
