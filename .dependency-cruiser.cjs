@@ -4,7 +4,7 @@
  * labs/<tech> -> labs/runtime, labs/conformance, labs/core; labs/conformance -> labs/core; labs/core -> nothing.
  */
 const TECH = '(postgres|dynamodb|kafka|eventstoredb|emmett-postgres)';
-const ENTRY_POINTS = `^labs/(core/index|conformance/index|runtime/index|${TECH}/index|backends)\\.ts$`;
+const ENTRY_POINTS = `^labs/(core/index|conformance/index|runtime/index|bindings/index|${TECH}/index|backends)\\.ts$`;
 
 module.exports = {
   forbidden: [

@@ -114,15 +114,19 @@ describe('advisor in Chromium', { skip }, () => {
     // The chart rendered, and the explanation of the top option lists contributions and evidence.
     assert.ok(await page.locator('#breakdown-chart').isVisible());
     assert.ok((await page.locator('#breakdown-chart').boundingBox())?.height ?? 0 > 100);
-    await page.locator('[data-technology="postgres"] details.explain summary').click();
+    await page.locator('[data-technology="postgres"] details.explain > summary').click();
     const pgDetails = page.locator('[data-technology="postgres"] details.explain');
     assert.match((await pgDetails.textContent()) ?? '', /append\.expected-version/);
+    // What a cited run measured is there, folded: open one and read the scenario's narration.
+    const measuredFold = pgDetails.locator('details.measured').first();
+    await measuredFold.locator('summary').click();
+    assert.match((await measuredFold.textContent()) ?? '', /What the postgres run measured.*(pass|fail): \S/s);
     const rows = await pgDetails.locator('table.figures tbody tr').allTextContents();
     assert.deepEqual(rows.length, 4, 'one row per run: store and raw, open and closed, never merged');
     assert.match(rows[0] ?? '', /append-single-stream.*Lab store.*Open loop, 2,000 ops\/s offered.*Saturated at 2,000 ops\/s offered.*Not a capacity figure/);
     assert.match(rows[1] ?? '', /append-single-stream.*Raw driver \(baseline\).*2,000 ops\/s.*5\.1 ms/);
     assert.match(rows[2] ?? '', /Closed loop, 8 workers.*4,120 ops\/s/);
-    await page.locator('[data-technology="dynamodb"] details.explain summary').click();
+    await page.locator('[data-technology="dynamodb"] details.explain > summary').click();
     assert.match((await page.locator('[data-technology="dynamodb"] .bench').textContent()) ?? '', /Emulator: dynalite: an in-memory emulator of the DynamoDB API/);
     await page.locator('[data-technology="postgres"] .bench').screenshot({ path: join(screenshotDir, 'advisor-evidence.png') });
     assert.match((await page.locator('#sensitivity').textContent()) ?? '', /leads/);
@@ -220,7 +224,7 @@ describe('advisor in Chromium', { skip }, () => {
     await page.screenshot({ path: join(screenshotDir, 'advisor-results-390.png') });
     await page.evaluate(() => document.querySelector('.chart-card')?.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: join(screenshotDir, 'advisor-chart-390.png') });
-    for (const summary of await page.locator('details.explain summary').all()) await summary.click();
+    for (const summary of await page.locator('details.explain > summary').all()) await summary.click();
     await page.locator('#weights-panel summary').click();
     await page.getByLabel('The other team’s shareable link').fill(sharedUrl);
     await page.getByRole('button', { name: 'Compare' }).click();

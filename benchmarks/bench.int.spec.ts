@@ -42,6 +42,8 @@ async function smokeWorkloads(names?: string[]): Promise<Workload[]> {
           ...w,
           // Smaller prepared data and a bounded drain: this checks that everything runs, not how fast.
           prepare: w.prepare ? { streams: Math.min(w.prepare.streams, 10), eventsPerStream: Math.min(w.prepare.eventsPerStream, 100) } : undefined,
+          // One group of two member processes (the kill is the consumer-group test's below).
+          ...(w.groupMembers ? { groupMembers: [2], subscribers: 2, killMemberAtSeconds: undefined } : {}),
           drainTimeoutSeconds: 30,
         },
         { ...SMOKE, rate: Math.min(w.rate, 200) },
@@ -135,6 +137,30 @@ void describe('benchmark smoke: every workload on every backend that can start',
         assert.ok(raws.some((r) => r.status === 'ok'), `${backend.name}: the raw baseline ran`);
         for (const r of raws) assert.notEqual(r.status, 'failed', `raw baseline ${r.workload}: ${r.reason ?? ''}`);
       }
+      await assertValidFileAndReport(results);
+    });
+  }
+});
+
+void describe('consumer-group workload: members in other processes, one killed', () => {
+  for (const backend of benchBackends().filter((b) => b.name === 'postgres')) {
+    void test(`${backend.name}: 2 members share the work; the killed one's partitions are taken over; the report shows it`, async (t) => {
+      const [base] = await smokeWorkloads(['consumer-group']);
+      const workload = { ...base!, durationSeconds: 6, warmupSeconds: 1, rate: 100, groupMembers: [2], subscribers: 2, killMemberAtSeconds: 2, groupLeaseMs: 1_000, handlerKind: 'wait' as const };
+      const results = await session(t, backend, [workload], ['direct'], false);
+      if (!results) return;
+      const run = results.runs.find((r) => r.workload === 'consumer-group');
+      assert.equal(run?.status, 'ok', run?.reason ?? '');
+      const g = run!.summary!.consumerGroup!;
+      assert.equal(g.members, 2);
+      assert.equal(g.perMember.filter((m) => m.killed).length, 1, 'one member was killed');
+      assert.ok(g.perMember.every((m) => m.handled > 0), `both members handled events: ${JSON.stringify(g.perMember)}`);
+      assert.ok(g.killedAtSeconds !== null && g.killedAtSeconds >= 1.5, `killed about 2 s in: ${g.killedAtSeconds}`);
+      assert.ok(g.takeoverMs !== null && g.takeoverMs <= 2 * 1_000 + 3_000, `the survivor took the victim's partitions over within 2 x lease + 3 s: ${g.takeoverMs} ms`);
+      assert.ok(g.handled > 0 && g.handled >= run!.summary!.operations, `every acknowledged event of the run was handled (${g.handled} of ${run!.summary!.operations})`);
+      assert.ok(g.memberSeries.length > 0, 'events per member over time');
+      const html = await renderHtml(results);
+      assert.ok(html.includes('groupCharts(grid, group)'), 'the report draws the consumer-group charts');
       await assertValidFileAndReport(results);
     });
   }

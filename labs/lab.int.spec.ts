@@ -35,7 +35,7 @@ function lab(
 test('every lesson of the naive PostgreSQL store points at a marked line of its source', () => {
   for (const id of Object.keys(postgresNaiveBackend.expectedFailures ?? {})) {
     const at = pitfallLocation(postgresNaiveBackend, id as never);
-    assert.match(at ?? '', /^labs\/postgres\/naive\/naive-(store\.ts|schema\.sql):\d+$/, `${id} has a PITFALL(${id}) marker`);
+    assert.match(at ?? '', /^labs\/postgres\/naive\/naive-(store\.ts|schema\.sql|group\.ts):\d+$/, `${id} has a PITFALL(${id}) marker`);
   }
 });
 

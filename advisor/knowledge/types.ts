@@ -15,7 +15,7 @@ export type LabBackend = (typeof LAB_BACKENDS)[number];
  * new scenarios appear without a change here, and a test (scenario-ids.unit.spec.ts) checks that every id
  * the knowledge cites exists in the suite.
  */
-export type ScenarioId = `${'append' | 'read' | 'subscribe' | 'metadata' | 'schema' | 'snapshot' | 'projection' | 'input' | 'store'}.${string}`;
+export type ScenarioId = `${'append' | 'read' | 'subscribe' | 'metadata' | 'schema' | 'snapshot' | 'projection' | 'input' | 'store' | 'consume' | 'stream' | 'erasure' | 'retention' | 'data' | 'replication'}.${string}`;
 
 export const CRITERION_IDS = [
   'optimistic-concurrency',

@@ -19,6 +19,19 @@ export function sourceLink(s) {
     ]),
     ')',
     ...[...new Set(s.scenarios.flatMap((sc) => sc.caveats.map((c) => c.text)))].map((text) => h('span', { class: 'caveat' }, h('strong', { text: 'Caveat: ' }), text)),
+    measured(s),
+  );
+}
+
+/** What the cited runs measured on this machine (the scenarios' own narration), folded away until asked for. */
+function measured(s) {
+  const ran = s.scenarios.filter((sc) => (sc.status === 'pass' || sc.status === 'fail') && sc.detail);
+  if (!ran.length) return null;
+  return h(
+    'details',
+    { class: 'measured' },
+    h('summary', { text: `What the ${s.backend} run measured` }),
+    h('ul', {}, ran.map((sc) => h('li', {}, h('code', { text: sc.id }), ` ${sc.status}: `, sc.detail.replace(/ \| /g, '; ')))),
   );
 }
 

@@ -11,7 +11,8 @@ import { encodeHistogram, round } from './histograms.ts';
 import { prepareData, runData, workloadOperation } from './operations.ts';
 import { Recorder, classifyError, type TimeSeriesPoint, type Timing } from './recorder.ts';
 import { runClosedLoop, runOpenLoop, type ScheduleResult } from './scheduler.ts';
-import { SubscriberGroup } from './subscribers.ts';
+import { GroupSubscribers } from './group-subscribers.ts';
+import { SubscriberGroup, type LiveSubscribers } from './subscribers.ts';
 import { summarise, type LoadMode } from './summary.ts';
 
 export type { LoadMode };
@@ -68,6 +69,7 @@ export function unsupportedReason(target: BenchTarget, workload: Workload): stri
     if (reason !== undefined) return `${target.label} does not support '${capability}': ${reason}`;
   }
   if (workload.subscribers > 0 && !target.subscribeToAll) return `${target.label} has no subscriptions`;
+  if (workload.groupMembers && !target.processes) return `${target.label} cannot start consumer-group members in other processes (a store target of a labs backend can)`;
   return undefined;
 }
 
@@ -90,15 +92,11 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
   let inFlightNow = 0;
   let pendingNow = 0;
   let recorder: Recorder | undefined;
-  const subscribers = new SubscriberGroup({
-    target,
-    workload,
-    runId: options.runId,
-    now: () => clock.now(),
-    wait,
-    onLag: (sent, delivered) => recorder?.recordLag(sent, delivered),
-  });
+  const onLag = (sent: number, delivered: number) => recorder?.recordLag(sent, delivered);
+  const group = workload.groupMembers && target.processes ? new GroupSubscribers({ processes: target.processes, workload, runId: options.runId, now: () => clock.now(), onLag }) : undefined;
+  const subscribers: LiveSubscribers = group ?? new SubscriberGroup({ target, workload, runId: options.runId, now: () => clock.now(), wait, onLag });
   const timers: NodeJS.Timeout[] = [];
+  const summaryExtras: Pick<RunSummary, 'consumerGroup'> = {};
   const t00 = clock.now();
   const rss = { start: process.memoryUsage.rss(), max: 0 };
 
@@ -161,6 +159,11 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
       ? { drain: null, subscriberStats: await deliverTail(subscribers, rec, clock, workload, wait, rss, notes) }
       : { drain: workload.subscribers > 0 ? await drainBacklog(subscribers, rec, clock, workload, wait, notes) : null, subscriberStats: null };
     notes.push(...(await subscribers.close()));
+    if (group) {
+      summaryExtras.consumerGroup = group.result();
+      if (group.notSplit) notes.push(`the members never split the partitions between them (${group.notSplit}): each handles what the others handle`);
+      else if (summaryExtras.consumerGroup.redelivered > 0) notes.push(`${summaryExtras.consumerGroup.redelivered} events were handled twice (at-least-once: ${summaryExtras.consumerGroup.killedAtSeconds !== null ? "the killed member's last events before its checkpoint" : 'a member lost a partition while handling'})`);
+    }
 
     const cpu = process.cpuUsage(cpuBefore);
     const wallMs = Math.max(1, clock.now() - t0);
@@ -179,6 +182,7 @@ export async function runWorkload(target: BenchTarget, workload: Workload, optio
       cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
       saturationRule: options.saturationRule,
     });
+    Object.assign(summary, summaryExtras);
     const histograms = encodeAll(rec);
     if (schedule.unsent > 0) {
       notes.push(`${schedule.unsent} operations were due but never sent: the in-flight bound (${workload.maxInFlight}) was reached; their latency is recorded at its lower bound (end of schedule - intended start)`);
@@ -236,7 +240,7 @@ function encodeAll(rec: Recorder): EncodedHistograms {
  * recovery), and with a handler cost, what they went through.
  */
 async function deliverTail(
-  subscribers: SubscriberGroup,
+  subscribers: LiveSubscribers,
   rec: Recorder,
   clock: Clock,
   workload: Workload,
@@ -266,7 +270,7 @@ async function deliverTail(
 }
 
 /** The backlog workload's second phase: one subscriber starts after the writes and is timed while it drains. */
-async function drainBacklog(subscribers: SubscriberGroup, rec: Recorder, clock: Clock, workload: Workload, wait: (ms: number) => Promise<void>, notes: string[]): Promise<RunSummary['drain']> {
+async function drainBacklog(subscribers: LiveSubscribers, rec: Recorder, clock: Clock, workload: Workload, wait: (ms: number) => Promise<void>, notes: string[]): Promise<RunSummary['drain']> {
   const start = clock.now();
   rec.startDrain(start);
   subscribers.start();
@@ -279,7 +283,7 @@ async function drainBacklog(subscribers: SubscriberGroup, rec: Recorder, clock: 
 }
 
 /** Until the subscribers have delivered everything acknowledged, or the deadline. */
-async function waitForBacklog(subscribers: SubscriberGroup, rec: Recorder, clock: Clock, deadline: number, wait: (ms: number) => Promise<void>): Promise<void> {
+async function waitForBacklog(subscribers: LiveSubscribers, rec: Recorder, clock: Clock, deadline: number, wait: (ms: number) => Promise<void>): Promise<void> {
   while (subscribers.backlog() > 0 && clock.now() < deadline) {
     rec.gauge(clock.now(), { backlog: subscribers.backlog() });
     await wait(10);

@@ -27,7 +27,20 @@ export interface SubscriberGroupOptions {
   onLag: (sentMs: number, deliveredMs: number) => void;
 }
 
-export class SubscriberGroup {
+/** What a run needs of its live or backlog subscribers (this file's group, or a consumer group's members). */
+export interface LiveSubscribers {
+  readonly count: number;
+  readonly acknowledgedEvents: number;
+  acknowledge(events: number): void;
+  backlog(): number;
+  bufferStats(): { maxBuffered: number; bufferSize: number };
+  markStart(): Promise<void>;
+  start(): void;
+  caughtUp(): Promise<void>;
+  close(): Promise<string[]>;
+}
+
+export class SubscriberGroup implements LiveSubscribers {
   private readonly subscribers: Subscriber[] = [];
   private acknowledged = 0;
   private startAfter: bigint | undefined;

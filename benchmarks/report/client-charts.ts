@@ -151,6 +151,7 @@ function workloadSections() {
       if (group.some((r) => r.timeSeries && r.timeSeries.some((p) => p.rssMiB))) {
         seriesPlot(grid, group, 'Memory of the benchmark process over time', 'Resident set size (harness and in-process clients): events piling up in memory would show here.', [['', (p) => p.rssMiB, []]], 'resident set size, MiB', false);
       }
+      groupCharts(grid, group);
       searchTable(grid, group);
     }
     root.append(section);

@@ -15,6 +15,7 @@ import { describeEnvironment } from '../results-file/io.ts';
 import type { ResultsFile, RunRecord } from '../results-file/schema.ts';
 import { summaryRow, type SummaryRow } from '../results-file/summary-rows.ts';
 import { CLIENT_CHARTS } from './client-charts.ts';
+import { CLIENT_GROUP_CHARTS } from './client-group-charts.ts';
 import { CLIENT_TABLES } from './client-tables.ts';
 import { REPORT_CSS } from './style.ts';
 
@@ -61,7 +62,7 @@ function reportRuns(results: ResultsFile, source: string): ReportRun[] {
     const row = summaryRow(results, r);
     const emulator = results.environment.backends.find((b) => b.name === r.backend)?.emulator ?? null;
     return {
-      key: `${r.target}|${r.via}|${r.workload}|${r.mode}`,
+      key: `${r.target}|${r.via}|${r.workload}|${r.mode}|${r.summary?.consumerGroup?.members ?? ''}`,
       source,
       label: `${source ? `${source}: ` : ''}${row.target}${r.mode !== 'open' ? ` (${r.mode})` : ''}`,
       workload: r.workload,
@@ -170,6 +171,7 @@ const DATA = ${scriptJson(data)};
 const WORKLOAD_DESCRIPTIONS = ${scriptJson(descriptions)};
 ${CLIENT_TABLES}
 ${CLIENT_CHARTS}
+${CLIENT_GROUP_CHARTS}
 headlineTable();
 summaryTable();
 workloadSections();

@@ -38,6 +38,27 @@ export const subscriberStatsSchema = z.object({
   rssMaxBytes: z.number(),
 });
 
+/** A consumer-group run: members in processes of their own sharing the live subscription. */
+export const consumerGroupStatsSchema = z.object({
+  members: z.number(),
+  partitions: z.number(),
+  handlerCostMs: z.number(),
+  handlerKind: z.enum(['wait', 'cpu']),
+  leaseMs: z.number(),
+  /** Distinct events of the run handled, and per second from the first append to the last handling. */
+  handled: z.number(),
+  handledPerSecond: z.number(),
+  /** Handlings beyond the first of an event (at-least-once: after a kill, at most one per partition the victim held). */
+  redelivered: z.number(),
+  perMember: z.array(z.object({ member: z.string(), handled: z.number(), killed: z.boolean(), partitions: z.array(z.number()) })),
+  /** Seconds after the first append when one member was killed (null: none was). */
+  killedAtSeconds: z.number().nullable(),
+  /** From the kill to the first event of the victim's partitions handled by another member (null: no kill, or never). */
+  takeoverMs: z.number().nullable(),
+  /** Events handled per second per member, t = seconds since the first append. */
+  memberSeries: z.array(z.object({ t: z.number(), handled: z.record(z.string(), z.number()) })),
+});
+
 export const baselineRatioSchema = z.object({
   label: z.string(),
   throughputRatio: z.number(),
@@ -100,6 +121,8 @@ export const summarySchema = z.object({
   drain: z.object({ events: z.number(), seconds: z.number(), eventsPerSecond: z.number(), completed: z.boolean() }).nullable(),
   /** Live subscribers with a per-event handler cost (the slow-consumer workloads). */
   subscribers: subscriberStatsSchema.nullable().optional(),
+  /** Consumer-group workloads: how the members shared the work, and the takeover after a kill. */
+  consumerGroup: consumerGroupStatsSchema.nullable().optional(),
   /** CPU used by this process during the run, in percent of one core (the harness, plus in-process backends). */
   processCpuPercent: z.number(),
   /**
@@ -319,6 +342,7 @@ export type SweepStep = z.infer<typeof sweepStepSchema>;
 export type SweepRepeat = z.infer<typeof sweepRepeatSchema>;
 export type Sweep = z.infer<typeof sweepSchema>;
 export type SaturationRule = z.infer<typeof saturationRuleSchema>;
+export type ConsumerGroupStats = z.infer<typeof consumerGroupStatsSchema>;
 export type Spread = z.infer<typeof spreadSchema>;
 export type MachineLoad = z.infer<typeof machineLoadSchema>;
 export type Environment = z.infer<typeof environmentSchema>;

@@ -41,7 +41,10 @@ export function emulatorOfBackend(results: ResultsFile, backend: string): string
 }
 
 export function targetLabel(results: ResultsFile, r: RunRecord): string {
-  const base = r.via === 'http' ? `${r.target} via HTTP` : r.target;
+  const members = r.summary?.consumerGroup?.members;
+  const via = r.via === 'http' ? `${r.target} via HTTP` : r.target;
+  // The runs of a consumer-group workload differ by their member count.
+  const base = members !== undefined ? `${via} · ${members} member${members === 1 ? '' : 's'}` : via;
   return emulatorOfBackend(results, r.backend) ? `${base} [emulator]` : base;
 }
 
@@ -78,10 +81,17 @@ export function summaryRow(results: ResultsFile, r: RunRecord): SummaryRow {
   if (s.lag && !s.subscribers) notes.push(`lag p99 ${num(s.lag.p99Ms)} ms`);
   if (s.subscribers) {
     const sub = s.subscribers;
+    // A group's read-ahead buffers are in its member processes: not measured here.
+    const buffer = s.consumerGroup ? '' : `buffer max ${sub.maxBuffered} of ${sub.bufferSize}; `;
     notes.push(
-      `handler ${sub.handlerCostMs} ms/event: lag p50 ${num(sub.lagP50Ms)} ms, p99 ${num(sub.lagP99Ms)} ms; buffer max ${sub.maxBuffered} of ${sub.bufferSize}; ` +
+      `handler ${sub.handlerCostMs} ms/event: lag p50 ${num(sub.lagP50Ms)} ms, p99 ${num(sub.lagP99Ms)} ms; ${buffer}` +
         `backlog ${sub.backlogAtEnd} at the end, ${sub.recoverySeconds === null ? 'NOT recovered' : `recovered in ${sub.recoverySeconds} s`}; RSS ${Math.round(sub.rssStartBytes / 2 ** 20)}→${Math.round(sub.rssMaxBytes / 2 ** 20)} MiB`,
     );
+  }
+  if (s.consumerGroup) {
+    const g = s.consumerGroup;
+    const kill = g.killedAtSeconds === null ? '' : `; a member killed at ${g.killedAtSeconds} s, its partitions taken over ${g.takeoverMs === null ? 'NOT within the run' : `after ${num(g.takeoverMs)} ms`} (lease ${g.leaseMs} ms)`;
+    notes.push(`group of ${g.members}: ${num(g.handledPerSecond, 1)} events handled/s, per member ${g.perMember.map((m) => `${m.handled}${m.killed ? ' (killed)' : ''}`).join(' / ')}${kill}; ${g.redelivered} handled twice`);
   }
   if (s.drain) notes.push(`drained ${s.drain.events} in ${s.drain.seconds} s${s.drain.completed ? '' : ' (NOT complete)'}`);
   for (const n of r.notes) if (!/never sent|machine was busy/.test(n)) notes.push(n);

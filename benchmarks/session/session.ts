@@ -15,7 +15,8 @@ import { startFacade } from '../http/facade.ts';
 import { RESULTS_SCHEMA_VERSION, type Environment, type ResultsFile, type RunRecord } from '../results-file/schema.ts';
 import { NoopEventStore } from '../targets/noop-store.ts';
 import { storeTarget, type BenchTarget } from '../targets/target.ts';
-import type { Workload } from '../workloads/workload.ts';
+import { groupVariants, type Workload } from '../workloads/workload.ts';
+import { childProcesses } from '../../labs/bindings/index.ts';
 import { attachBaselineRatios } from './baseline-ratios.ts';
 import { captureEnvironment, loadAverage } from './environment.ts';
 import { watchMachineLoad } from './machine-load.ts';
@@ -81,7 +82,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     const baselines = options.baseline ? baselinesFor(backend.server) : [];
     try {
       environment.backends.push(await describeBackend(backend, running));
-      for (const workload of options.workloads) {
+      for (const workload of options.workloads.flatMap(groupVariants)) {
         for (const mode of options.modes) {
           for (const via of options.via) {
             runs.push(await measureStore(nextId(), backend, running, workload, mode, via, options));
@@ -89,7 +90,8 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
             if (via !== 'direct') continue;
             for (const baseline of baselines) {
               const done = runs.some((r) => r.kind === 'raw' && r.target === baseline.label && r.workload === workload.name && r.mode === mode);
-              const outOfScope = baseline.scope?.(workload);
+              // A raw driver has no consumer groups: the group workloads have no baseline.
+              const outOfScope = baseline.scope?.(workload) ?? (workload.groupMembers ? 'consumer groups' : undefined);
               if (done || outOfScope) continue;
               const raw = await baseline.create(running.env);
               const rawGuarantee = baseline.sameGuarantee ? 'same-as-store' : 'none';
@@ -148,7 +150,7 @@ async function measureStore(id: string, backend: BackendDefinition, running: Run
     facade = await startFacade(store);
     target = httpTarget(facade.url, { backend: backend.name, unsupported: store.unsupported, maxSockets: Math.max(workload.maxInFlight, workload.concurrency) });
   } else {
-    target = backend.name === 'noop' ? storeTarget(store, 'noop', 'synthetic') : storeTarget(store, backend.name, 'store', backend.name);
+    target = backend.name === 'noop' ? storeTarget(store, 'noop', 'synthetic') : { ...storeTarget(store, backend.name, 'store', backend.name), processes: childProcesses(backend, running) };
   }
   return measure(id, target, workload, mode, via, options).finally(async () => {
     await target.close().catch(() => {});

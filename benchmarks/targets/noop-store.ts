@@ -26,13 +26,14 @@ import {
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
   type Subscription,
+  type UnsupportedCapabilities,
   WrongExpectedVersionError,
   waitForWakeUp,
 } from '../../labs/core/index.ts';
 
 export class NoopEventStore implements EventStore {
   readonly backend = 'noop';
-  readonly unsupported = {};
+  readonly unsupported: UnsupportedCapabilities = { 'consumer-groups': 'the no-op store measures the harness: it keeps no leases and starts no members' };
   readonly limits = DEFAULT_LIMITS;
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();

@@ -7,6 +7,7 @@
  * - `synthetic`: the no-op and stall-once stores that measure the harness itself.
  */
 import type { EventStore, ExpectedVersion, NewEvent, Subscription, UnsupportedCapabilities } from '../../labs/core/index.ts';
+import type { ChildProcesses } from '../../labs/conformance/index.ts';
 import { headPosition } from '../../labs/core/index.ts';
 
 export type TargetKind = 'store' | 'raw' | 'http' | 'synthetic';
@@ -32,6 +33,8 @@ export interface BenchTarget {
   /** Current end of the global log (subscriptions start after it). */
   head?(): Promise<bigint>;
   subscribeToAll?(afterPosition: bigint | undefined, bufferSize: number): Subscription;
+  /** Consumer-group workloads: members in other OS processes, each with a store of its own on this server. */
+  processes?: ChildProcesses;
   close(): Promise<void>;
 }
 

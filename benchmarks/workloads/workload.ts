@@ -54,6 +54,19 @@ export const workloadSchema = z
     subscriberBufferSize: positiveInt.default(1000),
     /** Backlog mode: how long the paused subscriber may take to drain; live mode: to deliver the tail after the writes. */
     drainTimeoutSeconds: z.number().positive().default(60),
+    /**
+     * Consumer-group workloads: the live subscribers are members of ONE consumer group, each an OS process
+     * of its own (as instances of a service are), sharing the work; one run per member count listed.
+     */
+    groupMembers: z.array(positiveInt).min(1).optional(),
+    /** Consumer groups: SIGKILL one member this many seconds after the first append (runs with 2+ members): the takeover pause. */
+    killMemberAtSeconds: z.number().positive().optional(),
+    /** Consumer groups: a dead member's partitions are taken over once its lease is this old. */
+    groupLeaseMs: z.number().int().min(100).default(2_000),
+    /** Consumer groups: partitions of the streams, the unit of ownership and of parallelism within a member. */
+    groupPartitions: positiveInt.default(8),
+    /** Consumer groups: the handler's cost is `wait` (I/O: members add nothing a member's partitions do not) or `cpu` (members add cores). */
+    handlerKind: z.enum(['wait', 'cpu']).default('wait'),
     /** Events written before the measured phase, for the read workloads. */
     prepare: z.object({ streams: positiveInt, eventsPerStream: positiveInt }).strict().optional(),
     readPageSize: positiveInt.default(500),
@@ -64,7 +77,17 @@ export const workloadSchema = z
   })
   .strict()
   .refine((w) => w.warmupSeconds < w.durationSeconds, { message: 'warmupSeconds must be less than durationSeconds', path: ['warmupSeconds'] })
-  .refine((w) => w.mix.readStream === 0 || w.prepare !== undefined, { message: 'readStream needs `prepare`', path: ['prepare'] });
+  .refine((w) => w.mix.readStream === 0 || w.prepare !== undefined, { message: 'readStream needs `prepare`', path: ['prepare'] })
+  .refine((w) => w.groupMembers === undefined || w.requires.includes('consumer-groups'), { message: 'a consumer-group workload requires consumer-groups', path: ['requires'] });
+
+/**
+ * One workload per member count of a consumer-group workload (same name: its runs are told apart by
+ * `groupMembers`); any other workload as it is.
+ */
+export function groupVariants(workload: Workload): Workload[] {
+  if (!workload.groupMembers || workload.groupMembers.length <= 1) return [workload];
+  return workload.groupMembers.map((n) => ({ ...workload, groupMembers: [n], subscribers: n }));
+}
 
 export type Workload = z.infer<typeof workloadSchema>;
 export type WorkloadInput = z.input<typeof workloadSchema>;
@@ -90,7 +113,7 @@ export async function loadWorkloadFile(path: string): Promise<Workload> {
 export async function loadWorkloads(dir = WORKLOADS_DIR): Promise<Workload[]> {
   const files = (await readdir(dir)).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
   const workloads = await Promise.all(files.map((f) => loadWorkloadFile(join(dir, f))));
-  const order = ['append-single', 'append-batched', 'append-contended', 'read-stream', 'read-all', 'subscription-lag', 'slow-consumer', 'fast-consumer', 'backlog-drain'];
+  const order = ['append-single', 'append-batched', 'append-contended', 'read-stream', 'read-all', 'subscription-lag', 'slow-consumer', 'fast-consumer', 'backlog-drain', 'consumer-group'];
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return workloads.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }

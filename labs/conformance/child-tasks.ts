@@ -27,10 +27,28 @@ export interface GroupMemberArgs {
   leaseMs: number;
   /** How long the handler works on each event (a projection's write, a call to another service). */
   handlerMs: number;
+  /** `wait` (default): the handler waits (I/O); `cpu`: it computes, one core busy for handlerMs. */
+  handlerKind?: 'wait' | 'cpu';
+  /** Report handled deliveries in batches every this many ms instead of one message each (benchmarks). */
+  reportEveryMs?: number;
+  /** Where partitions without a checkpoint start (default: the end of the log, as the member joins). */
+  startAt?: 'start' | 'end';
 }
 
-/** One handled delivery, as a member process reports it: [eventId, streamId, version, startMs, endMs, attempt, partition]. */
-export type HandledRecord = [string, string, number, number, number, number, number];
+/**
+ * One handled delivery, as a member process reports it:
+ * [eventId, streamId, version, startMs, endMs, attempt, partition, sentAt] — times in wall-clock ms
+ * (comparable across processes); sentAt is the event's `data.sentAt` when it has one (benchmarks), else -1.
+ */
+export type HandledRecord = [string, string, number, number, number, number, number, number];
+
+/** A CPU-bound handler: keeps one core busy for `ms` (what a member process adds is CPU). */
+function busyFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
 
 interface BatchArgs {
   streamPrefix: string;
@@ -78,7 +96,7 @@ export const childTasks: Record<string, ChildTask> = {
   async 'group-member'(store, args, progress, signal) {
     const a = args as unknown as GroupMemberArgs;
     if (!store.joinConsumerGroup) throw new Error(`the ${store.backend} store has no consumer groups`);
-    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs });
+    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs, startAt: a.startAt ?? 'end' });
     const now = () => performance.timeOrigin + performance.now();
     let reported = '';
     const reportPartitions = () => {
@@ -91,14 +109,25 @@ export const childTasks: Record<string, ChildTask> = {
     progress({ joined: a.memberId });
     const watch = setInterval(reportPartitions, 50);
     signal.addEventListener('abort', () => void member.leave(), { once: true });
+    let batch: HandledRecord[] = [];
+    const flush = () => {
+      if (batch.length) progress({ handledBatch: batch });
+      batch = [];
+    };
+    const flusher = a.reportEveryMs ? setInterval(flush, a.reportEveryMs) : undefined;
     await consume(member, async (delivery) => {
       const start = now();
-      await sleep(a.handlerMs);
+      if (a.handlerKind === 'cpu') busyFor(a.handlerMs);
+      else await sleep(a.handlerMs);
       const e = delivery.event;
-      const handled: HandledRecord = [e.id, e.streamId, e.streamVersion, start, now(), delivery.attempt, delivery.partition];
-      progress({ handled });
+      const sentAt = (e.data as { sentAt?: unknown } | null)?.sentAt;
+      const handled: HandledRecord = [e.id, e.streamId, e.streamVersion, start, now(), delivery.attempt, delivery.partition, typeof sentAt === 'number' ? sentAt : -1];
+      if (a.reportEveryMs) batch.push(handled);
+      else progress({ handled });
     });
     clearInterval(watch);
+    clearInterval(flusher);
+    flush();
     const { handled, retried, parked, revoked, rebalances } = member.stats;
     return { handled, retried, parked, revoked, rebalances };
   },

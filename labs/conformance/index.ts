@@ -5,3 +5,4 @@ export { runScenario, runConformance, selectScenarios, skippedReport, type RunOp
 export * from './verdict.ts';
 export * from './capability-matrix.ts';
 export { formatReportTable } from './report.ts';
+export type { GroupMemberArgs, HandledRecord } from './child-tasks.ts';

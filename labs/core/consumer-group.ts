@@ -39,6 +39,12 @@ export interface ConsumerGroupOptions {
   leaseMs?: number;
   /** Events each partition reads ahead of its handler (default 64): memory stays bounded. */
   bufferSize?: number;
+  /**
+   * Where a partition nobody has a checkpoint for starts (a new group): `start` of `$all` (default: every
+   * event ever written, as a new projection needs), or its `end` when its first owner takes it (only what
+   * is written from then on, as Kafka's `auto.offset.reset=latest`).
+   */
+  startAt?: 'start' | 'end';
 }
 
 export type ValidatedConsumerGroupOptions = Required<Omit<ConsumerGroupOptions, 'memberId'>> & { memberId: string };
@@ -162,6 +168,9 @@ export function validateConsumerGroupOptions(options: unknown, newMemberId: () =
   if (o.streamPrefix !== undefined && typeof o.streamPrefix !== 'string') {
     throw new InvalidConsumerGroupOptionsError('streamPrefix', 'streamPrefix must be a string');
   }
+  if (o.startAt !== undefined && o.startAt !== 'start' && o.startAt !== 'end') {
+    throw new InvalidConsumerGroupOptionsError('startAt', `startAt must be 'start' or 'end', got ${JSON.stringify(o.startAt) ?? String(o.startAt)}`);
+  }
   const whole = (field: keyof typeof CONSUMER_GROUP_DEFAULTS, min: number, max: number): number => {
     const v = o[field] ?? CONSUMER_GROUP_DEFAULTS[field];
     if (!(Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max)) {
@@ -178,6 +187,7 @@ export function validateConsumerGroupOptions(options: unknown, newMemberId: () =
     retryBackoffMs: whole('retryBackoffMs', 0, 60_000),
     leaseMs: whole('leaseMs', 100, 600_000),
     bufferSize: whole('bufferSize', 1, 10_000),
+    startAt: (o.startAt as 'start' | 'end' | undefined) ?? 'start',
   };
 }
 

@@ -26,6 +26,7 @@ test('consumer group options: bad input is a typed error naming the field', () =
     [{ group: 'g', maxDeliveries: -1 }, 'maxDeliveries'],
     [{ group: 'g', leaseMs: 10 }, 'leaseMs'],
     [{ group: 'g', streamPrefix: 7 }, 'streamPrefix'],
+    [{ group: 'g', startAt: 'now' }, 'startAt'],
   ];
   for (const [options, field] of bad) {
     assert.throws(() => validateConsumerGroupOptions(options, id), (e: unknown) => e instanceof InvalidConsumerGroupOptionsError && e.field === field, `${JSON.stringify(options)} -> ${field}`);

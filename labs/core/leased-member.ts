@@ -30,14 +30,15 @@ import {
   type ParkedEvent,
   type ValidatedConsumerGroupOptions,
 } from './consumer-group.ts';
-import { ConsumerGroupClosedError } from './errors.ts';
+import { BackendUnavailableError, ConsumerGroupClosedError } from './errors.ts';
 import { DeliveryQueue, deliverUntilSettled, type PendingDelivery } from './delivery-queue.ts';
 import type { EventStore, Subscription } from './event-store.ts';
 import { parkEvent, readParked, replayParkedEvents } from './parked-events.ts';
+import { headPosition } from './positions.ts';
 import { sleep } from './subscription.ts';
 import type { RecordedEvent } from './types.ts';
 
-type Store = Pick<EventStore, 'subscribeToAll' | 'checkpoints' | 'appendToStream' | 'readStream'>;
+type Store = Pick<EventStore, 'subscribeToAll' | 'checkpoints' | 'appendToStream' | 'readStream' | 'readAll' | 'unsupported'>;
 
 const MEMBER_KEY = 'member:';
 const PARTITION_KEY = 'partition:';
@@ -49,20 +50,33 @@ class PartitionWorker {
   current: PendingDelivery | undefined;
   oldestRecordedAt: number | undefined;
   readonly done: Promise<void>;
+  /** Resolves once the worker knows where it starts (its subscription is open), or has stopped. */
+  readonly ready: Promise<void>;
+  #ready!: () => void;
 
   constructor(
     readonly partition: number,
     private readonly member: LeasedConsumerGroupMember,
   ) {
-    this.done = this.run().catch((error: unknown) => member.fail(error));
+    this.ready = new Promise((resolve) => (this.#ready = resolve));
+    this.done = this.run()
+      .catch((error: unknown) => member.fail(error))
+      .finally(() => this.#ready());
   }
 
   private async run(): Promise<void> {
     const { store, options } = this.member;
     const checkpointId = `${options.group}/p${this.partition}`;
-    const after = await store.checkpoints.load(checkpointId);
+    let after = await store.checkpoints.load(checkpointId);
+    if (after === undefined && options.startAt === 'end') {
+      // A new partition starts at the end of the log as its first owner finds it; the checkpoint is stored
+      // at once, so an owner that takes it over later starts there too.
+      after = await headPosition(store);
+      await store.checkpoints.store(checkpointId, after);
+    }
     if (this.abort.signal.aborted) return;
     this.subscription = store.subscribeToAll({ afterPosition: after, bufferSize: options.bufferSize, pollIntervalMs: 100 });
+    this.#ready();
     const parked = parkedStreamId(options.group);
     for await (const event of this.subscription) {
       if (this.abort.signal.aborted) break;
@@ -124,7 +138,13 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
     const every = Math.max(Math.floor(this.options.leaseMs / 3), 30);
     try {
       while (!this.#stopTicking.signal.aborted) {
-        await this.tick();
+        try {
+          await this.tick();
+        } catch (error) {
+          // A server that cannot be reached: keep trying. Our leases may expire meanwhile and the others
+          // take our partitions (a renewal that fails then drops them); we rejoin when it is back.
+          if (!(error instanceof BackendUnavailableError)) throw error;
+        }
         firstTick();
         await sleep(every, this.#stopTicking.signal);
       }
@@ -158,14 +178,19 @@ export class LeasedConsumerGroupMember implements ConsumerGroupMember {
     const taken = new Set(live.filter((l) => l.key.startsWith(PARTITION_KEY)).map((l) => Number(l.key.slice(PARTITION_KEY.length))));
     // Start the search at a member-specific offset so that joining members do not all race for partition 0.
     const offset = partitionOf(memberId, partitions);
+    const started: PartitionWorker[] = [];
     for (let i = 0; i < partitions && this.#workers.size < share; i++) {
       const partition = (offset + i) % partitions;
       if (taken.has(partition) || this.#workers.has(partition)) continue;
       if (await this.leases.acquire(group, `${PARTITION_KEY}${partition}`, memberId, leaseMs)) {
-        this.#workers.set(partition, new PartitionWorker(partition, this));
+        const worker = new PartitionWorker(partition, this);
+        started.push(worker);
+        this.#workers.set(partition, worker);
         this.stats.rebalances++;
       }
     }
+    // A partition counts as held once its worker knows where it starts (`startAt: 'end'` reads the head).
+    await Promise.all(started.map((w) => w.ready));
     this.stats.partitions = [...this.#workers.keys()].sort((a, b) => a - b);
   }
 

@@ -170,7 +170,8 @@ export const consumeScenarios: Scenario[] = [
     timeoutMs: 120_000,
     async run(ctx) {
       const members = ['m1', 'm2', 'm3'];
-      const group = new MemberProcesses(ctx, { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs: 3_000, handlerMs: 2 });
+      // From the start of the log (a new group's default): the members read everything, keep their streams.
+      const group = new MemberProcesses(ctx, { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs: 3_000, handlerMs: 2, startAt: 'start' });
       try {
         members.forEach((m) => group.start(m));
         await waitFor(() => group.joined.size === members.length, 60_000, () => `${group.joined.size} of 3 member processes joined`, ctx.signal);
@@ -180,13 +181,23 @@ export const consumeScenarios: Scenario[] = [
         ctx.narrate(`3 member processes joined; ${splitMs === undefined ? 'partitions not split' : `split in ${splitMs} ms`}: ${group.describe()}`);
         const ids = await writeStreams(ctx.store, ctx, 'work', 24, 10);
         const expected = new Set(ids);
-        const drainMs = await waitFor(() => group.distinctHandled(expected) === ids.length, 60_000, () => `${group.distinctHandled(expected)} of ${ids.length} events handled`, ctx.signal);
+        let notDrained: unknown;
+        // Stop waiting early when the members plainly copy each other's work (half the events handled twice):
+        // a lease lost under load redelivers a few events, never that many.
+        const copying = () => group.handlings.length - group.distinctHandled(expected) >= ids.length / 2;
+        const drainMs = await waitFor(() => group.distinctHandled(expected) === ids.length || copying(), 60_000, () => `${group.distinctHandled(expected)} of ${ids.length} events handled`, ctx.signal).catch((error: unknown) => {
+          notDrained = error;
+          return -1;
+        });
         await sleep(300); // a second handling of the last events, if any, is reported too
         const { revoked } = await group.stopAll();
         const streamOrder = ctx.store.unsupported['consumer-groups-stream-order'] === undefined;
         // No member failed or lost a lease: at-least-once has no reason to deliver anything twice.
+        // (Checked first: a group that copies the work fails for that, whatever else went wrong.)
         const repeats = group.handlings.length - new Set(group.handlings.map((h) => h.eventId)).size;
         assert.ok(repeats === 0 || revoked > 0, `${repeats} handlings of ${ids.length} events were repeats although no member lost a partition: the group does not share the work, it copies it`);
+        if (notDrained) throw notDrained;
+        assert.equal(group.distinctHandled(expected), ids.length, 'every event was handled');
         const { duplicates } = checkHandlings(group.handlings, ids, streamOrder);
         const perMember = members.map((m) => group.handlings.filter((h) => h.member === m).length);
         perMember.forEach((n, i) => assert.ok(n > 0, `member ${members[i]} handled no event: the work was not shared (handled per member: ${perMember.join(', ')})`));
@@ -207,7 +218,7 @@ export const consumeScenarios: Scenario[] = [
     async run(ctx) {
       const leaseMs = 1_500;
       const members = ['m1', 'm2', 'victim'];
-      const group = new MemberProcesses(ctx, { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs, handlerMs: 15 });
+      const group = new MemberProcesses(ctx, { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs, handlerMs: 15, startAt: 'end' });
       try {
         members.forEach((m) => group.start(m));
         await waitFor(() => group.joined.size === members.length, 60_000, () => `${group.joined.size} of 3 member processes joined`, ctx.signal);
@@ -253,7 +264,7 @@ export const consumeScenarios: Scenario[] = [
       await expectError(async () => join({ group: '' }), InvalidConsumerGroupOptionsError, 'an empty group name');
       await expectError(async () => join({ group: `${ctx.prefix}bad`, partitions: 0 }), InvalidConsumerGroupOptionsError, 'zero partitions');
       await expectError(async () => join({ group: `${ctx.prefix}bad`, maxDeliveries: -1 }), InvalidConsumerGroupOptionsError, 'negative maxDeliveries');
-      const member = join({ group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: 4, maxDeliveries: 3, retryBackoffMs: 20, leaseMs: 3_000 });
+      const member = join({ group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: 4, maxDeliveries: 3, retryBackoffMs: 20, leaseMs: 3_000, startAt: 'end' });
       await member.joined;
       const poison = event('Poison', { reason: 'the handler cannot read it' });
       const a = ctx.streamId('a');
@@ -301,7 +312,8 @@ export const consumeScenarios: Scenario[] = [
     timeoutMs: 120_000,
     async run(ctx) {
       const leaseMs = 1_500;
-      const options = { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs };
+      // The first member starts at the end of the log (the suite shares its database with earlier runs).
+      const options = { group: `${ctx.prefix}g`, streamPrefix: ctx.prefix, partitions: PARTITIONS, leaseMs, startAt: 'end' as const };
       const handlings: Handling[] = [];
       const stores = [ctx.store, await ctx.openStore(), await ctx.openStore()];
       const join = (i: number) => stores[i]!.joinConsumerGroup!({ ...options, memberId: `member-${'abc'[i]}` });
