@@ -22,6 +22,9 @@
  *   sent every leaseMs / 3. The broker refuses a session under `group.min.session.timeout.ms` (6 s by
  *   default; the embedded broker allows 1 s, labs/runtime/kafka/broker.ts).
  * - `streamPrefix` filters records by key (the stream id); other streams are read and skipped.
+ * - `startAt`: a partition without a committed offset starts at its first record (`start`) or at its end
+ *   when first assigned, committed at once so that later owners start there too (`end`, see
+ *   commitStartAtEnd); `joined` resolves once the member's partitions know where they start.
  * - `maxDeliveries`, `retryBackoffMs`: retried in process (labs/core/delivery-queue.ts), then parked into
  *   `$parked-<group>` of the store (labs/core/parked-events.ts), as every backend parks.
  *
@@ -147,10 +150,31 @@ export class KafkaConsumerGroupMember implements ConsumerGroupMember {
   private async start(): Promise<void> {
     const { events } = this.#consumer;
     this.#consumer.on(events.GROUP_JOIN, ({ payload }) => {
-      this.#generation = new Generation();
-      this.#stats.partitions = [...(payload.memberAssignment[this.source.topic] ?? [])].sort((a, b) => a - b);
+      const generation = (this.#generation = new Generation());
+      const assigned = [...(payload.memberAssignment[this.source.topic] ?? [])].sort((a, b) => a - b);
       this.#stats.rebalances++;
-      this.#onJoined();
+      const held = () => {
+        if (this.#generation !== generation) return;
+        this.#stats.partitions = assigned;
+        this.#onJoined();
+      };
+      if (this.options.startAt === 'start' || assigned.length === 0) return held();
+      // startAt 'end': paused until the start of every partition without a committed offset is committed.
+      this.#consumer.pause([{ topic: this.source.topic, partitions: assigned }]);
+      void (async () => {
+        // Until it is done, or a newer assignment does it again (a commit refused by a rebalance).
+        while (this.#generation === generation && this.#left === undefined) {
+          try {
+            await this.commitStartAtEnd(assigned);
+            break;
+          } catch {
+            await sleep(200);
+          }
+        }
+        if (this.#generation !== generation) return;
+        this.#consumer.resume([{ topic: this.source.topic, partitions: assigned }]);
+        held();
+      })();
     });
     // Between "a rebalance was announced" and the next join, the member owns nothing.
     this.#consumer.on(events.REBALANCING, () => (this.#stats.partitions = []));
@@ -164,8 +188,31 @@ export class KafkaConsumerGroupMember implements ConsumerGroupMember {
     await this.subscribeAndRun();
   }
 
+  /**
+   * `startAt: 'end'` (Kafka's auto.offset.reset=latest) for partitions no member of the group has committed
+   * an offset for: their end now (the last stable offset: a transaction still open commits after it, so
+   * its records are delivered) is committed at once, as the lease-based members store their first
+   * checkpoint, so that a member taking the partition over later starts there too rather than at a later
+   * end — kafkajs' own `fromBeginning: false` resolves "latest" per owner, and what was written between
+   * two owners' "latest" would be skipped.
+   */
+  private async commitStartAtEnd(assigned: number[]): Promise<void> {
+    const { topic } = this.source;
+    const [committed] = await this.view.admin.fetchOffsets({ groupId: this.kafkaGroupId, topics: [topic] });
+    const missing = assigned.filter((p) => {
+      const offset = committed?.partitions.find((c) => c.partition === p)?.offset;
+      return offset === undefined || offset === '-1';
+    });
+    if (missing.length === 0) return;
+    const ends = await this.view.admin.fetchTopicOffsets(topic);
+    const starts = missing.map((partition) => ({ topic, partition, offset: ends.find((e) => e.partition === partition)!.high }));
+    await this.#consumer.commitOffsets(starts);
+    for (const start of starts) this.#consumer.seek(start);
+  }
+
   private async subscribeAndRun(): Promise<void> {
-    await this.#consumer.subscribe({ topics: [this.source.topic], fromBeginning: true });
+    // startAt 'start': a partition without a committed offset is read from its first record.
+    await this.#consumer.subscribe({ topics: [this.source.topic], fromBeginning: this.options.startAt === 'start' });
     await this.#consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
