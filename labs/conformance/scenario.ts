@@ -30,6 +30,8 @@ export const SCENARIO_IDS = [
   'input.lone-surrogate',
   'input.unrepresentable-json',
   'store.closed',
+  'append.any-under-contention',
+  'data.returned-as-written',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -104,4 +106,16 @@ export interface Scenario {
   needs?: FixtureNeed[];
   /** Throws (an AssertionError, with a message saying what broke) when the store does not conform. */
   run(ctx: ScenarioContext): Promise<void>;
+}
+
+/**
+ * Thrown by a scenario that measured that the store lacks a capability it declared unsupported (say,
+ * byte-exact data): the runner reports `unsupported` with this message instead of `fail`. Only for
+ * scenarios whose other properties must hold either way, so they run and check those first.
+ */
+export class ScenarioUnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioUnsupportedError';
+  }
 }

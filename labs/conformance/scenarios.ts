@@ -6,7 +6,9 @@
  * runs; concurrency scenarios use several store instances (several connections) at once. The scenarios
  * live in scenarios/, one file per family; this list fixes their order.
  */
+import { anyContentionScenarios } from './scenarios/any-contention.ts';
 import { appendScenarios } from './scenarios/append.ts';
+import { asWrittenScenarios } from './scenarios/as-written.ts';
 import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
 import { reliabilityScenarios } from './scenarios/reliability.ts';
@@ -28,6 +30,8 @@ export const scenarios: Scenario[] = [
   ...faithfulInputScenarios,
   ...storeScenarios,
   ...reliabilityScenarios,
+  ...anyContentionScenarios,
+  ...asWrittenScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {

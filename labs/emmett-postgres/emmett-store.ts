@@ -68,6 +68,8 @@ export const EMMETT_UNSUPPORTED = {
     'Emmett 0.42 stores the message id but has no unique index on it and does not look it up: a retried append is written a second time (or, with an expected version, refused as a conflict)',
   'read-backward': 'Emmett 0.42 reads a stream and the log forwards only (readStream has from/to, no direction)',
   snapshots: 'Emmett 0.42 has no snapshot store (it rebuilds state with aggregateStream, or keeps read models in projections)',
+  'byte-exact-data':
+    'Emmett 0.42 keeps message data and metadata in jsonb columns: they come back as equal JSON with keys sorted (shorter first, then by bytes), not as written',
 } as const;
 
 /** PostgreSQL jsonb cannot hold U+0000, whoever writes it: refused up front like the lab's store does. */

@@ -19,6 +19,7 @@ import {
   type SnapshotPort,
   type StoreLimits,
   type StreamPageRequest,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
   type ValidatedEvent,
   waitForWakeUp,
@@ -84,8 +85,13 @@ function toRecorded(row: EventRow): RecordedEvent {
 /** PostgreSQL text (and so jsonb) cannot hold U+0000: the shell refuses it up front with a typed error. */
 export const POSTGRES_LIMITS: Partial<StoreLimits> = { nulInText: false };
 
+/** What jsonb does to event JSON: the lesson of the lab's json vs jsonb section (docs/labs/postgres.md). */
+export const JSONB_NOT_BYTE_EXACT =
+  'data and metadata are jsonb: PostgreSQL stores them parsed, returns keys sorted (shorter first, then by bytes) and number text normalised, so they come back as equal JSON, not as the bytes written (a json column would keep the text; the lab keeps jsonb to query and index it)';
+
 export class PostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres';
+  override readonly unsupported: UnsupportedCapabilities = { 'byte-exact-data': JSONB_NOT_BYTE_EXACT };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly pool: pg.Pool;

@@ -132,7 +132,8 @@ export class NaiveDynamoDbEventStore extends EventStoreBase {
     const last = await this.lastVersion(input.streamId);
     assertExpectedVersion(input.streamId, input.expectedVersion, last);
     const first = last === undefined ? 0 : last + 1;
-    // ...then write without any condition, 25 items per request (the BatchWriteItem maximum).
+    // PITFALL(append.concurrent-writers, append.any-under-contention): ...then write without any condition,
+    // 25 items per request (the BatchWriteItem maximum): racing writers overwrite each other.
     const requests: WriteRequest[] = input.events.map((e, i) => ({
       PutRequest: {
         Item: {

@@ -26,7 +26,8 @@ export class UncheckedWriter implements AppendWriter {
 
   async append(streamId: string, events: readonly ValidatedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     await this.view.catchUp(this.view.topology.events);
-    // The check is right; nothing keeps it true until the write lands. (No event-id check either.)
+    // PITFALL(append.concurrent-writers, append.any-under-contention): the check is right; nothing keeps it
+    // true until the write lands, so racing writers claim the same versions. (No event-id check either.)
     const current = this.view.index.streamVersion(streamId);
     assertExpectedVersion(streamId, expected, current);
     const producer = await this.connect();

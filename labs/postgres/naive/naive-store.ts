@@ -23,10 +23,12 @@ import {
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
   type Subscription,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
   subscribeToAllByPolling,
   subscribeToStreamByPolling,
 } from '../../core/index.ts';
+import { JSONB_NOT_BYTE_EXACT } from '../postgres-store.ts';
 
 interface NaiveRow {
   position: string;
@@ -65,6 +67,8 @@ export async function migrateNaive(connectionString: string): Promise<void> {
 
 export class NaivePostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres-naive';
+  // The same jsonb columns as the lab's store: the same (declared) loss of key order, not this twin's lesson.
+  override readonly unsupported: UnsupportedCapabilities = { 'byte-exact-data': JSONB_NOT_BYTE_EXACT };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly pool: pg.Pool;
@@ -109,7 +113,7 @@ export class NaivePostgresEventStore extends EventStoreBase {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // PITFALL(append.concurrent-writers, append.concurrent-writers-across-processes): check-then-act.
+      // PITFALL(append.concurrent-writers, append.concurrent-writers-across-processes, append.any-under-contention): check-then-act.
       // Two writers can both read the same MAX(version) here…
       const { rows } = await client.query<{ current: string | null }>(
         'SELECT MAX(version) AS current FROM naive_event_store.events WHERE stream_id = $1',
