@@ -141,6 +141,10 @@ export const NOT_IN_WORKSHOP: Partial<Record<ScenarioId, string>> = {
   'store.closed': 'added to the suite after the paths were written; a candidate for step 01',
   'append.any-under-contention': 'added to the suite after the paths were written (issue #22); a candidate for step 02',
   'data.returned-as-written': 'added to the suite after the paths were written (issue #22); a candidate for step 01 (json vs jsonb)',
+  'stream.delete-soft': 'deleting streams (issue #22) is not a step of the paths yet',
+  'stream.delete-hard': 'deleting streams (issue #22) is not a step of the paths yet',
+  'stream.truncate': 'truncating streams (issue #22) is not a step of the paths yet',
+  'erasure.delete-stream': 'erasure by deletion (issue #22) is not a step of the paths yet',
 };
 
 /** Every path of the workshop. */

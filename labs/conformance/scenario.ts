@@ -32,6 +32,10 @@ export const SCENARIO_IDS = [
   'store.closed',
   'append.any-under-contention',
   'data.returned-as-written',
+  'stream.delete-soft',
+  'stream.delete-hard',
+  'stream.truncate',
+  'erasure.delete-stream',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];

@@ -3,6 +3,7 @@
  * stores of the pitfall demos) implements `EventStore`, and the conformance suite is its specification.
  */
 import type { UnsupportedCapabilities } from './capabilities.ts';
+import type { DeleteStreamOptions, RetentionPolicy, TruncateStreamOptions } from './stream-lifecycle.ts';
 import type {
   AppendOptions,
   AppendResult,
@@ -54,6 +55,18 @@ export interface EventStore {
 
   /** Durable aggregate snapshots, kept by the backend itself. */
   readonly snapshots: SnapshotStore;
+
+  /*
+   * The end of a stream's life (semantics: labs/core/stream-lifecycle.ts). Optional in the interface
+   * because the workshop's stores implement it by hand; every store on EventStoreBase has them, and
+   * refuses with UnsupportedCapabilityError what its backend cannot do (`stream-deletion`, …).
+   */
+  /** Soft: the stream reads as empty and its versions continue; hard: a tombstone refuses later appends. */
+  deleteStream?(streamId: string, options: DeleteStreamOptions): Promise<void>;
+  /** Removes the stream's events before `beforeVersion`. */
+  truncateStream?(streamId: string, options: TruncateStreamOptions): Promise<void>;
+  /** How long the backend keeps events, read from the backend's own settings. */
+  describeRetention?(): Promise<RetentionPolicy>;
 
   /** Optional: a global position as people read it (PostgreSQL: `tx 742 · #1001`). */
   describePosition?(position: bigint): string;

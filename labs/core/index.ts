@@ -10,4 +10,5 @@ export * from './projection.ts';
 export * from './positions.ts';
 export * from './expected-version.ts';
 export * from './store-base.ts';
+export * from './stream-lifecycle.ts';
 export { uuidV7 } from './uuid-v7.ts';

@@ -13,7 +13,10 @@ import {
   BackendUnavailableError,
   EventStoreError,
   StoreClosedError,
+  UnsupportedCapabilityError,
 } from './errors.ts';
+import type { Capability } from './capabilities.ts';
+import type { DeleteStreamOptions, TruncateStreamOptions, ValidatedDelete } from './stream-lifecycle.ts';
 import type { UnsupportedCapabilities } from './capabilities.ts';
 import type {
   CheckpointStore,
@@ -37,6 +40,8 @@ import {
   validateStreamId,
   validateSubscriberId,
   validateSubscriptionOptions,
+  validateDeleteStream,
+  validateTruncateStream,
   type ValidatedEvent,
 } from './validation.ts';
 
@@ -117,6 +122,14 @@ export abstract class EventStoreBase implements EventStore {
   /** Optional native subscriptions (EventStoreDB); otherwise the shell polls the pages. */
   protected openAllSubscription?(options: SubscribeToAllOptions): Subscription;
   protected openStreamSubscription?(streamId: string, options: SubscribeToStreamOptions): Subscription;
+  /**
+   * Optional: the end of a stream's life (labs/core/stream-lifecycle.ts states the rules). Input is
+   * validated; the adapter checks the expected version (assertExpectedVersion), the tombstone
+   * (assertNotTombstoned) and the end of the stream (assertTruncationWithinStream) atomically with its
+   * write. Absent: the shell refuses with UnsupportedCapabilityError, naming the declared reason.
+   */
+  protected deleteStreamValidated?(request: ValidatedDelete): Promise<void>;
+  protected truncateStreamValidated?(streamId: string, beforeVersion: number): Promise<void>;
   /** Adapters add their driver's ways of saying "the server is gone" (a Kafka connection error, …). */
   protected isUnavailable(error: unknown): boolean {
     return isConnectionLoss(error);
@@ -196,6 +209,26 @@ export abstract class EventStoreBase implements EventStore {
           this.waitForChange?.bind(this),
         );
     return this.track(subscription);
+  }
+
+  deleteStream(streamId: string, options: DeleteStreamOptions): Promise<void> {
+    return this.guard('deleteStream', async () => {
+      const input = validateDeleteStream(streamId, options, this.limits);
+      if (!this.deleteStreamValidated || this.unsupported['stream-deletion'] !== undefined) throw this.unsupportedError('stream-deletion');
+      return this.deleteStreamValidated(input);
+    });
+  }
+
+  truncateStream(streamId: string, options: TruncateStreamOptions): Promise<void> {
+    return this.guard('truncateStream', async () => {
+      const input = validateTruncateStream(streamId, options, this.limits);
+      if (!this.truncateStreamValidated || this.unsupported['stream-truncation'] !== undefined) throw this.unsupportedError('stream-truncation');
+      return this.truncateStreamValidated(input.streamId, input.beforeVersion);
+    });
+  }
+
+  private unsupportedError(capability: Capability): UnsupportedCapabilityError {
+    return new UnsupportedCapabilityError(this.backend, capability, this.unsupported[capability] ?? 'this store has no port for it');
   }
 
   get checkpoints(): CheckpointStore {

@@ -16,7 +16,9 @@ import {
   type RecordedEvent,
   type StoreLimits,
   type StreamPageRequest,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
+  type ValidatedDelete,
   waitForWakeUp,
 } from '../core/index.ts';
 import { DynamoDbCheckpoints, DynamoDbSnapshots } from './checkpoints-and-snapshots.ts';
@@ -25,6 +27,7 @@ import { isDynamoDbUnavailable } from './errors.ts';
 import { describePosition } from './keys.ts';
 import { LogReader } from './log-reader.ts';
 import { readStreamPage } from './stream-reader.ts';
+import { StreamLifecycle } from './stream-lifecycle.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { DEFAULT_TABLE, ensureTable, probeEndpointFeatures, type EndpointFeatures } from './table.ts';
 import { RequestCounter, type TableAccess } from './table-access.ts';
@@ -63,6 +66,10 @@ export interface DynamoDbStoreOptions {
 
 export class DynamoDbEventStore extends EventStoreBase {
   readonly backend = 'dynamodb';
+  override readonly unsupported: UnsupportedCapabilities = {
+    'deletion-removes-from-all':
+      "every event is stored twice, in its stream's commit item and in the log entry of its group commit (shared with other streams' appends), which readAll and subscriptions read: deleteStream and truncateStream erase the commit items, the log entries keep their copy",
+  };
   readonly tableName: string;
   /** What the endpoint was found to support, when the store was opened with `connect`. */
   features: EndpointFeatures | undefined;
@@ -72,6 +79,7 @@ export class DynamoDbEventStore extends EventStoreBase {
   private readonly table: TableAccess;
   private readonly writer: StreamWriter;
   private readonly reader: LogReader;
+  private readonly lifecycle: StreamLifecycle;
 
   constructor(options: DynamoDbStoreOptions) {
     super({ ...DYNAMODB_LIMITS, ...options.limits });
@@ -81,6 +89,7 @@ export class DynamoDbEventStore extends EventStoreBase {
     this.writer = new StreamWriter(this.table, this.session.log);
     const log = this.session.log;
     this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS, (commit) => log.settlingStates(commit));
+    this.lifecycle = new StreamLifecycle(this.table, (streamId) => this.writer.readStreamHead(streamId));
     this.checkpointPort = new DynamoDbCheckpoints(this.table);
     this.snapshotPort = new DynamoDbSnapshots(this.table);
   }
@@ -121,6 +130,14 @@ export class DynamoDbEventStore extends EventStoreBase {
 
   protected appendValidated(append: ValidatedAppend): Promise<AppendResult> {
     return this.writer.append(append);
+  }
+
+  protected override deleteStreamValidated(request: ValidatedDelete): Promise<void> {
+    return this.lifecycle.delete(request);
+  }
+
+  protected override truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
+    return this.lifecycle.truncate(streamId, beforeVersion);
   }
 
   protected readStreamPage(streamId: string, request: StreamPageRequest): Promise<RecordedEvent[]> {

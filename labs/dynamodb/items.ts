@@ -143,9 +143,10 @@ export function logEntryItem(commit: number, writer: string, members: readonly E
   return item;
 }
 
-function decodeEvents(value: AttributeValue | undefined): LoadedEvent[] {
-  const events = JSON.parse(str(value)) as { i: string; t: string; d: LoadedEvent['data']; m: LoadedEvent['metadata'] }[];
-  return events.map((e) => ({ id: e.i, type: e.t, data: e.d, metadata: e.m }));
+function decodeEvents(value: AttributeValue | undefined): (LoadedEvent | undefined)[] {
+  // `x`: erased by a delete or truncate (stream-lifecycle.ts); it keeps its place, so versions stay right.
+  const events = JSON.parse(str(value)) as { i: string; t: string; d: LoadedEvent['data']; m: LoadedEvent['metadata']; x?: 1 }[];
+  return events.map((e) => (e.x === 1 ? undefined : { id: e.i, type: e.t, data: e.d, metadata: e.m }));
 }
 
 /** A member's events as a writer would have stored them: for a reader finishing a dead writer's append. */
@@ -162,7 +163,8 @@ export function decodeLogEntry(item: Record<string, AttributeValue>): LogEntry {
       const m = value.M ?? {};
       const state = item[`st${index}`]?.S;
       if (state !== 'pending' && state !== 'committed' && state !== 'void') throw new Error(`log entry ${commit}, member ${index} has state '${state}'`);
-      return { index, state, streamId: str(m.s), slot: num(m.v), offset: num(m.o), recordedAt: str(m.at), events: decodeEvents(m.ev) };
+      // Log entries are never erased: every event of a member is there.
+      return { index, state, streamId: str(m.s), slot: num(m.v), offset: num(m.o), recordedAt: str(m.at), events: decodeEvents(m.ev) as LoadedEvent[] };
     }),
   };
 }
@@ -190,7 +192,7 @@ export function decodeCommitItem(streamId: string, item: Record<string, Attribut
   const commit = num(item.c);
   const offset = num(item.o);
   const at = str(item.at);
-  return decodeEvents(item.ev).map((stored, index) => toRecorded(streamId, stored, first + index, packPosition(commit, offset + index), at));
+  return decodeEvents(item.ev).flatMap((stored, index) => (stored ? [toRecorded(streamId, stored, first + index, packPosition(commit, offset + index), at)] : []));
 }
 
 export function num(value: AttributeValue | undefined): number {

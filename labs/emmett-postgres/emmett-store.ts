@@ -68,6 +68,10 @@ export const EMMETT_UNSUPPORTED = {
     'Emmett 0.42 stores the message id but has no unique index on it and does not look it up: a retried append is written a second time (or, with an expected version, refused as a conflict)',
   'read-backward': 'Emmett 0.42 reads a stream and the log forwards only (readStream has from/to, no direction)',
   snapshots: 'Emmett 0.42 has no snapshot store (it rebuilds state with aggregateStream, or keeps read models in projections)',
+  'stream-deletion':
+    'Emmett 0.42 has no call to delete a stream: its tables have an is_archived flag that reads filter on, but no public API sets it',
+  'stream-truncation': 'Emmett 0.42 has no call to truncate a stream',
+  'deletion-removes-from-all': 'Emmett 0.42 cannot delete streams',
   'byte-exact-data':
     'Emmett 0.42 keeps message data and metadata in jsonb columns: they come back as equal JSON with keys sorted (shorter first, then by bytes), not as written',
 } as const;

@@ -36,6 +36,8 @@ import {
 import {
   DEFAULT_READ_ALL_PAGE,
   EventStoreBase,
+  StreamDeletedError,
+  TruncationPastEndError,
   WrongExpectedVersionError,
   judgeEarlierAppend,
   type AllPageRequest,
@@ -50,7 +52,9 @@ import {
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
   type Subscription,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
+  type ValidatedDelete,
   type ValidatedEvent,
 } from '../core/index.ts';
 import { createCatchUpSubscription } from './catch-up-subscription.ts';
@@ -82,6 +86,10 @@ const SYSTEM_SKIP_PAGE = 500;
 
 export class EventStoreDbEventStore extends EventStoreBase {
   readonly backend = BACKEND;
+  override readonly unsupported: UnsupportedCapabilities = {
+    'deletion-removes-from-all':
+      "EventStoreDB keeps a deleted or truncated stream's events in $all (readAll and $all subscriptions still deliver them) until a scavenge removes them; a scenario cannot start and await one",
+  };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly client: EventStoreDBClient;
@@ -152,6 +160,44 @@ export class EventStoreDbEventStore extends EventStoreBase {
     return last && { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
   }
 
+  /**
+   * Native deletes: `deleteStream` (soft: the server hides the events and continues the revisions) and
+   * `tombstoneStream` (hard), with the expected revision checked by the server; the snapshot stream goes
+   * with them. Not run on this machine (no server): the semantics follow EventStoreDB's documentation.
+   */
+  protected override async deleteStreamValidated({ streamId, expectedVersion, mode }: ValidatedDelete): Promise<void> {
+    assertApplicationStream(streamId);
+    // The delete calls take no "stream exists": the last revision, checked by the server, stands for it.
+    let expectedRevision: bigint | typeof ANY | typeof NO_STREAM;
+    if (expectedVersion === 'stream_exists') {
+      const [last] = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      if (!last) throw new WrongExpectedVersionError(streamId, expectedVersion, 'no_stream', 'Delete of');
+      expectedRevision = BigInt(last.streamVersion);
+    } else {
+      expectedRevision = expectedVersion === 'any' ? ANY : expectedVersion === 'no_stream' ? NO_STREAM : BigInt(expectedVersion);
+    }
+    const options = { expectedRevision };
+    try {
+      if (mode === 'hard') await this.client.tombstoneStream(streamId, options);
+      else await this.client.deleteStream(streamId, options);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError && mode === 'soft') return; // nothing to delete
+      throw translateError(error, { streamId, expectedVersion });
+    }
+    await this.client.deleteStream(snapshotStreamId(streamId)).catch((error: unknown) => {
+      if (!(error instanceof StreamNotFoundError)) throw translateError(error, { streamId: snapshotStreamId(streamId) });
+    });
+  }
+
+  /** `$tb` (truncate before) in the stream's metadata: the server hides earlier events, a scavenge removes them. */
+  protected override async truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
+    assertApplicationStream(streamId);
+    const [last] = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    const lastVersion = last?.streamVersion;
+    if (beforeVersion > (lastVersion === undefined ? 0 : lastVersion + 1)) throw new TruncationPastEndError(streamId, beforeVersion, lastVersion);
+    await translated(() => this.client.setStreamMetadata(streamId, { truncateBefore: beforeVersion }));
+  }
+
   protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {
     assertApplicationStream(streamId);
     const forward = direction === 'forward';
@@ -171,7 +217,10 @@ export class EventStoreDbEventStore extends EventStoreBase {
       return await collect(this.client.readStream(streamId, options));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw translateError(error, { streamId });
+      const translatedError = translateError(error, { streamId });
+      // A tombstoned stream reads as empty, as the contract says (labs/core/stream-lifecycle.ts).
+      if (translatedError instanceof StreamDeletedError) return [];
+      throw translatedError;
     }
   }
 

@@ -20,6 +20,7 @@ import {
   type RecordedEvent,
   type StoreLimits,
   type StreamPageRequest,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
   type ValidatedEvent,
 } from '../core/index.ts';
@@ -53,8 +54,24 @@ export interface AppendWriter {
   close(): Promise<void>;
 }
 
+/**
+ * Why a Kafka store cannot delete one stream (issue #22): the events topic is one shared log. Records
+ * leave it only by retention (by age or size, from the oldest, every stream's), by DeleteRecords (every
+ * record below an offset, every stream's) or by compaction (keeps the LAST record per key: on a log keyed
+ * by stream id it would drop all but each stream's newest event). What it can do instead: crypto-shredding
+ * (labs/core/crypto-shredding.ts, scenario erasure.crypto-shredding) leaves every record in place and makes
+ * the personal fields unreadable by destroying their key, a tombstone in a compacted key topic.
+ */
+export const KAFKA_CANNOT_DELETE_ONE_STREAM =
+  "Kafka cannot remove one stream's records from the shared events log: records leave a partition only by retention or DeleteRecords (everything below an offset, every stream's) or by compaction (which keeps each key's latest record); erase personal data by crypto-shredding instead (erasure.crypto-shredding)";
+
 export class KafkaEventStore extends EventStoreBase {
   readonly backend: string = 'kafka';
+  override readonly unsupported: UnsupportedCapabilities = {
+    'stream-deletion': KAFKA_CANNOT_DELETE_ONE_STREAM,
+    'stream-truncation': KAFKA_CANNOT_DELETE_ONE_STREAM,
+    'deletion-removes-from-all': KAFKA_CANNOT_DELETE_ONE_STREAM,
+  };
   protected readonly checkpointPort: KafkaCheckpoints;
   protected readonly snapshotPort: KafkaSnapshots;
   protected readonly writer: AppendWriter;

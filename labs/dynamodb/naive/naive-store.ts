@@ -37,6 +37,7 @@ import {
   type SnapshotPort,
   type StreamPageRequest,
   type ValidatedAppend,
+  type UnsupportedCapabilities,
 } from '../../core/index.ts';
 import { createDynamoDbClient } from '../client.ts';
 import { DYNAMODB_LIMITS } from '../dynamodb-store.ts';
@@ -97,6 +98,12 @@ function nowMillis(): bigint {
 
 export class NaiveDynamoDbEventStore extends EventStoreBase {
   readonly backend = 'dynamodb-naive';
+  // Not this twin's lesson: the tutorial it copies never deletes; the lab's store shows how (stream-lifecycle.ts).
+  override readonly unsupported: UnsupportedCapabilities = {
+    'stream-deletion': "not built in the naive twin (its lessons are concurrency and ordering); see the lab's store, labs/dynamodb/stream-lifecycle.ts",
+    'stream-truncation': "not built in the naive twin (its lessons are concurrency and ordering); see the lab's store",
+    'deletion-removes-from-all': 'not built in the naive twin: it cannot delete streams',
+  };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly client: DynamoDBClient;

@@ -68,7 +68,13 @@ export async function migrateNaive(connectionString: string): Promise<void> {
 export class NaivePostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres-naive';
   // The same jsonb columns as the lab's store: the same (declared) loss of key order, not this twin's lesson.
-  override readonly unsupported: UnsupportedCapabilities = { 'byte-exact-data': JSONB_NOT_BYTE_EXACT };
+  override readonly unsupported: UnsupportedCapabilities = {
+    'byte-exact-data': JSONB_NOT_BYTE_EXACT,
+    // Not this twin's lesson: the tutorial it copies never deletes, and the lab's store shows how.
+    'stream-deletion': 'not built in the naive twin (its lessons are concurrency and ordering); see the lab\'s store, labs/postgres/stream-lifecycle.ts',
+    'stream-truncation': 'not built in the naive twin (its lessons are concurrency and ordering); see the lab\'s store',
+    'deletion-removes-from-all': 'not built in the naive twin: it cannot delete streams',
+  };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly pool: pg.Pool;
