@@ -36,6 +36,7 @@ export const SCENARIO_IDS = [
   'stream.delete-hard',
   'stream.truncate',
   'erasure.delete-stream',
+  'erasure.crypto-shredding',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];

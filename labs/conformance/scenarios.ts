@@ -9,6 +9,7 @@
 import { anyContentionScenarios } from './scenarios/any-contention.ts';
 import { appendScenarios } from './scenarios/append.ts';
 import { asWrittenScenarios } from './scenarios/as-written.ts';
+import { cryptoShreddingScenarios } from './scenarios/crypto-shredding.ts';
 import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
 import { reliabilityScenarios } from './scenarios/reliability.ts';
@@ -34,6 +35,7 @@ export const scenarios: Scenario[] = [
   ...anyContentionScenarios,
   ...asWrittenScenarios,
   ...streamLifecycleScenarios,
+  ...cryptoShreddingScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {

@@ -28,6 +28,8 @@ export const CAPABILITIES = [
   'stream-truncation',
   /** After a delete or truncate, `$all` and subscriptions started afterwards no longer return those events. */
   'deletion-removes-from-all',
+  /** A key store of the backend for crypto-shredding (`subjectKeys`: labs/core/crypto-shredding.ts). */
+  'subject-keys',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];

@@ -3,6 +3,7 @@
  * stores of the pitfall demos) implements `EventStore`, and the conformance suite is its specification.
  */
 import type { UnsupportedCapabilities } from './capabilities.ts';
+import type { KeyStore } from './crypto-shredding.ts';
 import type { DeleteStreamOptions, RetentionPolicy, TruncateStreamOptions } from './stream-lifecycle.ts';
 import type {
   AppendOptions,
@@ -65,6 +66,8 @@ export interface EventStore {
   deleteStream?(streamId: string, options: DeleteStreamOptions): Promise<void>;
   /** Removes the stream's events before `beforeVersion`. */
   truncateStream?(streamId: string, options: TruncateStreamOptions): Promise<void>;
+  /** Per-subject keys for crypto-shredding, kept by the backend (capability `subject-keys`). */
+  readonly subjectKeys?: KeyStore;
   /** How long the backend keeps events, read from the backend's own settings. */
   describeRetention?(): Promise<RetentionPolicy>;
 

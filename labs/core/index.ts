@@ -12,3 +12,4 @@ export * from './expected-version.ts';
 export * from './store-base.ts';
 export * from './stream-lifecycle.ts';
 export { uuidV7 } from './uuid-v7.ts';
+export * from './crypto-shredding.ts';

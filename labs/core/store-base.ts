@@ -16,6 +16,7 @@ import {
   UnsupportedCapabilityError,
 } from './errors.ts';
 import type { Capability } from './capabilities.ts';
+import type { KeyStore } from './crypto-shredding.ts';
 import type { DeleteStreamOptions, TruncateStreamOptions, ValidatedDelete } from './stream-lifecycle.ts';
 import type { UnsupportedCapabilities } from './capabilities.ts';
 import type {
@@ -100,6 +101,7 @@ export abstract class EventStoreBase implements EventStore {
   readonly #subscriptions = new Set<Subscription>();
   #checkpoints: CheckpointStore | undefined;
   #snapshots: SnapshotStore | undefined;
+  #subjectKeys: KeyStore | undefined;
 
   protected constructor(limits?: Partial<StoreLimits>) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -130,6 +132,8 @@ export abstract class EventStoreBase implements EventStore {
    */
   protected deleteStreamValidated?(request: ValidatedDelete): Promise<void>;
   protected truncateStreamValidated?(streamId: string, beforeVersion: number): Promise<void>;
+  /** Optional: the backend's key store for crypto-shredding (subject ids validated like stream ids). */
+  protected subjectKeyPort?: KeyStore;
   /** Adapters add their driver's ways of saying "the server is gone" (a Kafka connection error, …). */
   protected isUnavailable(error: unknown): boolean {
     return isConnectionLoss(error);
@@ -225,6 +229,20 @@ export abstract class EventStoreBase implements EventStore {
       if (!this.truncateStreamValidated || this.unsupported['stream-truncation'] !== undefined) throw this.unsupportedError('stream-truncation');
       return this.truncateStreamValidated(input.streamId, input.beforeVersion);
     });
+  }
+
+  get subjectKeys(): KeyStore {
+    const port = this.subjectKeyPort;
+    const check = (subjectId: string) => {
+      if (!port || this.unsupported['subject-keys'] !== undefined) throw this.unsupportedError('subject-keys');
+      return { port, id: validateStreamId(subjectId, this.limits) };
+    };
+    this.#subjectKeys ??= {
+      keyFor: (subjectId) => this.guard('subjectKeys.keyFor', async () => { const c = check(subjectId); return c.port.keyFor(c.id); }),
+      find: (subjectId, keyId) => this.guard('subjectKeys.find', async () => { const c = check(subjectId); return c.port.find(c.id, keyId); }),
+      destroy: (subjectId) => this.guard('subjectKeys.destroy', async () => { const c = check(subjectId); return c.port.destroy(c.id); }),
+    };
+    return this.#subjectKeys;
   }
 
   private unsupportedError(capability: Capability): UnsupportedCapabilityError {

@@ -28,6 +28,7 @@ import { describePosition } from './keys.ts';
 import { LogReader } from './log-reader.ts';
 import { readStreamPage } from './stream-reader.ts';
 import { StreamLifecycle } from './stream-lifecycle.ts';
+import { DynamoDbSubjectKeys } from './subject-keys.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { DEFAULT_TABLE, ensureTable, probeEndpointFeatures, type EndpointFeatures } from './table.ts';
 import { RequestCounter, type TableAccess } from './table-access.ts';
@@ -90,6 +91,7 @@ export class DynamoDbEventStore extends EventStoreBase {
     const log = this.session.log;
     this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS, (commit) => log.settlingStates(commit));
     this.lifecycle = new StreamLifecycle(this.table, (streamId) => this.writer.readStreamHead(streamId));
+    this.subjectKeyPort = new DynamoDbSubjectKeys(this.table);
     this.checkpointPort = new DynamoDbCheckpoints(this.table);
     this.snapshotPort = new DynamoDbSnapshots(this.table);
   }

@@ -72,6 +72,7 @@ export const EMMETT_UNSUPPORTED = {
     'Emmett 0.42 has no call to delete a stream: its tables have an is_archived flag that reads filter on, but no public API sets it',
   'stream-truncation': 'Emmett 0.42 has no call to truncate a stream',
   'deletion-removes-from-all': 'Emmett 0.42 cannot delete streams',
+  'subject-keys': 'Emmett 0.42 has no key store for crypto-shredding (forgettable payloads are left to the application); the peer adapter adds none',
   'byte-exact-data':
     'Emmett 0.42 keeps message data and metadata in jsonb columns: they come back as equal JSON with keys sorted (shorter first, then by bytes), not as written',
 } as const;

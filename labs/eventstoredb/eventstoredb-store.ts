@@ -87,6 +87,8 @@ const SYSTEM_SKIP_PAGE = 500;
 export class EventStoreDbEventStore extends EventStoreBase {
   readonly backend = BACKEND;
   override readonly unsupported: UnsupportedCapabilities = {
+    'subject-keys':
+      "not built: a key kept in a stream per subject would be deleted with deleteStream but its bytes stay in the database's chunks until a scavenge, and neither can be measured here (no server); keep keys in another store's key store (CryptoShredder takes any KeyStore)",
     'deletion-removes-from-all':
       "EventStoreDB keeps a deleted or truncated stream's events in $all (readAll and $all subscriptions still deliver them) until a scavenge removes them; a scenario cannot start and await one",
   };

@@ -30,6 +30,7 @@ import type { IndexedEvent } from './event-log-index.ts';
 import { GroupCommitWriter, type WriterStats } from './group-commit-writer.ts';
 import { LogView } from './log-view.ts';
 import { KafkaSnapshots } from './snapshots.ts';
+import { KafkaSubjectKeys } from './subject-keys.ts';
 
 export const DEFAULT_NAMESPACE = 'workbench';
 
@@ -75,6 +76,7 @@ export class KafkaEventStore extends EventStoreBase {
   protected readonly checkpointPort: KafkaCheckpoints;
   protected readonly snapshotPort: KafkaSnapshots;
   protected readonly writer: AppendWriter;
+  private readonly keys: KafkaSubjectKeys;
 
   protected constructor(
     protected readonly view: LogView,
@@ -85,6 +87,7 @@ export class KafkaEventStore extends EventStoreBase {
     this.writer = createWriter(view);
     this.checkpointPort = new KafkaCheckpoints(view);
     this.snapshotPort = new KafkaSnapshots(view);
+    this.subjectKeyPort = this.keys = new KafkaSubjectKeys(view);
   }
 
   static async connect(options: KafkaStoreOptions): Promise<KafkaEventStore> {
@@ -141,7 +144,7 @@ export class KafkaEventStore extends EventStoreBase {
   }
 
   protected async closeResources(): Promise<void> {
-    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close()]);
+    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close(), this.keys.close()]);
     LogView.release(this.options.brokers, this.options.namespace);
   }
 }

@@ -34,6 +34,9 @@ export interface LogViewStats {
 export class LogView {
   readonly index = new EventLogIndex();
   readonly snapshots = new Map<string, Snapshot>();
+  /** Live crypto-shredding keys by record key `<subject>/<key id>`, with the offset that wrote each. */
+  readonly subjectKeys = new Map<string, { subjectId: string; keyId: string; key: Buffer; offset: bigint }>();
+  private subjectKeysPosition = 0n;
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly topology: KafkaTopology;
@@ -135,7 +138,7 @@ export class LogView {
       this.outage = payload.error;
       if (!payload.restart) this.fail(payload.error);
     });
-    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots], fromBeginning: true });
+    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots, this.topology.subjectKeys], fromBeginning: true });
     await this.consumer.run({
       autoCommit: false, // a throwaway group: it always starts from offset 0
       eachBatch: async ({ batch }) => {
@@ -145,6 +148,7 @@ export class LogView {
     });
     await this.catchUp(this.topology.events, 60_000);
     await this.catchUp(this.topology.snapshots, 60_000);
+    await this.catchUp(this.topology.subjectKeys, 60_000);
     this.replayMs = Math.round(performance.now() - started);
   }
 
@@ -155,6 +159,7 @@ export class LogView {
       else this.index.advanceTo(BigInt(message.offset) + 1n);
       return;
     }
+    if (topic === this.topology.subjectKeys) return this.applySubjectKey(message);
     const streamId = message.key?.toString('utf8');
     if (streamId === undefined) return;
     if (message.value === null) {
@@ -169,9 +174,25 @@ export class LogView {
     }
   }
 
+  private applySubjectKey(message: KafkaMessage): void {
+    const recordKey = message.key?.toString('utf8');
+    if (recordKey === undefined) return;
+    if (message.value === null) {
+      this.subjectKeys.delete(recordKey); // forgotten: a tombstone
+      return;
+    }
+    try {
+      const { subjectId, keyId, key } = JSON.parse(message.value.toString('utf8')) as { subjectId: string; keyId: string; key: string };
+      this.subjectKeys.set(recordKey, { subjectId, keyId, key: Buffer.from(key, 'base64'), offset: BigInt(message.offset) });
+    } catch {
+      // not a key of this store: ignored
+    }
+  }
+
   private advance(topic: string, offset: bigint): void {
     this.outage = undefined;
     if (topic === this.topology.events) this.index.advanceTo(offset);
+    else if (topic === this.topology.subjectKeys) this.subjectKeysPosition = offset > this.subjectKeysPosition ? offset : this.subjectKeysPosition;
     else if (offset > this.snapshotsPosition) this.snapshotsPosition = offset;
     this.progress.emit('progress');
   }
@@ -182,6 +203,7 @@ export class LogView {
   }
 
   positionOf(topic: string): bigint {
+    if (topic === this.topology.subjectKeys) return this.subjectKeysPosition;
     return topic === this.topology.events ? this.index.position : this.snapshotsPosition;
   }
 

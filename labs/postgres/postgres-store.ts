@@ -28,6 +28,7 @@ import {
 import { PostgresCheckpoints, PostgresSnapshots } from './checkpoints-and-snapshots.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
 import { deleteStream, truncateStream } from './stream-lifecycle.ts';
+import { PostgresSubjectKeys } from './subject-keys.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
 /** Under a steady stream of appends, at most one NOTIFY per this many milliseconds (wakeSubscribers). */
@@ -115,6 +116,7 @@ export class PostgresEventStore extends EventStoreBase {
     this.appended.setMaxListeners(0);
     this.checkpointPort = new PostgresCheckpoints(this.pool);
     this.snapshotPort = new PostgresSnapshots(this.pool);
+    this.subjectKeyPort = new PostgresSubjectKeys(this.pool);
   }
 
   static async connect(options: PostgresStoreOptions & { migrate?: boolean }): Promise<PostgresEventStore> {

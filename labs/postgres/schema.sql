@@ -75,3 +75,17 @@ CREATE TABLE IF NOT EXISTS event_store.snapshots (
   state          jsonb   NOT NULL,
   saved_at       timestamptz NOT NULL DEFAULT now()
 );
+
+-- Crypto-shredding (labs/core/crypto-shredding.ts, issue #22): one AES-256 key per data subject. Personal
+-- fields of events are stored encrypted with it; forgetting a subject is DELETE of its row, after which
+-- every copy of those fields (in events, snapshots, replicas and backups of the events) is unreadable.
+-- The row itself lingers where DELETE does not reach: the dead tuple until VACUUM, the WAL, and backups of
+-- this table taken before — keep this table out of long-lived backups, or erase there too
+-- (docs/labs/postgres.md, "Erasure"). One key per subject (the primary key): racing writers of a new
+-- subject insert with ON CONFLICT DO NOTHING and all use the row that won.
+CREATE TABLE IF NOT EXISTS event_store.subject_keys (
+  subject_id text        PRIMARY KEY,
+  key_id     uuid        NOT NULL,
+  key        bytea       NOT NULL CHECK (octet_length(key) = 32),
+  created_at timestamptz NOT NULL DEFAULT now()
+);

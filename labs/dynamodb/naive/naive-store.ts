@@ -103,6 +103,7 @@ export class NaiveDynamoDbEventStore extends EventStoreBase {
     'stream-deletion': "not built in the naive twin (its lessons are concurrency and ordering); see the lab's store, labs/dynamodb/stream-lifecycle.ts",
     'stream-truncation': "not built in the naive twin (its lessons are concurrency and ordering); see the lab's store",
     'deletion-removes-from-all': 'not built in the naive twin: it cannot delete streams',
+    'subject-keys': "not built in the naive twin (its lessons are concurrency and ordering); the lab's store keeps keys in labs/dynamodb/subject-keys.ts",
   };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;

@@ -74,6 +74,7 @@ export class NaivePostgresEventStore extends EventStoreBase {
     'stream-deletion': 'not built in the naive twin (its lessons are concurrency and ordering); see the lab\'s store, labs/postgres/stream-lifecycle.ts',
     'stream-truncation': 'not built in the naive twin (its lessons are concurrency and ordering); see the lab\'s store',
     'deletion-removes-from-all': 'not built in the naive twin: it cannot delete streams',
+    'subject-keys': "not built in the naive twin (its lessons are concurrency and ordering); the lab's store keeps keys in labs/postgres/subject-keys.ts",
   };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
