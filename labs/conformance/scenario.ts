@@ -37,6 +37,7 @@ export const SCENARIO_IDS = [
   'stream.truncate',
   'erasure.delete-stream',
   'erasure.crypto-shredding',
+  'retention.events-kept-forever',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];

@@ -16,6 +16,7 @@ import { reliabilityScenarios } from './scenarios/reliability.ts';
 import { storeScenarios } from './scenarios/store.ts';
 import { modelScenarios } from './scenarios/model.ts';
 import { readScenarios } from './scenarios/read.ts';
+import { retentionScenarios } from './scenarios/retention.ts';
 import { streamLifecycleScenarios } from './scenarios/stream-lifecycle.ts';
 import { subscribeScenarios } from './scenarios/subscribe.ts';
 import { SCENARIO_IDS, type Scenario } from './scenario.ts';
@@ -36,6 +37,7 @@ export const scenarios: Scenario[] = [
   ...asWrittenScenarios,
   ...streamLifecycleScenarios,
   ...cryptoShreddingScenarios,
+  ...retentionScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {

@@ -17,7 +17,7 @@ import {
 } from './errors.ts';
 import type { Capability } from './capabilities.ts';
 import type { KeyStore } from './crypto-shredding.ts';
-import type { DeleteStreamOptions, TruncateStreamOptions, ValidatedDelete } from './stream-lifecycle.ts';
+import type { DeleteStreamOptions, RetentionPolicy, TruncateStreamOptions, ValidatedDelete } from './stream-lifecycle.ts';
 import type { UnsupportedCapabilities } from './capabilities.ts';
 import type {
   CheckpointStore,
@@ -132,6 +132,8 @@ export abstract class EventStoreBase implements EventStore {
    */
   protected deleteStreamValidated?(request: ValidatedDelete): Promise<void>;
   protected truncateStreamValidated?(streamId: string, beforeVersion: number): Promise<void>;
+  /** How long the backend keeps events, read from its own settings where it has them (a topic's config). */
+  protected abstract retentionPort(): Promise<RetentionPolicy>;
   /** Optional: the backend's key store for crypto-shredding (subject ids validated like stream ids). */
   protected subjectKeyPort?: KeyStore;
   /** Adapters add their driver's ways of saying "the server is gone" (a Kafka connection error, …). */
@@ -229,6 +231,10 @@ export abstract class EventStoreBase implements EventStore {
       if (!this.truncateStreamValidated || this.unsupported['stream-truncation'] !== undefined) throw this.unsupportedError('stream-truncation');
       return this.truncateStreamValidated(input.streamId, input.beforeVersion);
     });
+  }
+
+  describeRetention(): Promise<RetentionPolicy> {
+    return this.guard('describeRetention', () => this.retentionPort());
   }
 
   get subjectKeys(): KeyStore {

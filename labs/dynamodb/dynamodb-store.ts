@@ -15,6 +15,7 @@ import {
   type AppendResult,
   type RecordedEvent,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type UnsupportedCapabilities,
   type ValidatedAppend,
@@ -27,6 +28,7 @@ import { isDynamoDbUnavailable } from './errors.ts';
 import { describePosition } from './keys.ts';
 import { LogReader } from './log-reader.ts';
 import { readStreamPage } from './stream-reader.ts';
+import { describeTableRetention } from './retention.ts';
 import { StreamLifecycle } from './stream-lifecycle.ts';
 import { DynamoDbSubjectKeys } from './subject-keys.ts';
 import { StreamWriter } from './stream-writer.ts';
@@ -132,6 +134,10 @@ export class DynamoDbEventStore extends EventStoreBase {
 
   protected appendValidated(append: ValidatedAppend): Promise<AppendResult> {
     return this.writer.append(append);
+  }
+
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.table.client, this.tableName);
   }
 
   protected override deleteStreamValidated(request: ValidatedDelete): Promise<void> {

@@ -46,6 +46,7 @@ import {
   type RecordedEvent,
   type SnapshotPort,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type ValidatedAppend,
 } from '../core/index.ts';
@@ -152,6 +153,23 @@ export class EmmettPostgresEventStore extends EventStoreBase {
       connectionOptions: { dumbo: this.db },
     });
     this.checkpointPort = new EmmettCheckpoints(this.db);
+  }
+
+  /**
+   * Emmett 0.42 partitions emt_messages by LIST (partition, its tenant), then by is_archived: not by time,
+   * and nothing of Emmett drops partitions or deletes messages by age or count. What could is a scheduler
+   * in the database (pg_cron, pg_partman): looked up, like the lab's store does.
+   */
+  protected async retentionPort(): Promise<RetentionPolicy> {
+    const { rows } = await this.pool.query<{ relkind: string | null; scheduler: string | null }>(
+      `SELECT (SELECT relkind::text FROM pg_class WHERE oid = to_regclass('emt_messages')) AS relkind,
+              (SELECT string_agg(extname, ', ') FROM pg_extension WHERE extname IN ('pg_cron', 'pg_partman')) AS scheduler`,
+    );
+    const { relkind, scheduler } = rows[0] ?? { relkind: null, scheduler: null };
+    return {
+      keepsEventsForever: relkind !== null && scheduler === null,
+      source: `table emt_messages: ${relkind === 'p' ? 'partitioned by tenant and archived flag, not by time' : relkind === 'r' ? 'a plain table' : 'not found'}; ${scheduler ? `scheduler installed: ${scheduler}` : 'no pg_cron or pg_partman installed'}; Emmett 0.42 deletes no messages by age or count`,
+    };
   }
 
   protected async appendValidated({ streamId, events, expectedVersion }: ValidatedAppend): Promise<AppendResult> {

@@ -48,6 +48,7 @@ import {
   type Snapshot,
   type SnapshotPort,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
@@ -198,6 +199,15 @@ export class EventStoreDbEventStore extends EventStoreBase {
     const lastVersion = last?.streamVersion;
     if (beforeVersion > (lastVersion === undefined ? 0 : lastVersion + 1)) throw new TruncationPastEndError(streamId, beforeVersion, lastVersion);
     await translated(() => this.client.setStreamMetadata(streamId, { truncateBefore: beforeVersion }));
+  }
+
+  /**
+   * EventStoreDB removes events only when told to: deleted or truncated streams, and streams with $maxAge
+   * or $maxCount in their metadata, lose them at the next scavenge. This store sets neither on the
+   * application's streams (only its own checkpoint and snapshot streams have $maxCount: 1).
+   */
+  protected async retentionPort(): Promise<RetentionPolicy> {
+    return { keepsEventsForever: true, source: 'EventStoreDB: no $maxAge or $maxCount set on application streams by this store (events leave only by delete, truncate, or such metadata, at a scavenge)' };
   }
 
   protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {

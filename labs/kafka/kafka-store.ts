@@ -19,6 +19,7 @@ import {
   type ExpectedVersion,
   type RecordedEvent,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type UnsupportedCapabilities,
   type ValidatedAppend,
@@ -29,8 +30,10 @@ import { isKafkaUnavailable } from './client.ts';
 import type { IndexedEvent } from './event-log-index.ts';
 import { GroupCommitWriter, type WriterStats } from './group-commit-writer.ts';
 import { LogView } from './log-view.ts';
+import { describeTopicRetention } from './retention.ts';
 import { KafkaSnapshots } from './snapshots.ts';
 import { KafkaSubjectKeys } from './subject-keys.ts';
+import type { TopologyOptions } from './topology.ts';
 
 export const DEFAULT_NAMESPACE = 'workbench';
 
@@ -101,6 +104,11 @@ export class KafkaEventStore extends EventStoreBase {
     return this.view.stats();
   }
 
+  /** The admin client of this store's view (topic offsets and configs, for labs and tests). */
+  viewAdmin() {
+    return this.view.admin;
+  }
+
   /** Appends, transactions (group commit: one carries several appends), take-overs of this store's writer. */
   writerStats(): WriterStats | undefined {
     return this.writer instanceof GroupCommitWriter ? { ...this.writer.stats } : undefined;
@@ -135,6 +143,10 @@ export class KafkaEventStore extends EventStoreBase {
     return read().map(toRecorded);
   }
 
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTopicRetention(this.view.admin, this.view.topology.events);
+  }
+
   protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
     return this.view.waitForProgress(signal, timeoutMs);
   }
@@ -153,9 +165,9 @@ export class KafkaEventStore extends EventStoreBase {
  * The process's view of the namespace, started on first use. Opening a store is outside the shell's guard,
  * so a broker that cannot be reached is reported here, as the shell would: BackendUnavailableError.
  */
-export async function acquireView(brokers: readonly string[], namespace: string, backend: string): Promise<LogView> {
+export async function acquireView(brokers: readonly string[], namespace: string, backend: string, topologyOptions?: TopologyOptions): Promise<LogView> {
   try {
-    return await LogView.acquire(brokers, namespace);
+    return await LogView.acquire(brokers, namespace, topologyOptions);
   } catch (error) {
     if (!isKafkaUnavailable(error)) throw error;
     throw new BackendUnavailableError(backend, `no Kafka broker answered at ${brokers.join(',')} (${error instanceof Error ? error.message : String(error)})`, { cause: error });

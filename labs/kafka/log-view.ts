@@ -21,7 +21,7 @@ import { waitForWakeUp, type JsonValue, type Snapshot } from '../core/index.ts';
 import { createKafka, endOffset, ensureTopics } from './client.ts';
 import { EventLogIndex, type IndexedEvent } from './event-log-index.ts';
 import { decodeEvent } from './records.ts';
-import { EVENTS_PARTITION, topologyFor, type KafkaTopology } from './topology.ts';
+import { EVENTS_PARTITION, topologyFor, type KafkaTopology, type TopologyOptions } from './topology.ts';
 
 export interface LogViewStats {
   events: number;
@@ -50,8 +50,8 @@ export class LogView {
   private closed = false;
   replayMs: number | undefined;
 
-  private constructor(readonly brokers: readonly string[], namespace: string) {
-    this.topology = topologyFor(namespace);
+  private constructor(readonly brokers: readonly string[], namespace: string, topologyOptions: TopologyOptions = {}) {
+    this.topology = topologyFor(namespace, topologyOptions);
     this.kafka = createKafka(brokers, `${namespace}-view`);
     this.admin = this.kafka.admin();
     this.groupId = `${namespace}.view.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -74,11 +74,11 @@ export class LogView {
   private static readonly shared = new Map<string, { view: Promise<LogView>; users: number; closeTimer?: NodeJS.Timeout }>();
 
   /** The view of these topics in this process, started on first use. Call `release()` once per acquire. */
-  static acquire(brokers: readonly string[], namespace: string): Promise<LogView> {
+  static acquire(brokers: readonly string[], namespace: string, topologyOptions?: TopologyOptions): Promise<LogView> {
     const key = `${brokers.join(',')}|${namespace}`;
     let entry = LogView.shared.get(key);
     if (!entry) {
-      const view = new LogView(brokers, namespace);
+      const view = new LogView(brokers, namespace, topologyOptions);
       entry = { view: view.start().then(() => view), users: 0 };
       LogView.shared.set(key, entry);
       entry.view.catch(() => LogView.shared.delete(key));

@@ -35,7 +35,16 @@ export interface KafkaTopology {
   specs: TopicSpec[];
 }
 
-export function topologyFor(namespace: string): KafkaTopology {
+export interface TopologyOptions {
+  /**
+   * `forever` (the store): the events topic is created with retention.ms=-1 and retention.bytes=-1.
+   * `broker-default` (the naive twin's lesson): created without them, so it inherits the broker's
+   * log.retention.* — 7 days by default — and loses older events.
+   */
+  eventsRetention?: 'forever' | 'broker-default';
+}
+
+export function topologyFor(namespace: string, { eventsRetention = 'forever' }: TopologyOptions = {}): KafkaTopology {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(namespace)) {
     throw new RangeError(`Kafka namespace must be 1-100 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(namespace)}`);
   }
@@ -50,7 +59,7 @@ export function topologyFor(namespace: string): KafkaTopology {
     writerTransactionalId: `${events}-${EVENTS_PARTITION}.writer`,
     checkpointGroup: (subscriberId) => `${namespace}.checkpoint.${subscriberId}`,
     specs: [
-      { topic: events, numPartitions: 1, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } },
+      { topic: events, numPartitions: 1, config: eventsRetention === 'forever' ? { 'retention.ms': '-1', 'retention.bytes': '-1' } : {} },
       { topic: snapshots, numPartitions: 1, config: { 'cleanup.policy': 'compact' } },
       // A destroyed key must leave the disk: compaction removes a tombstoned key's record once its segment
       // is no longer the active one, so segments roll after an hour (the default is 7 days) and the

@@ -18,6 +18,7 @@ import {
   type RecordedEvent,
   type SnapshotPort,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type UnsupportedCapabilities,
   type ValidatedAppend,
@@ -28,6 +29,7 @@ import {
 import { PostgresCheckpoints, PostgresSnapshots } from './checkpoints-and-snapshots.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
 import { deleteStream, truncateStream } from './stream-lifecycle.ts';
+import { describeTableRetention } from './retention.ts';
 import { PostgresSubjectKeys } from './subject-keys.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
@@ -330,6 +332,10 @@ export class PostgresEventStore extends EventStoreBase {
 
   protected override truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
     return truncateStream(this.pool, streamId, beforeVersion);
+  }
+
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.pool, 'event_store.events');
   }
 
   describePosition(position: bigint): string {

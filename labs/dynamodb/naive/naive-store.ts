@@ -35,11 +35,13 @@ import {
   type RecordedEvent,
   type Snapshot,
   type SnapshotPort,
+  type RetentionPolicy,
   type StreamPageRequest,
   type ValidatedAppend,
   type UnsupportedCapabilities,
 } from '../../core/index.ts';
 import { createDynamoDbClient } from '../client.ts';
+import { describeTableRetention } from '../retention.ts';
 import { DYNAMODB_LIMITS } from '../dynamodb-store.ts';
 import { errorName, isDynamoDbUnavailable, mapDynamoDbError } from '../errors.ts';
 import { waitForActive } from '../table.ts';
@@ -130,6 +132,10 @@ export class NaiveDynamoDbEventStore extends EventStoreBase {
         await this.put({ streamId: { S: `snapshot#${streamId}` }, version: { N: '0' }, state: { S: JSON.stringify(snapshot) } });
       },
     };
+  }
+
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.client, this.tableName);
   }
 
   protected async appendValidated(input: ValidatedAppend): Promise<AppendResult> {

@@ -19,6 +19,7 @@ import {
   type RecordedEvent,
   type Snapshot,
   type SnapshotPort,
+  type RetentionPolicy,
   type StreamPageRequest,
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
@@ -29,6 +30,7 @@ import {
   subscribeToStreamByPolling,
 } from '../../core/index.ts';
 import { JSONB_NOT_BYTE_EXACT } from '../postgres-store.ts';
+import { describeTableRetention } from '../retention.ts';
 
 interface NaiveRow {
   position: string;
@@ -114,6 +116,10 @@ export class NaivePostgresEventStore extends EventStoreBase {
         );
       },
     };
+  }
+
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.pool, 'naive_event_store.events');
   }
 
   protected async appendValidated(input: ValidatedAppend): Promise<AppendResult> {
