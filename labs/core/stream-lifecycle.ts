@@ -17,9 +17,10 @@
  * - In every case the expected version is checked as an append checks it (labs/core/expected-version.ts):
  *   a wrong one is WrongExpectedVersionError and deletes nothing.
  * What `$all` and live subscriptions show afterwards differs per backend and is declared as a capability
- * (`deletion-removes-from-all`): PostgreSQL deletes the rows, so `$all` no longer has them; DynamoDB
- * keeps a copy of every event in its log entries and EventStoreDB keeps them in `$all` until a scavenge;
- * Kafka cannot remove one stream's records from a shared log at all (`stream-deletion` unsupported).
+ * (`deletion-removes-from-all`): PostgreSQL deletes the rows and DynamoDB rewrites both copies of each
+ * event (commit item and log entry), so `$all` no longer has them; EventStoreDB keeps them in `$all` until
+ * a scavenge; Kafka cannot remove one stream's records from a shared log at all (`stream-deletion`
+ * unsupported).
  * A subscriber that already received an event keeps what it made of it: deletion is never retroactive
  * for read models (they must handle it themselves, or use crypto-shredding: labs/core/crypto-shredding.ts).
  */

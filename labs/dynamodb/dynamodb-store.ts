@@ -17,7 +17,6 @@ import {
   type StoreLimits,
   type RetentionPolicy,
   type StreamPageRequest,
-  type UnsupportedCapabilities,
   type ValidatedAppend,
   type ValidatedDelete,
   waitForWakeUp,
@@ -69,10 +68,6 @@ export interface DynamoDbStoreOptions {
 
 export class DynamoDbEventStore extends EventStoreBase {
   readonly backend = 'dynamodb';
-  override readonly unsupported: UnsupportedCapabilities = {
-    'deletion-removes-from-all':
-      "every event is stored twice, in its stream's commit item and in the log entry of its group commit (shared with other streams' appends), which readAll and subscriptions read: deleteStream and truncateStream erase the commit items, the log entries keep their copy",
-  };
   readonly tableName: string;
   /** What the endpoint was found to support, when the store was opened with `connect`. */
   features: EndpointFeatures | undefined;

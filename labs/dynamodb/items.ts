@@ -36,7 +36,8 @@ export interface LogMember {
   /** Index of its first event among the entry's events. */
   offset: number;
   recordedAt: string;
-  events: LoadedEvent[];
+  /** Undefined where an event was erased by a delete or truncate (stream-lifecycle.ts): skipped by readers. */
+  events: (LoadedEvent | undefined)[];
 }
 
 export interface LogEntry {
@@ -163,8 +164,7 @@ export function decodeLogEntry(item: Record<string, AttributeValue>): LogEntry {
       const m = value.M ?? {};
       const state = item[`st${index}`]?.S;
       if (state !== 'pending' && state !== 'committed' && state !== 'void') throw new Error(`log entry ${commit}, member ${index} has state '${state}'`);
-      // Log entries are never erased: every event of a member is there.
-      return { index, state, streamId: str(m.s), slot: num(m.v), offset: num(m.o), recordedAt: str(m.at), events: decodeEvents(m.ev) as LoadedEvent[] };
+      return { index, state, streamId: str(m.s), slot: num(m.v), offset: num(m.o), recordedAt: str(m.at), events: decodeEvents(m.ev) };
     }),
   };
 }

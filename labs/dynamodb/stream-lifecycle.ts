@@ -10,15 +10,16 @@
  *   finds the slot taken, reads the stream, sees the tombstone and gets StreamDeletedError.
  * Soft delete and truncate need no such point: they erase what the consistent read saw (up to version L);
  * an append racing them lands at L+1 and is kept — as if it came right after the delete.
- * What this does NOT erase: every event is also stored in the log entry of its group commit ($all, shared
- * with other streams' appends), which readAll and subscriptions read, so `deletion-removes-from-all` is
- * declared unsupported; and whatever point-in-time recovery or backups hold (docs/labs/dynamodb.md).
+ * Every event is stored twice — in its commit item and in the log entry of its group commit ($all, shared
+ * with other streams' appends), which readAll and subscriptions read — so both copies are rewritten, the
+ * log entry's first (`deletion-removes-from-all`). What this does NOT erase: whatever point-in-time
+ * recovery, backups, global-table replicas or Streams consumers hold (docs/labs/dynamodb.md).
  */
-import { DeleteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { assertExpectedVersion, assertNotTombstoned, assertTruncationWithinStream, type ValidatedDelete } from '../core/index.ts';
 import { isConditionalCheckFailed } from './errors.ts';
 import { num, str } from './items.ts';
-import { snapshotKey, streamKey } from './keys.ts';
+import { LOG_KEY, snapshotKey, streamKey } from './keys.ts';
 import type { StreamHead } from './stream-head.ts';
 import type { TableAccess } from './table-access.ts';
 
@@ -93,30 +94,53 @@ export class StreamLifecycle {
     for (const item of items) {
       if (item.tomb?.BOOL) continue;
       const first = num(item.sk);
-      const events = JSON.parse(str(item.ev)) as { i: string; x?: 1 }[];
-      let changed = false;
-      const kept = events.map((e, index) => {
-        if (e.x === 1 || first + index >= beforeVersion) return e;
-        changed = true;
-        return { i: e.i, x: 1 as const };
-      });
-      if (!changed) continue;
-      await this.table
-        .send('UpdateItem erase events', (c) =>
-          c.send(
-            new UpdateItemCommand({
-              TableName: this.table.tableName,
-              Key: { pk: item.pk!, sk: item.sk! },
-              UpdateExpression: 'SET ev = :ev',
-              // Never create an item: commit items are only ever rewritten, never made up here.
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':ev': { S: JSON.stringify(kept) } },
-            }),
-          ),
-        )
-        .catch((error: unknown) => {
-          if (!isConditionalCheckFailed(error)) throw error;
+      const eraseBelow = (events: { i: string; x?: 1 }[]) => {
+        let changed = false;
+        const kept = events.map((e, index) => {
+          if (e.x === 1 || first + index >= beforeVersion) return e;
+          changed = true;
+          return { i: e.i, x: 1 as const };
         });
+        return changed ? JSON.stringify(kept) : undefined;
+      };
+      const erasedCommit = eraseBelow(JSON.parse(str(item.ev)) as { i: string; x?: 1 }[]);
+      if (erasedCommit === undefined) continue;
+      // The log entry's copy first: readAll and subscriptions read it (the commit item is the stream's).
+      await this.eraseInLogEntry(streamId, first, num(item.c), eraseBelow);
+      await this.rewrite('UpdateItem erase events', { pk: item.pk!, sk: item.sk! }, 'SET ev = :ev', { ':ev': { S: erasedCommit } });
     }
+  }
+
+  /**
+   * Erases the same events in the log entry that holds the commit (its commit number `c`): the member of
+   * this stream at this slot, found by reading the entry. Its other members (other streams' appends of the
+   * same group commit) and its marks are other attributes of the item, untouched.
+   */
+  private async eraseInLogEntry(streamId: string, slot: number, commit: number, eraseBelow: (events: { i: string; x?: 1 }[]) => string | undefined): Promise<void> {
+    const entry = await this.table.getItem('GetItem log entry to erase', LOG_KEY, commit);
+    const index = (entry?.m?.L ?? []).findIndex((m) => m.M?.s?.S === streamId && m.M?.v?.N === String(slot));
+    if (index < 0) return;
+    const erased = eraseBelow(JSON.parse(str(entry!.m!.L![index]!.M!.ev)) as { i: string; x?: 1 }[]);
+    if (erased === undefined) return;
+    await this.rewrite('UpdateItem erase log entry', { pk: { S: LOG_KEY }, sk: { N: String(commit) } }, `SET m[${index}].ev = :ev`, { ':ev': { S: erased } });
+  }
+
+  private async rewrite(operation: string, key: Record<string, AttributeValue>, update: string, values: Record<string, AttributeValue>): Promise<void> {
+    await this.table
+      .send(operation, (c) =>
+        c.send(
+          new UpdateItemCommand({
+            TableName: this.table.tableName,
+            Key: key,
+            UpdateExpression: update,
+            // Never create an item: commit items and log entries are only ever rewritten here.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionalCheckFailed(error)) throw error;
+      });
   }
 }
