@@ -6,7 +6,7 @@ import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { EventStore, EventStoreFactory } from '../core/index.ts';
-import type { ChildProcesses, ConformanceReport, Scenario, ScenarioId, ScenarioResult } from './scenario.ts';
+import { ScenarioUnsupportedError, type ChildProcesses, type ConformanceReport, type Scenario, type ScenarioId, type ScenarioResult } from './scenario.ts';
 import { scenarios as allScenarios } from './scenarios.ts';
 
 export interface RunOptions {
@@ -105,6 +105,7 @@ export async function runScenario(
     ]).finally(() => clearTimeout(timer));
     return finish('pass', lines.join(' | ') || scenario.property);
   } catch (error) {
+    if (error instanceof ScenarioUnsupportedError) return finish('unsupported', error.message);
     return finish('fail', describeFailure(error));
   } finally {
     await Promise.allSettled(opened.map((s) => s.close()));

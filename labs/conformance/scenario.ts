@@ -34,6 +34,14 @@ export const SCENARIO_IDS = [
   'consume.member-crash-rebalances',
   'consume.poison-event-parked',
   'consume.scale-out',
+  'append.any-under-contention',
+  'data.returned-as-written',
+  'stream.delete-soft',
+  'stream.delete-hard',
+  'stream.truncate',
+  'erasure.delete-stream',
+  'erasure.crypto-shredding',
+  'retention.events-kept-forever',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -110,4 +118,16 @@ export interface Scenario {
   needs?: FixtureNeed[];
   /** Throws (an AssertionError, with a message saying what broke) when the store does not conform. */
   run(ctx: ScenarioContext): Promise<void>;
+}
+
+/**
+ * Thrown by a scenario that measured that the store lacks a capability it declared unsupported (say,
+ * byte-exact data): the runner reports `unsupported` with this message instead of `fail`. Only for
+ * scenarios whose other properties must hold either way, so they run and check those first.
+ */
+export class ScenarioUnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioUnsupportedError';
+  }
 }

@@ -12,4 +12,6 @@ export * from './expected-version.ts';
 export * from './store-base.ts';
 export * from './consumer-group.ts';
 export { LeasedConsumerGroupMember } from './leased-member.ts';
+export * from './stream-lifecycle.ts';
 export { uuidV7 } from './uuid-v7.ts';
+export * from './crypto-shredding.ts';

@@ -19,17 +19,21 @@ import {
   type ExpectedVersion,
   type RecordedEvent,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
   type ValidatedEvent,
-  type UnsupportedCapabilities,
 } from '../core/index.ts';
 import { KafkaCheckpoints } from './checkpoints.ts';
 import { isKafkaUnavailable } from './client.ts';
 import type { IndexedEvent } from './event-log-index.ts';
 import { GroupCommitWriter, type WriterStats } from './group-commit-writer.ts';
 import { LogView } from './log-view.ts';
+import { describeTopicRetention } from './retention.ts';
 import { KafkaSnapshots } from './snapshots.ts';
+import { KafkaSubjectKeys } from './subject-keys.ts';
+import type { TopologyOptions } from './topology.ts';
 
 export const DEFAULT_NAMESPACE = 'workbench';
 
@@ -54,16 +58,31 @@ export interface AppendWriter {
   close(): Promise<void>;
 }
 
+/**
+ * Why a Kafka store cannot delete one stream (issue #22): the events topic is one shared log. Records
+ * leave it only by retention (by age or size, from the oldest, every stream's), by DeleteRecords (every
+ * record below an offset, every stream's) or by compaction (keeps the LAST record per key: on a log keyed
+ * by stream id it would drop all but each stream's newest event). What it can do instead: crypto-shredding
+ * (labs/core/crypto-shredding.ts, scenario erasure.crypto-shredding) leaves every record in place and makes
+ * the personal fields unreadable by destroying their key, a tombstone in a compacted key topic.
+ */
+export const KAFKA_CANNOT_DELETE_ONE_STREAM =
+  "Kafka cannot remove one stream's records from the shared events log: records leave a partition only by retention or DeleteRecords (everything below an offset, every stream's) or by compaction (which keeps each key's latest record); erase personal data by crypto-shredding instead (erasure.crypto-shredding)";
+
 export class KafkaEventStore extends EventStoreBase {
   readonly backend: string = 'kafka';
   override readonly unsupported: UnsupportedCapabilities = {
     'consumer-groups':
       "not built in this lab yet: Kafka's own consumer groups split a topic by partition, and this store keeps $all in ONE partition (the total order $all needs), so a group over it has at most one active member; the partitioned layout is still to come",
     'consumer-groups-stream-order': 'no consumer groups yet (see consumer-groups)',
+    'stream-deletion': KAFKA_CANNOT_DELETE_ONE_STREAM,
+    'stream-truncation': KAFKA_CANNOT_DELETE_ONE_STREAM,
+    'deletion-removes-from-all': KAFKA_CANNOT_DELETE_ONE_STREAM,
   };
   protected readonly checkpointPort: KafkaCheckpoints;
   protected readonly snapshotPort: KafkaSnapshots;
   protected readonly writer: AppendWriter;
+  private readonly keys: KafkaSubjectKeys;
 
   protected constructor(
     protected readonly view: LogView,
@@ -74,6 +93,7 @@ export class KafkaEventStore extends EventStoreBase {
     this.writer = createWriter(view);
     this.checkpointPort = new KafkaCheckpoints(view);
     this.snapshotPort = new KafkaSnapshots(view);
+    this.subjectKeyPort = this.keys = new KafkaSubjectKeys(view);
   }
 
   static async connect(options: KafkaStoreOptions): Promise<KafkaEventStore> {
@@ -85,6 +105,11 @@ export class KafkaEventStore extends EventStoreBase {
   /** Replay time and size of this process's view of the log (the price of the in-process index). */
   viewStats() {
     return this.view.stats();
+  }
+
+  /** The admin client of this store's view (topic offsets and configs, for labs and tests). */
+  viewAdmin() {
+    return this.view.admin;
   }
 
   /** Appends, transactions (group commit: one carries several appends), take-overs of this store's writer. */
@@ -121,6 +146,10 @@ export class KafkaEventStore extends EventStoreBase {
     return read().map(toRecorded);
   }
 
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTopicRetention(this.view.admin, this.view.topology.events);
+  }
+
   protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
     return this.view.waitForProgress(signal, timeoutMs);
   }
@@ -130,7 +159,7 @@ export class KafkaEventStore extends EventStoreBase {
   }
 
   protected async closeResources(): Promise<void> {
-    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close()]);
+    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close(), this.keys.close()]);
     LogView.release(this.options.brokers, this.options.namespace);
   }
 }
@@ -139,9 +168,9 @@ export class KafkaEventStore extends EventStoreBase {
  * The process's view of the namespace, started on first use. Opening a store is outside the shell's guard,
  * so a broker that cannot be reached is reported here, as the shell would: BackendUnavailableError.
  */
-export async function acquireView(brokers: readonly string[], namespace: string, backend: string): Promise<LogView> {
+export async function acquireView(brokers: readonly string[], namespace: string, backend: string, topologyOptions?: TopologyOptions): Promise<LogView> {
   try {
-    return await LogView.acquire(brokers, namespace);
+    return await LogView.acquire(brokers, namespace, topologyOptions);
   } catch (error) {
     if (!isKafkaUnavailable(error)) throw error;
     throw new BackendUnavailableError(backend, `no Kafka broker answered at ${brokers.join(',')} (${error instanceof Error ? error.message : String(error)})`, { cause: error });

@@ -21,7 +21,7 @@ import { waitForWakeUp, type JsonValue, type Snapshot } from '../core/index.ts';
 import { createKafka, endOffset, ensureTopics } from './client.ts';
 import { EventLogIndex, type IndexedEvent } from './event-log-index.ts';
 import { decodeEvent } from './records.ts';
-import { EVENTS_PARTITION, topologyFor, type KafkaTopology } from './topology.ts';
+import { EVENTS_PARTITION, topologyFor, type KafkaTopology, type TopologyOptions } from './topology.ts';
 
 export interface LogViewStats {
   events: number;
@@ -34,6 +34,9 @@ export interface LogViewStats {
 export class LogView {
   readonly index = new EventLogIndex();
   readonly snapshots = new Map<string, Snapshot>();
+  /** Live crypto-shredding keys by record key `<subject>/<key id>`, with the offset that wrote each. */
+  readonly subjectKeys = new Map<string, { subjectId: string; keyId: string; key: Buffer; offset: bigint }>();
+  private subjectKeysPosition = 0n;
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly topology: KafkaTopology;
@@ -47,8 +50,8 @@ export class LogView {
   private closed = false;
   replayMs: number | undefined;
 
-  private constructor(readonly brokers: readonly string[], namespace: string) {
-    this.topology = topologyFor(namespace);
+  private constructor(readonly brokers: readonly string[], namespace: string, topologyOptions: TopologyOptions = {}) {
+    this.topology = topologyFor(namespace, topologyOptions);
     this.kafka = createKafka(brokers, `${namespace}-view`);
     this.admin = this.kafka.admin();
     this.groupId = `${namespace}.view.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -71,11 +74,11 @@ export class LogView {
   private static readonly shared = new Map<string, { view: Promise<LogView>; users: number; closeTimer?: NodeJS.Timeout }>();
 
   /** The view of these topics in this process, started on first use. Call `release()` once per acquire. */
-  static acquire(brokers: readonly string[], namespace: string): Promise<LogView> {
+  static acquire(brokers: readonly string[], namespace: string, topologyOptions?: TopologyOptions): Promise<LogView> {
     const key = `${brokers.join(',')}|${namespace}`;
     let entry = LogView.shared.get(key);
     if (!entry) {
-      const view = new LogView(brokers, namespace);
+      const view = new LogView(brokers, namespace, topologyOptions);
       entry = { view: view.start().then(() => view), users: 0 };
       LogView.shared.set(key, entry);
       entry.view.catch(() => LogView.shared.delete(key));
@@ -135,7 +138,7 @@ export class LogView {
       this.outage = payload.error;
       if (!payload.restart) this.fail(payload.error);
     });
-    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots], fromBeginning: true });
+    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots, this.topology.subjectKeys], fromBeginning: true });
     await this.consumer.run({
       autoCommit: false, // a throwaway group: it always starts from offset 0
       eachBatch: async ({ batch }) => {
@@ -145,6 +148,7 @@ export class LogView {
     });
     await this.catchUp(this.topology.events, 60_000);
     await this.catchUp(this.topology.snapshots, 60_000);
+    await this.catchUp(this.topology.subjectKeys, 60_000);
     this.replayMs = Math.round(performance.now() - started);
   }
 
@@ -155,6 +159,7 @@ export class LogView {
       else this.index.advanceTo(BigInt(message.offset) + 1n);
       return;
     }
+    if (topic === this.topology.subjectKeys) return this.applySubjectKey(message);
     const streamId = message.key?.toString('utf8');
     if (streamId === undefined) return;
     if (message.value === null) {
@@ -169,9 +174,25 @@ export class LogView {
     }
   }
 
+  private applySubjectKey(message: KafkaMessage): void {
+    const recordKey = message.key?.toString('utf8');
+    if (recordKey === undefined) return;
+    if (message.value === null) {
+      this.subjectKeys.delete(recordKey); // forgotten: a tombstone
+      return;
+    }
+    try {
+      const { subjectId, keyId, key } = JSON.parse(message.value.toString('utf8')) as { subjectId: string; keyId: string; key: string };
+      this.subjectKeys.set(recordKey, { subjectId, keyId, key: Buffer.from(key, 'base64'), offset: BigInt(message.offset) });
+    } catch {
+      // not a key of this store: ignored
+    }
+  }
+
   private advance(topic: string, offset: bigint): void {
     this.outage = undefined;
     if (topic === this.topology.events) this.index.advanceTo(offset);
+    else if (topic === this.topology.subjectKeys) this.subjectKeysPosition = offset > this.subjectKeysPosition ? offset : this.subjectKeysPosition;
     else if (offset > this.snapshotsPosition) this.snapshotsPosition = offset;
     this.progress.emit('progress');
   }
@@ -182,6 +203,7 @@ export class LogView {
   }
 
   positionOf(topic: string): bigint {
+    if (topic === this.topology.subjectKeys) return this.subjectKeysPosition;
     return topic === this.topology.events ? this.index.position : this.snapshotsPosition;
   }
 
