@@ -10,6 +10,7 @@ import { eventstoredbBackend } from './eventstoredb/backend.ts';
 import { kafkaBackend } from './kafka/backend.ts';
 import { kafkaNaiveBackend } from './kafka/naive/backend.ts';
 import { postgresBackend } from './postgres/backend.ts';
+import { postgresClusterAsyncBackend, postgresClusterBackend } from './postgres/cluster/backend.ts';
 import { postgresNaiveBackend } from './postgres/naive/backend.ts';
 import type { BackendDefinition } from './runtime/backend.ts';
 
@@ -24,6 +25,8 @@ export const BACKENDS: BackendDefinition[] = [
   kafkaBackend,
   kafkaNaiveBackend,
   emmettPostgresBackend,
+  postgresClusterBackend,
+  postgresClusterAsyncBackend,
 ];
 
 export function backendByName(name: string): BackendDefinition | undefined {

@@ -17,6 +17,7 @@ const schema = z.object({
   DYNAMODB_ENDPOINT: optionalText,
   KAFKA_BROKERS: optionalText,
   EVENTSTORE_CONNECTION_STRING: optionalText,
+  POSTGRES_CLUSTER_URL: optionalText,
 });
 
 export interface WorkbenchSettings {
@@ -26,6 +27,8 @@ export interface WorkbenchSettings {
   dynamodbEndpoint?: string;
   kafkaBrokers?: string[];
   eventstoreConnectionString?: string;
+  /** The client address of a PostgreSQL cluster another process of this drill started (never a server of its own). */
+  postgresClusterUrl?: string;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSettings {
@@ -36,6 +39,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSet
     dynamodbEndpoint: parsed.DYNAMODB_ENDPOINT,
     kafkaBrokers: parsed.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
     eventstoreConnectionString: parsed.EVENTSTORE_CONNECTION_STRING,
+    postgresClusterUrl: parsed.POSTGRES_CLUSTER_URL,
   };
 }
 
@@ -53,6 +57,7 @@ export async function withOwnServers<T>(work: () => Promise<T>): Promise<T> {
   settings.databaseUrl = undefined;
   settings.dynamodbEndpoint = undefined;
   settings.kafkaBrokers = undefined;
+  settings.postgresClusterUrl = undefined;
   try {
     return await work();
   } finally {

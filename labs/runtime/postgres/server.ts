@@ -4,12 +4,11 @@
  * node_modules and cannot be pointed elsewhere, and it gives no way to kill or pause a server; so this
  * drives the same binaries directly (see binaries.ts for where they run from).
  *
- * The server is spawned detached, in a process group of its own: a SIGKILL then reaches the postmaster
- * and every backend at once, as a machine that dies does, instead of leaving orphaned backends holding
- * the shared memory.
+ * Faults are sent to the postmaster and every process under it at once (processTree): a SIGKILL then
+ * ends every backend as a machine that dies does, instead of leaving orphans that finish their work.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,13 +90,13 @@ export class PostgresServer {
     const child = spawn(
       this.binaries.postgres,
       ['-D', this.dataDir, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', ...this.flags],
-      { ...this.binaries.runAs, detached: true, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
+      { ...this.binaries.runAs, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.process = child;
     // If this process exits without stopping the server (a crashed test, Ctrl-C), the server must not
     // outlive it, nor its data directory (the one makeDataDir made).
     const killOnExit = () => {
-      this.signalGroup('SIGKILL');
+      this.signalTree('SIGKILL');
       rmSync(dirname(this.dataDir), { recursive: true, force: true });
     };
     process.once('exit', killOnExit);
@@ -131,36 +130,63 @@ export class PostgresServer {
     const child = this.process;
     if (!child || !this.running) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    this.signalGroup('SIGCONT'); // a paused server cannot shut down
+    this.signalTree('SIGCONT'); // a paused server cannot shut down
     child.kill('SIGINT');
     await exited;
   }
 
-  /** SIGKILL to the whole process group: the server dies as with its machine, nothing is flushed. */
+  /** SIGKILL to the postmaster and all its processes: the server dies as with its machine, nothing is flushed. */
   async kill(): Promise<void> {
     const child = this.process;
     if (!child || !this.running) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    this.signalGroup('SIGKILL');
+    this.signalTree('SIGKILL');
     await exited;
   }
 
-  /** SIGSTOP to the process group: alive but silent (a GC pause, a stalled VM); `resume` undoes it. */
+  /** SIGSTOP to all of the server's processes: alive but silent (a GC pause, a stalled VM); `resume` undoes it. */
   pause(): void {
-    this.signalGroup('SIGSTOP');
+    this.signalTree('SIGSTOP');
   }
 
   resume(): void {
-    this.signalGroup('SIGCONT');
+    this.signalTree('SIGCONT');
   }
 
-  private signalGroup(signal: NodeJS.Signals): void {
+  /**
+   * The postmaster and every process under it. Not the process group: each PostgreSQL child calls
+   * setsid() (so the postmaster can signal its group), so a group signal reaches the postmaster alone and
+   * a "killed" server's backends and WAL sender would live on, orphaned, or a "paused" one keep serving.
+   */
+  private signalTree(signal: NodeJS.Signals): void {
     const pid = this.process?.pid;
     if (pid === undefined || !this.running) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // The group is already gone.
+    for (const member of processTree(pid)) {
+      try {
+        process.kill(member, signal);
+      } catch {
+        // Already gone.
+      }
     }
   }
+}
+
+/** `root` and its descendants, from /proc (Linux: the only platform the drills run on). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name (field 2) is in parentheses and may hold spaces: the parent pid follows the last ')'.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
 }
