@@ -10,6 +10,7 @@ import { appendScenarios } from './scenarios/append.ts';
 import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
 import { reliabilityScenarios } from './scenarios/reliability.ts';
+import { replicationScenarios } from './scenarios/replication.ts';
 import { storeScenarios } from './scenarios/store.ts';
 import { modelScenarios } from './scenarios/model.ts';
 import { readScenarios } from './scenarios/read.ts';
@@ -28,6 +29,7 @@ export const scenarios: Scenario[] = [
   ...faithfulInputScenarios,
   ...storeScenarios,
   ...reliabilityScenarios,
+  ...replicationScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {

@@ -116,7 +116,7 @@ export async function startPostgresCluster(options: { synchronous: boolean; log?
     slots[0].server = new PostgresServer(binaries, dataDir, portA, serverFlags());
     await initdb(binaries, dataDir);
     await slots[0].server.start();
-    options.log?.(`Seeding a ${options.synchronous ? 'synchronous' : 'asynchronous'} standby on 127.0.0.1:${portB} …`);
+    options.log?.(`Seeding ${options.synchronous ? 'a synchronous' : 'an asynchronous'} standby on 127.0.0.1:${portB} …`);
     await seedStandby(binaries, slots[0], slots[1], options.synchronous);
     proxy = await PrimaryProxy.listen(portA, proxyPort);
   } catch (error) {
@@ -219,6 +219,8 @@ async function seedStandby(binaries: PostgresBinaries, from: Slot, to: Slot, syn
   }
   to.server = new PostgresServer(binaries, dataDir, to.port, serverFlags());
   await to.server.start();
+  // PITFALL(replication.acknowledged-survive-failover): without a synchronous standby the primary
+  // acknowledges a commit the standby may not have received; it dies with the primary.
   if (synchronous) {
     await query(from.port, `ALTER SYSTEM SET synchronous_standby_names = '${STANDBY_NAME}'`);
     await query(from.port, 'SELECT pg_reload_conf()');
