@@ -14,7 +14,7 @@ import type { DrillReport } from './drill/records.ts';
 
 const FAULTS: readonly ClusterFault[] = ['kill', 'pause', 'partition'];
 const clusters = BACKENDS.filter((b) => b.cluster).map((b) => b.name);
-const usage = `Usage: npm run drill -- --backend <${clusters.join('|')}> [--failovers N] [--faults ${FAULTS.join(',')}] [--json]`;
+const usage = `Usage: npm run drill -- --backend <${clusters.join('|')}> [--failovers N] [--faults ${FAULTS.join(',')}] [--writers N] [--json]`;
 
 function fail(message: string): never {
   console.error(`${pc.red(message)}\n\n${usage}`);
@@ -28,6 +28,7 @@ try {
       backend: { type: 'string', short: 'b' },
       failovers: { type: 'string', default: '1' },
       faults: { type: 'string', default: 'kill' },
+      writers: { type: 'string', default: '4' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,6 +46,8 @@ if (!definition) fail(`No backend named '${parsed.backend}'.`);
 if (!definition.cluster) fail(`'${definition.name}' runs one node: a failover drill needs a cluster (${clusters.join(', ')}).`);
 const failovers = Number(parsed.failovers);
 if (!Number.isInteger(failovers) || failovers < 1 || failovers > 100) fail(`--failovers must be a whole number from 1 to 100, not '${parsed.failovers}'.`);
+const writers = Number(parsed.writers);
+if (!Number.isInteger(writers) || writers < 1 || writers > 16) fail(`--writers must be a whole number from 1 to 16, not '${parsed.writers}'.`);
 const faults = parsed.faults.split(',').map((f) => f.trim()) as ClusterFault[];
 const unknownFault = faults.find((f) => !FAULTS.includes(f));
 if (unknownFault !== undefined) fail(`Unknown fault '${unknownFault}' (known: ${FAULTS.join(', ')}).`);
@@ -64,6 +67,7 @@ try {
   report = await runDrill(definition, {
     failovers,
     faults,
+    writers,
     log: (line) => (bar ? bar.update({ phase: line }) : console.error(pc.dim(line))),
     onProgress: ({ failover, phase, acknowledged }) =>
       bar ? bar.update(failover, { phase, acknowledged }) : console.error(pc.dim(`failover ${failover}/${failovers} · ${phase} · ${acknowledged} delivered`)),
@@ -88,7 +92,7 @@ if (parsed.json) {
   console.log(`  unavailable: p50 ${report.unavailableMs.p50} ms · p99 ${report.unavailableMs.p99} ms · max ${report.unavailableMs.max} ms`);
   for (const t of report.timeline) {
     console.log(
-      pc.dim(`    ${t.fault.padEnd(6)} lag ${t.lagMs} ms · detected after ${t.detectMs} ms · promoted in ${t.promoteMs} ms · rebuilt in ${t.rebuildMs} ms · unavailable ${t.unavailableMs} ms · lost ${t.lost}`),
+      pc.dim(`    ${t.fault.padEnd(6)} lag ${t.lagMs} ms (${t.acknowledgedDuringLag} acknowledged meanwhile) · detected after ${t.detectMs} ms · promoted in ${t.promoteMs} ms · rebuilt in ${t.rebuildMs} ms · unavailable ${t.unavailableMs} ms · lost ${t.lost}`),
     );
   }
 }

@@ -36,18 +36,20 @@ export function checkSubscriber(stored: ReadonlyMap<string, number>, delivered: 
 }
 
 /**
- * The writers' unavailability around one fault: from the start of the first attempt that failed (on
- * any writer) at or after `from` to the end of the first successful attempt after it. 0 when no attempt
- * failed (the fault was ridden out without an error).
+ * The writers' unavailability around one fault: the longest stretch without any acknowledged append
+ * (on any writer) between `from` and `until`, counted from the last acknowledgement before it. It takes
+ * in appends that failed and appends that hung (a client that retries inside the driver, as kafkajs
+ * does, never fails: it waits). 0 when no attempt at all was made in the window.
  */
 export function unavailableWindow(attempts: readonly AttemptRecord[], from: number, until: number): number {
-  const inWindow = attempts.filter(([start, end]) => end >= from && start < until);
-  const failures = inWindow.filter(([, , ok]) => ok === 0);
-  if (failures.length === 0) return 0;
-  const firstFailure = Math.min(...failures.map(([start]) => start));
-  const lastFailureEnd = Math.min(...failures.map(([, end]) => end));
-  const recovered = inWindow.filter(([, end, ok]) => ok === 1 && end > lastFailureEnd).map(([, end]) => end);
-  return (recovered.length > 0 ? Math.min(...recovered) : until) - firstFailure;
+  const successes = attempts.filter(([, , ok]) => ok === 1).map(([, end]) => end).sort((a, b) => a - b);
+  const before = successes.filter((end) => end < from).at(-1);
+  const inWindow = successes.filter((end) => end >= from && end <= until);
+  const points = [...(before === undefined ? [] : [before]), ...inWindow];
+  if (points.length === 0) return 0;
+  let longest = 0;
+  for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i]! - points[i - 1]!);
+  return longest;
 }
 
 export function percentiles(values: readonly number[]): Percentiles {

@@ -27,7 +27,7 @@ test('the subscriber check finds skipped and repeated deliveries', () => {
   assert.deepEqual(checkSubscriber(new Map([['a', 1], ['b', 1], ['c', 1]]), ['a', 'a', 'c', 'x']), { missed: 1, duplicated: 1 });
 });
 
-test('the unavailability window runs from the first failed attempt to the first success after it', () => {
+test('the unavailability window is the longest stretch without an acknowledgement, failed or hung appends alike', () => {
   const attempts: [number, number, 0 | 1][] = [
     [100, 110, 1],
     [120, 400, 0], // hung on the dead primary, then failed
@@ -36,8 +36,10 @@ test('the unavailability window runs from the first failed attempt to the first 
     [905, 950, 1],
     [960, 970, 1],
   ];
-  assert.equal(unavailableWindow(attempts, 115, 2_000), 950 - 120);
-  assert.equal(unavailableWindow([[0, 10, 1]], 0, 100), 0);
+  assert.equal(unavailableWindow(attempts, 115, 2_000), 950 - 110);
+  // A hung append that finally succeeds counts as much as failures.
+  assert.equal(unavailableWindow([[0, 10, 1], [10, 3_010, 1], [3_010, 3_020, 1]], 5, 5_000), 3_000);
+  assert.equal(unavailableWindow([], 0, 100), 0);
 });
 
 test('percentiles by nearest rank', () => {

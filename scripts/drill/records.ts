@@ -54,7 +54,7 @@ export interface DrillReport {
   subscriberDuplicated: number;
   unavailableMs: Percentiles;
   /** Each failover as the failover manager timed it, and the window the writers saw. */
-  timeline: { fault: ClusterFault; lagMs: number; detectMs: number; promoteMs: number; rebuildMs: number; unavailableMs: number; lost: number }[];
+  timeline: { fault: ClusterFault; lagMs: number; acknowledgedDuringLag: number; detectMs: number; promoteMs: number; rebuildMs: number; unavailableMs: number; lost: number }[];
   writers: number;
   startedAt: string;
   durationMs: number;
