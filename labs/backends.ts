@@ -8,6 +8,7 @@ import { dynamodbNaiveBackend } from './dynamodb/naive/backend.ts';
 import { emmettPostgresBackend } from './emmett-postgres/backend.ts';
 import { eventstoredbBackend } from './eventstoredb/backend.ts';
 import { kafkaBackend } from './kafka/backend.ts';
+import { kafkaClusterBackend, kafkaClusterUnsafeBackend } from './kafka/cluster/backend.ts';
 import { kafkaNaiveBackend } from './kafka/naive/backend.ts';
 import { postgresBackend } from './postgres/backend.ts';
 import { postgresClusterAsyncBackend, postgresClusterBackend } from './postgres/cluster/backend.ts';
@@ -27,6 +28,8 @@ export const BACKENDS: BackendDefinition[] = [
   emmettPostgresBackend,
   postgresClusterBackend,
   postgresClusterAsyncBackend,
+  kafkaClusterBackend,
+  kafkaClusterUnsafeBackend,
 ];
 
 export function backendByName(name: string): BackendDefinition | undefined {

@@ -18,6 +18,7 @@ const schema = z.object({
   KAFKA_BROKERS: optionalText,
   EVENTSTORE_CONNECTION_STRING: optionalText,
   POSTGRES_CLUSTER_URL: optionalText,
+  KAFKA_CLUSTER_BROKERS: optionalText,
 });
 
 export interface WorkbenchSettings {
@@ -29,6 +30,8 @@ export interface WorkbenchSettings {
   eventstoreConnectionString?: string;
   /** The client address of a PostgreSQL cluster another process of this drill started (never a server of its own). */
   postgresClusterUrl?: string;
+  /** The brokers of a Kafka cluster another process of this drill started. */
+  kafkaClusterBrokers?: string[];
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSettings {
@@ -40,6 +43,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSet
     kafkaBrokers: parsed.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
     eventstoreConnectionString: parsed.EVENTSTORE_CONNECTION_STRING,
     postgresClusterUrl: parsed.POSTGRES_CLUSTER_URL,
+    kafkaClusterBrokers: parsed.KAFKA_CLUSTER_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
   };
 }
 
@@ -58,6 +62,7 @@ export async function withOwnServers<T>(work: () => Promise<T>): Promise<T> {
   settings.dynamodbEndpoint = undefined;
   settings.kafkaBrokers = undefined;
   settings.postgresClusterUrl = undefined;
+  settings.kafkaClusterBrokers = undefined;
   try {
     return await work();
   } finally {

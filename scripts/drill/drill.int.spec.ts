@@ -40,3 +40,34 @@ test('postgres-cluster-async: acknowledged appends are lost when a lagging prima
   assert.ok(report.lost > 0, 'the asynchronous standby kept every acknowledged append: the lesson did not show (were no appends acknowledged during the lag?)');
   assert.equal(report.duplicated, 0, 'an event is stored twice');
 });
+
+// Kafka: three JVMs on this machine; about two minutes per drill. Two writer processes: the store has one
+// writer role, which writers in several processes take from each other (labs/kafka/backend.ts).
+test('kafka-cluster: no acknowledged append is lost when the partition leader is killed', { timeout: 360_000 }, async (t) => {
+  const definition = backendByName('kafka-cluster')!;
+  const unavailable = unavailableReason(definition.server);
+  if (unavailable) return t.skip(skipMessage(definition.title, unavailable));
+  const report = await runDrill(definition, { failovers: 1, faults: ['kill'], writers: 2, settleMs: 5_000 });
+  t.diagnostic(`acknowledged ${report.acknowledged}, lost ${report.lost}, unavailable ${report.unavailableMs.max} ms`);
+  assert.ok(report.acknowledged > 0, 'no append was acknowledged');
+  assert.equal(report.lost, 0, `acknowledged but gone after the failover: ${report.lostSample.join(', ')}`);
+  assert.equal(report.duplicated, 0, 'an event is stored twice');
+  assert.equal(report.subscriberMissed, 0, 'the subscriber skipped stored events');
+  assert.equal(report.subscriberDuplicated, 0, 'the subscriber delivered an event twice');
+});
+
+test('kafka-cluster-unsafe: the drill runs and counts; the loss is reported, not asserted (the lesson is flaky)', { timeout: 360_000 }, async (t) => {
+  const definition = backendByName('kafka-cluster-unsafe')!;
+  const unavailable = unavailableReason(definition.server);
+  if (unavailable) return t.skip(skipMessage(definition.title, unavailable));
+  const report = await runDrill(definition, { failovers: 1, faults: ['kill'], writers: 2, settleMs: 5_000 });
+  const lag = report.timeline[0]!;
+  // Loss needs an append acknowledged by the lone leader between the ISR shrinking and the kill. The
+  // store's transactional writer rarely gets one: cutting the followers' fetches also cuts the
+  // transaction coordinator's markers to the leader (the same inter-broker listener) unless the
+  // coordinator is the leader itself, so commits stall during the lag. Measured, not promised; what holds
+  // on every run is that nothing is stored twice.
+  t.diagnostic(`acknowledged ${report.acknowledged}, ${lag.acknowledgedDuringLag} during the lag, lost ${report.lost} (the lesson, when it shows)`);
+  assert.ok(report.acknowledged > 0, 'no append was acknowledged');
+  assert.equal(report.duplicated, 0, 'an event is stored twice');
+});
