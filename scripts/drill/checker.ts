@@ -45,8 +45,10 @@ export function unavailableWindow(attempts: readonly AttemptRecord[], from: numb
   const successes = attempts.filter(([, , ok]) => ok === 1).map(([, end]) => end).sort((a, b) => a - b);
   const before = successes.filter((end) => end < from).at(-1);
   const inWindow = successes.filter((end) => end >= from && end <= until);
-  const points = [...(before === undefined ? [] : [before]), ...inWindow];
-  if (points.length === 0) return 0;
+  // The stretch that is still open at `until` ends at the first acknowledgement after it.
+  const after = successes.find((end) => end > until) ?? inWindow.at(-1) ?? until;
+  const points = [...(before === undefined ? [] : [before]), ...inWindow, after];
+  if (before === undefined && inWindow.length === 0) return 0;
   let longest = 0;
   for (let i = 1; i < points.length; i++) longest = Math.max(longest, points[i]! - points[i - 1]!);
   return longest;

@@ -40,6 +40,8 @@ test('the unavailability window is the longest stretch without an acknowledgemen
   // A hung append that finally succeeds counts as much as failures.
   assert.equal(unavailableWindow([[0, 10, 1], [10, 3_010, 1], [3_010, 3_020, 1]], 5, 5_000), 3_000);
   assert.equal(unavailableWindow([], 0, 100), 0);
+  // No acknowledgement at all inside the window: the stretch runs to the first one after it.
+  assert.equal(unavailableWindow([[0, 10, 1], [20, 5_000, 1]], 100, 1_000), 4_990);
 });
 
 test('percentiles by nearest rank', () => {

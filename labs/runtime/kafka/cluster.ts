@@ -170,7 +170,10 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
     throw failed.reason;
   }
   const brokers = nodes.map((n) => `127.0.0.1:${n.brokerPort}`);
-  const admin = () => new Kafka({ clientId: 'workbench-kafka-cluster', brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  // Short timeouts: a paused broker accepts connections and never answers, and the failover manager
+  // must not wait kafkajs' default 30 s on it to see who leads now.
+  const admin = () =>
+    new Kafka({ clientId: 'workbench-kafka-cluster', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1_000, requestTimeout: 2_000, retry: { retries: 2 } }).admin();
   const partitionState = async (topic: string) => {
     const a = admin();
     await a.connect();
