@@ -139,6 +139,7 @@ export const NOT_IN_WORKSHOP: Partial<Record<ScenarioId, string>> = {
   'append.crash-mid-batch': 'needs a process the checker can kill mid-append (a fixture the workshop harness does not give yet)',
   'subscribe.survives-server-restart': 'needs a server the checker may restart (a fixture the workshop harness does not give yet)',
   'store.closed': 'added to the suite after the paths were written; a candidate for step 01',
+  'replication.acknowledged-survive-failover': 'needs a replicated cluster the checker may fail over (the workshop runs one node per path)',
 };
 
 /** Every path of the workshop. */

@@ -84,6 +84,8 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
     propertiesFile: join(runDir, `node-${id}`, 'server.properties'),
   }));
   const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  // PITFALL(replication.acknowledged-survive-failover): with min.insync.replicas=1 (and unclean election
+  // on, below) the leader alone may acknowledge, and an out-of-sync follower may then lead without it.
   const minIsr = options.safe ? '2' : '1';
   const clusterId = randomBytes(16).toString('base64url').replace(/^-/, 'A');
   const classpath = join(jars.libsDir, '*');
