@@ -52,8 +52,10 @@ const faults = parsed.faults.split(',').map((f) => f.trim()) as ClusterFault[];
 const unknownFault = faults.find((f) => !FAULTS.includes(f));
 if (unknownFault !== undefined) fail(`Unknown fault '${unknownFault}' (known: ${FAULTS.join(', ')}).`);
 
-// Ctrl-C: exit through 'exit', where every server this process started is killed and its data removed.
+// Ctrl-C or a kill: exit through 'exit', where every server this process started is killed and its
+// data removed (without a handler Node dies of the signal and runs no 'exit' listener).
 process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 
 const bar = process.stderr.isTTY
   ? new cliProgress.SingleBar(

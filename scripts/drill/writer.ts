@@ -17,6 +17,8 @@ const definition = backendByName(process.argv[2] ?? '');
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let stopping = false;
 
+// The drill's process is gone (Ctrl-C, a crash): nobody will read this writer's report.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (raw) => {
   const message = raw as { start?: WriterStart; stop?: true };
   if (message.stop) stopping = true;

@@ -147,6 +147,7 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
   const stopAll = async () => {
     await Promise.all(nodes.map((n) => n.jvm?.stop()));
     unblockAll();
+    process.removeListener('exit', unblockAll);
     await rm(runDir, { recursive: true, force: true });
   };
   const blocked: number[] = [];
@@ -163,6 +164,8 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
       }
     }
   };
+  // A drill that dies while the followers are cut off must not leave the DROP rules behind.
+  process.once('exit', unblockAll);
   log(`Starting a 3-node Kafka ${jars.version} cluster (KRaft, heap ${HEAP} each) …`);
   // All three at once: no node is ready before the controller quorum has a majority.
   const started = await Promise.allSettled(nodes.map(async (node) => (node.jvm = await launch(node))));
