@@ -151,6 +151,7 @@ export const NOT_IN_WORKSHOP: Partial<Record<ScenarioId, string>> = {
   'erasure.delete-stream': 'erasure by deletion (issue #22) is not a step of the paths yet',
   'retention.events-kept-forever': 'retention (issue #22) is a setting of the backend, not code the learner writes; the checker runs it on the lab stores',
   'erasure.crypto-shredding': 'crypto-shredding (issue #22) is not a step of the paths yet; a candidate after the snapshot step',
+  'replication.acknowledged-survive-failover': 'needs a replicated cluster the checker may fail over (the workshop runs one node per path)',
 };
 
 /** Every path of the workshop. */

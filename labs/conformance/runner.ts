@@ -26,6 +26,10 @@ export interface FixtureExtras {
   /** Absent: the reason the server cannot be restarted here. */
   cannotRestartBecause?: string;
   processes?: ChildProcesses;
+  /** A failover of a replicated cluster (absent on a single node). */
+  failover?(): Promise<void>;
+  /** Absent failover: why (one node, no replica). */
+  cannotFailOverBecause?: string;
   /** Scenarios the backend declared it cannot pass, with the measured reason. */
   unsupportedScenarios?: Partial<Record<ScenarioId, string>>;
 }
@@ -68,6 +72,9 @@ export async function runScenario(
     if (scenario.needs?.includes('server-restart') && !extras.restartServer) {
       return finish('unsupported', `server-restart: ${extras.cannotRestartBecause ?? 'this run cannot restart the server'}`);
     }
+    if (scenario.needs?.includes('failover') && !extras.failover) {
+      return finish('unsupported', `failover: ${extras.cannotFailOverBecause ?? 'this run has no replica to fail over to'}`);
+    }
     if (scenario.needs?.includes('child-processes') && !extras.processes) {
       return finish('unsupported', 'child-processes: this run cannot start writers in other processes');
     }
@@ -80,6 +87,7 @@ export async function runScenario(
       signal: timeout.signal,
       restartServer: extras.restartServer,
       processes: extras.processes,
+      failover: extras.failover,
       streamId: (name) => `${prefix}${name}`,
       position: (p) => (p === undefined ? 'none' : (store.describePosition?.(p) ?? p.toString())),
       openStore: async () => {

@@ -42,6 +42,7 @@ export const SCENARIO_IDS = [
   'erasure.delete-stream',
   'erasure.crypto-shredding',
   'retention.events-kept-forever',
+  'replication.acknowledged-survive-failover',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -83,10 +84,15 @@ export interface ScenarioContext {
   restartServer?(options?: { downMs?: number }): Promise<void>;
   /** Writers in other OS processes with stores of their own (present when the scenario `needs` it). */
   processes?: ChildProcesses;
+  /**
+   * Faults the primary of a replicated cluster (SIGKILL) and fails over to a replica; resolves once the
+   * cluster takes writes again (present when the scenario `needs` it).
+   */
+  failover?(): Promise<void>;
 }
 
 /** What a scenario needs from the binding beyond a store factory. */
-export type FixtureNeed = 'server-restart' | 'child-processes';
+export type FixtureNeed = 'server-restart' | 'child-processes' | 'failover';
 
 /** Starts a task of labs/conformance/child-tasks.ts in another OS process, on a store of its own. */
 export interface ChildProcesses {

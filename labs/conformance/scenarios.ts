@@ -14,6 +14,7 @@ import { cryptoShreddingScenarios } from './scenarios/crypto-shredding.ts';
 import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
 import { reliabilityScenarios } from './scenarios/reliability.ts';
+import { replicationScenarios } from './scenarios/replication.ts';
 import { storeScenarios } from './scenarios/store.ts';
 import { modelScenarios } from './scenarios/model.ts';
 import { readScenarios } from './scenarios/read.ts';
@@ -40,6 +41,7 @@ export const scenarios: Scenario[] = [
   ...streamLifecycleScenarios,
   ...cryptoShreddingScenarios,
   ...retentionScenarios,
+  ...replicationScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {
