@@ -8,6 +8,7 @@ export const REPORT_CSS = `
   h2 { font-size: 17px; margin: 28px 0 4px; }
   h3 { font-size: 14px; margin: 0 0 8px; }
   main { padding: 0 28px 40px; }
+  @media (max-width: 600px) { main { padding: 0 10px 30px; } header { padding: 14px 10px 6px; } }
   .lede { color: var(--muted); max-width: 1100px; margin: 4px 0 0; }
   .banner { background: #fff4e5; border: 1px solid #f5c08a; color: var(--warn); border-radius: 6px; padding: 6px 10px; margin: 8px 0 0; max-width: 1100px; }
   .warn { color: var(--warn); }
@@ -23,7 +24,7 @@ export const REPORT_CSS = `
   tr.skipped td { color: #9aa1ad; }
   .better { color: #1a7f37; } .worse { color: #c62828; }
   .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; max-height: 640px; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 14px; margin-top: 10px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(460px, 100%), 1fr)); gap: 14px; margin-top: 10px; }
   .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 12px; }
   .card.wide { grid-column: 1 / -1; }
   td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
