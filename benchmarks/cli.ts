@@ -4,6 +4,7 @@
  * npm run bench -- report <results.json>    (re)render the HTML report of a results file
  * npm run bench -- compare <a.json> <b.json> compare two results files (HTML + terminal table)
  * npm run bench -- serve --backend <name>   start a backend behind the HTTP facade (for k6)
+ * npm run bench -- stall [--hold 1,10,60]    PostgreSQL: what one long transaction costs a live $all subscriber
  */
 import { copyFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,12 +13,14 @@ import pc from 'picocolors';
 import { benchBackends, runSession, type SessionMode, type Via } from './session/session.ts';
 import { loadWorkloads, withOverrides } from './workloads/workload.ts';
 import { renderHtml } from './report/html.ts';
-import { RESULTS_DIR, describeEnvironment, readResults, resultsPaths, writeResults } from './results-file/io.ts';
+import { RESULTS_DIR, describeEnvironment, readResults, resultsPaths, timestampName, writeResults } from './results-file/io.ts';
+import { runStallSuite, writeStallResults } from './stall/stall-session.ts';
 import { DEFAULT_SEARCH, DEFAULT_SWEEP } from './session/measure.ts';
 import { compareTable } from './terminal/compare.ts';
 import { createFillProgress, createProgressDisplay } from './terminal/progress.ts';
 import { parseStoredLadder } from './growth/stored-ladder.ts';
 import { checkFreeDisk, fillerFor } from './growth/fillers.ts';
+import { removeCreated } from './growth/cleanup.ts';
 import type { GrowthSettings } from './growth/session-growth.ts';
 import { renderMarkdown, renderTable } from './terminal/summary-table.ts';
 import { startFacade } from './http/facade.ts';
@@ -31,6 +34,9 @@ Commands:
   report <results.json>      render the HTML report of a results file   [--out file.html] [--markdown]
   compare <a.json> <b.json>  compare two results files                   [--out file.html]
   serve --backend <name>     serve a backend's store over HTTP for k6    [--port 8080] [--host 127.0.0.1]
+  stall                      PostgreSQL: a write transaction held 1, 10, 60 s while writers go on; what a
+                             live $all subscriber waits, what piles up, and what the timeouts buy
+                             [--hold 1,10,60] [--rate 100] [--out dir]; writes <time>-stall.json
 
 Run options:
   -b, --backend <names>      backends, comma-separated or repeated (default: all, plus noop)
@@ -103,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
       'max-send-delay-ms': { type: 'string' },
       'interval-ms': { type: 'string' },
       stored: { type: 'string', multiple: true },
+      hold: { type: 'string' },
       'catch-up-seconds': { type: 'string' },
       note: { type: 'string', multiple: true },
       out: { type: 'string' },
@@ -166,6 +173,15 @@ async function main(argv: string[]): Promise<number> {
     await facade.close();
     await store.close();
     await running.stop();
+    return 0;
+  }
+
+  if (command === 'stall') {
+    const holds = list(values.hold ? [values.hold] : ['1,10,60']).map((h) => num(h, 'hold')!);
+    const results = await runStallSuite(holds, num(values.rate, 'rate') ?? 100, ['npm', 'run', 'bench', '--', ...argv], (line) => process.stderr.write(`${line}\n`));
+    const path = resolve(values.out ?? RESULTS_DIR, `${timestampName(new Date(results.startedAt))}-stall.json`);
+    await writeStallResults(path, results);
+    process.stdout.write(`Results: ${path}${results.machine.busy ? ` (busy machine: ${results.machine.why})` : ''}\n`);
     return 0;
   }
 
@@ -236,8 +252,11 @@ async function main(argv: string[]): Promise<number> {
     settings.workloads = workloads.map((w) => w.name);
     // Ctrl-C: the fill stops at its next batch; the session stops the servers it started, which removes their data.
     process.once('SIGINT', () => {
-      log('\ninterrupted: stopping the fill and the servers (their data directories are removed)…');
+      log('\ninterrupted: stopping the fill and the servers, removing their data…');
       interrupt.abort();
+      process.once('exit', () => {
+        for (const path of removeCreated()) process.stderr.write(`removed ${path}\n`);
+      });
     });
   }
   const { results, unavailable } = await runSession({

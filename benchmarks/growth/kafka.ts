@@ -16,6 +16,7 @@ import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { uuidV7 } from '../../labs/core/index.ts';
 import { createKafka, encodeEvent, endOffset, EVENTS_PARTITION, topologyFor } from '../../labs/kafka/index.ts';
 import { brokersOf } from '../baselines/kafka-driver.ts';
+import { rememberKafkaLogDir } from './cleanup.ts';
 import { FILL_EVENTS_PER_STREAM, fillEventData, throwIfAborted, type DiskUsage, type FillOptions, type GrowthFiller, type GrowthStorage } from './storage.ts';
 
 /** The store's default namespace (labs/kafka/kafka-store.ts): the store the session creates reads it. */
@@ -41,8 +42,10 @@ const rawRecord: Encode = (streamId, version, run) => ({
   value: `{"id":null,"type":"BenchmarkEvent","data":${fillEventData(run, -1, version)},"metadata":{}}`,
 });
 
-function kafkaStorage(label: string, topic: string, encode: Encode, transactional: boolean, env: Record<string, string>): GrowthStorage {
+async function kafkaStorage(label: string, topic: string, encode: Encode, transactional: boolean, env: Record<string, string>): Promise<GrowthStorage> {
   const brokers = brokersOf(env);
+  const logDir = await brokerLogDir(brokers[0]!);
+  if (logDir) rememberKafkaLogDir(logDir);
   const kafka: Kafka = createKafka(brokers, `growth-fill-${process.pid}`);
   const admin: Admin = kafka.admin();
   const connected = admin.connect();
@@ -92,7 +95,7 @@ function kafkaStorage(label: string, topic: string, encode: Encode, transactiona
       }
     },
     async disk(): Promise<DiskUsage> {
-      const dir = await brokerLogDir(brokers[0]!);
+      const dir = logDir;
       if (!dir) return { bytes: null, parts: {}, note: 'the broker is not a local process of this user (KAFKA_BROKERS): its log directory cannot be measured' };
       const parts: Record<string, number> = { segments: 0, 'offset and time indexes': 0, other: 0 };
       const partition = join(dir, `${topic}-0`);
@@ -132,6 +135,6 @@ export const kafkaFiller: GrowthFiller = {
   server: 'kafka',
   // Measured: ~420 B per event in the store's topic, ~330 in the raw one.
   estimatedBytesPerEvent: 800,
-  store: async (env) => kafkaStorage('kafka', STORE_TOPIC, storeRecord, true, env),
-  raw: (label, env) => (label === 'kafka (raw kafkajs)' ? Promise.resolve(kafkaStorage(label, RAW_TOPIC, rawRecord, false, env)) : undefined),
+  store: (env) => kafkaStorage('kafka', STORE_TOPIC, storeRecord, true, env),
+  raw: (label, env) => (label === 'kafka (raw kafkajs)' ? kafkaStorage(label, RAW_TOPIC, rawRecord, false, env) : undefined),
 };

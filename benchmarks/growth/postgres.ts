@@ -14,6 +14,7 @@
  * as it would after years of appends, not one.
  */
 import pg from 'pg';
+import { rememberPostgresDataDir } from './cleanup.ts';
 import { FILL_EVENTS_PER_STREAM, FILL_EVENT_BYTES, throwIfAborted, type DiskUsage, type FillOptions, type GrowthFiller, type GrowthStorage } from './storage.ts';
 
 const BATCH_EVENTS = 50_000;
@@ -57,9 +58,11 @@ function connectionString(env: Record<string, string>): string {
   return url;
 }
 
-function postgresStorage(layout: Layout, env: Record<string, string>): GrowthStorage {
+async function postgresStorage(layout: Layout, env: Record<string, string>): Promise<GrowthStorage> {
   const pool = new pg.Pool({ connectionString: connectionString(env), max: 2 });
   pool.on('error', () => {});
+  const { rows: dir } = await pool.query<{ data_directory: string }>('SHOW data_directory');
+  rememberPostgresDataDir(dir[0]!.data_directory);
   let walAtFillStart: string | undefined;
   let walWritten = 0;
   const events = layout.tables[0]!;
@@ -118,6 +121,6 @@ export const postgresFiller: GrowthFiller = {
   server: 'postgres',
   // Measured: ~560 B per event for the store's table and three indexes, ~420 for raw; WAL is recycled.
   estimatedBytesPerEvent: 1_100,
-  store: async (env) => postgresStorage(STORE, env),
-  raw: (label, env) => (label === RAW.label ? Promise.resolve(postgresStorage(RAW, env)) : undefined),
+  store: (env) => postgresStorage(STORE, env),
+  raw: (label, env) => (label === RAW.label ? postgresStorage(RAW, env) : undefined),
 };

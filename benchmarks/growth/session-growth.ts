@@ -78,7 +78,8 @@ export async function measureGrowth(nextId: () => string, backend: BackendDefini
       });
     } catch (error) {
       machine.stop();
-      if (error instanceof GrowthInterruptedError) throw error;
+      // Interrupted: whatever failed (a fill batch, a connection the exit hooks closed), stop here.
+      if (error instanceof GrowthInterruptedError || settings.signal.aborted) throw new GrowthInterruptedError();
       records.push({ ...record, status: 'failed', reason: error instanceof Error ? error.message : String(error), notes: [] });
     } finally {
       await subject.storage.close().catch(() => {});
