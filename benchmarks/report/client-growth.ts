@@ -16,7 +16,7 @@ function growthChart(parent, runs, title, note, series, yTitle, logY) {
       if (!points.length) continue;
       const few = (s) => field && s.tooFewSamplesFor.includes(field);
       datasets.push({
-        label: r.label + suffix, data: points, borderColor: c, backgroundColor: c, borderWidth: dash.length ? 1.5 : 2, borderDash: dash, showLine: true,
+        label: growthLabel(r) + suffix, data: points, borderColor: c, backgroundColor: c, borderWidth: dash.length ? 1.5 : 2, borderDash: dash, showLine: true,
         pointStyle: points.map((p) => (p.step.saturated ? 'crossRot' : few(p.step) ? 'triangle' : 'circle')),
         pointRadius: points.map((p) => (p.step.saturated ? 7 : 3.5)),
         pointBackgroundColor: points.map((p) => (few(p.step) ? '#fff' : c)),
@@ -40,13 +40,26 @@ function growthChart(parent, runs, title, note, series, yTitle, logY) {
   });
 }
 
+/** "append (send delay), readStream old (unsent)": which measurement fell behind and how; the details are the cell's title. */
+function growthVerdict(step) {
+  const parts = new Map();
+  for (const why of step.saturation) {
+    const [what, reason] = [why.slice(0, why.indexOf(':')), why.slice(why.indexOf(':') + 1)];
+    const kind = /never sent/.test(reason) ? 'unsent' : /achieved/.test(reason) ? 'achieved < offered' : /send delay/.test(reason) ? 'send delay' : reason.trim();
+    parts.set(what, [...new Set([...(parts.get(what) || []), kind])]);
+  }
+  return [...parts].map(([what, kinds]) => what + ' (' + kinds.join(', ') + ')').join(', ');
+}
+
+const growthLabel = (r) => r.label.replace(/ \(growth\)$/, '');
+
 function growthTable(parent, r) {
   const card = el('div', { className: 'card wide' });
   const g = r.growth;
   const mib = (b) => fmt(b / 1048576, 0);
-  card.innerHTML = '<h3>' + esc(r.label) + ': growth steps</h3><p>Fill: ' + esc(g.fillMethod) + '; streams of ' + g.eventsPerStream + ' events. Appends at ' + (g.steps[0] ? g.steps[0].appendRate : '') + '/s, open loop, corrected. Catch-up: a new reader from the start of $all, followed at most the time shown.' + (r.busy ? ' <b class="warn">Busy machine</b>: ' + esc(r.busy) + '.' : '') + '</p>' +
+  card.innerHTML = '<h3>' + esc(growthLabel(r)) + ': growth steps</h3><p>Fill: ' + esc(g.fillMethod) + '; streams of ' + g.eventsPerStream + ' events. Appends at ' + (g.steps[0] ? g.steps[0].appendRate : '') + '/s, open loop, corrected. Catch-up: a new reader from the start of $all, followed at most the time shown.' + (r.busy ? ' <b class="warn">Busy machine</b>: ' + esc(r.busy) + '.' : '') + '</p>' +
     '<div class="tablewrap"><table class="steps"><thead><tr><th>stored events</th><th>fill s</th><th>open s</th><th>append p50 / p99 ms</th><th>readStream old p50 / p99 ms</th><th>hot p50 / p99 ms</th><th>catch-up events/s</th><th>tail ms</th><th>bytes/event</th><th>RSS MiB</th><th>samples</th><th>verdict</th></tr></thead><tbody>' +
-    g.steps.map((s) => '<tr><td>' + fmt(s.storedEvents, 0) + '</td><td>' + fmt(s.fillSeconds, 1) + '</td><td>' + fmt(s.openSeconds, 2) + '</td><td>' + fmt(s.appendP50Ms) + ' / ' + fmt(s.appendP99Ms) + '</td><td>' + fmt(s.readStreamOldP50Ms) + ' / ' + fmt(s.readStreamOldP99Ms) + '</td><td>' + fmt(s.readStreamHotP50Ms) + ' / ' + fmt(s.readStreamHotP99Ms) + '</td><td>' + fmt(s.catchUpEventsPerSecond, 0) + (s.catchUpReachedEnd ? '' : ' <small>(' + fmt(s.catchUpEvents, 0) + ' in ' + fmt(s.catchUpSeconds, 1) + ' s)</small>') + '</td><td>' + (s.tailCatchUpMs === null ? '–' : fmt(s.tailCatchUpMs, 1)) + '</td><td>' + (s.bytesPerEvent === null ? 'n/a' : fmt(s.bytesPerEvent, 0)) + '</td><td>' + mib(s.rssMaxBytes) + '</td><td>' + fmt(s.samples, 0) + ' / ' + fmt(s.readSamples.old, 0) + '</td><td class="note ' + (s.saturated ? 'worse' : 'better') + '">' + (s.saturated ? 'saturated: ' + esc(s.saturation.join('; ')) : 'kept up') + (s.tooFewSamplesFor.includes('p99') ? '; p99 = max of its samples' : '') + (s.machine && s.machine.busy ? '; busy machine' : '') + '</td></tr>').join('') +
+    g.steps.map((s) => '<tr><td>' + fmt(s.storedEvents, 0) + '</td><td>' + fmt(s.fillSeconds, 1) + '</td><td>' + fmt(s.openSeconds, 2) + '</td><td>' + fmt(s.appendP50Ms) + ' / ' + fmt(s.appendP99Ms) + '</td><td>' + fmt(s.readStreamOldP50Ms) + ' / ' + fmt(s.readStreamOldP99Ms) + '</td><td>' + fmt(s.readStreamHotP50Ms) + ' / ' + fmt(s.readStreamHotP99Ms) + '</td><td>' + fmt(s.catchUpEventsPerSecond, 0) + (s.catchUpReachedEnd ? '' : ' <small>(' + fmt(s.catchUpEvents, 0) + ' in ' + fmt(s.catchUpSeconds, 1) + ' s)</small>') + '</td><td>' + (s.tailCatchUpMs === null ? '–' : fmt(s.tailCatchUpMs, 1)) + '</td><td>' + (s.bytesPerEvent === null ? 'n/a' : fmt(s.bytesPerEvent, 0)) + '</td><td>' + mib(s.rssMaxBytes) + '</td><td>' + fmt(s.samples, 0) + ' / ' + fmt(s.readSamples.old, 0) + '</td><td class="note ' + (s.saturated ? 'worse' : 'better') + '" title="' + esc(s.saturation.join('; ')) + '">' + (s.saturated ? 'saturated: ' + esc(growthVerdict(s)) : 'kept up') + (s.tooFewSamplesFor.includes('p99') ? '; p99 = max of its samples' : '') + (s.machine && s.machine.busy ? '; busy machine' : '') + '</td></tr>').join('') +
     '</tbody></table></div>' + (g.steps.some((s) => s.diskNote) ? '<p>Disk: ' + esc(g.steps.find((s) => s.diskNote).diskNote) + '.</p>' : '');
   parent.append(card);
 }
