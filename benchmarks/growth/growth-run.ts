@@ -70,11 +70,14 @@ export async function runGrowth(subject: GrowthSubject, options: GrowthOptions):
   };
   let target: BenchTarget | undefined = await open();
   let last: RunOutcome | undefined;
+  let current: number | undefined;
+  let stoppedAt: Growth['stoppedAt'];
   const oldStream = `growth-${options.runId}-old`;
   try {
     await writeStream(target, oldStream);
     for (const [index, requested] of options.stored.entries()) {
       throwIfAborted(options.signal);
+      current = requested;
       rss.max = process.memoryUsage.rss();
       const before = await subject.storage.count();
       const toFill = Math.max(0, requested - before);
@@ -114,11 +117,18 @@ export async function runGrowth(subject: GrowthSubject, options: GrowthOptions):
           `catch-up ${Math.round(step.catchUpEventsPerSecond).toLocaleString('en-US')} events/s, ${step.bytesPerEvent ?? '?'} B/event, RSS ${(step.rssMaxBytes / 1024 ** 2).toFixed(0)} MiB${step.saturated ? ' SATURATED' : ''}`,
       );
     }
+  } catch (error) {
+    // A size the target cannot reach or open (a Kafka store's log view replays the whole log at open, within
+    // its own time bound) ends the ladder; the sizes measured before it stand, and the results say why.
+    if (options.signal.aborted || steps.length === 0 || current === undefined) throw error;
+    stoppedAt = { requestedEvents: current, reason: error instanceof Error ? error.message : String(error) };
+    notes.push(`the ladder stopped at ${current.toLocaleString('en-US')} events: ${stoppedAt.reason}`);
+    log(`  ${subject.label}: stopped at ${current.toLocaleString('en-US')} events: ${stoppedAt.reason}`);
   } finally {
     clearInterval(sampler);
     await target?.close().catch(() => {});
   }
-  const growth: Growth = { fillMethod: subject.storage.method, fillBatchEvents: subject.storage.batchEvents, eventsPerStream: FILL_EVENTS_PER_STREAM, steps };
+  const growth: Growth = { fillMethod: subject.storage.method, fillBatchEvents: subject.storage.batchEvents, eventsPerStream: FILL_EVENTS_PER_STREAM, steps, ...(stoppedAt ? { stoppedAt } : {}) };
   if (steps.some((s) => s.filledEvents > 0)) notes.push(`filled by ${subject.storage.method}; the harness's RSS (highest while filling and measuring) is in each step`);
   return { growth, last, notes };
 }

@@ -291,6 +291,8 @@ export const growthSchema = z.object({
   fillBatchEvents: z.number(),
   eventsPerStream: z.number(),
   steps: z.array(growthStepSchema),
+  /** The ladder stopped before its end: at which size, and why (the steps before it stand). */
+  stoppedAt: z.object({ requestedEvents: z.number(), reason: z.string() }).optional(),
 });
 
 export const runRecordSchema = z.object({
