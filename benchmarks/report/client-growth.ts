@@ -6,7 +6,8 @@
  * a percentile too few samples support is a hollow triangle (the point is the max).
  */
 export const CLIENT_GROWTH = String.raw`
-function growthChart(parent, runs, title, note, series, yTitle, logY) {
+// judged: the figure is a latency of a step that can saturate (a cross, no line); sizes and rates are not.
+function growthChart(parent, runs, title, note, series, yTitle, logY, judged) {
   const datasets = [];
   for (const r of runs) {
     const c = colorOf(r.label);
@@ -15,12 +16,13 @@ function growthChart(parent, runs, title, note, series, yTitle, logY) {
       const points = steps.map((s) => ({ x: Math.max(s.storedEvents, 1), y: pick(s), step: s })).filter((p) => p.y !== null && p.y !== undefined && (!logY || p.y > 0));
       if (!points.length) continue;
       const few = (s) => field && s.tooFewSamplesFor.includes(field);
+      const sat = (s) => judged && s.saturated;
       datasets.push({
         label: growthLabel(r) + suffix, data: points, borderColor: c, backgroundColor: c, borderWidth: dash.length ? 1.5 : 2, borderDash: dash, showLine: true,
-        pointStyle: points.map((p) => (p.step.saturated ? 'crossRot' : few(p.step) ? 'triangle' : 'circle')),
-        pointRadius: points.map((p) => (p.step.saturated ? 7 : 3.5)),
+        pointStyle: points.map((p) => (sat(p.step) ? 'crossRot' : few(p.step) ? 'triangle' : 'circle')),
+        pointRadius: points.map((p) => (sat(p.step) ? 7 : 3.5)),
         pointBackgroundColor: points.map((p) => (few(p.step) ? '#fff' : c)),
-        segment: { borderColor: (ctx) => (points[ctx.p0DataIndex].step.saturated || points[ctx.p1DataIndex].step.saturated ? 'transparent' : undefined) },
+        segment: { borderColor: (ctx) => (sat(points[ctx.p0DataIndex].step) || sat(points[ctx.p1DataIndex].step) ? 'transparent' : undefined) },
       });
     }
   }
@@ -65,21 +67,24 @@ function growthTable(parent, r) {
 }
 
 function growthSection() {
-  const runs = DATA.runs.filter((r) => r.growth && r.growth.steps.length);
-  if (!runs.length) return;
+  const all = DATA.runs.filter((r) => r.mode === 'growth');
+  const runs = all.filter((r) => r.growth && r.growth.steps.length);
+  if (!all.length) return;
   const section = el('section', { id: 'growth' });
   section.append(el('h2', {}, 'Growth: cost against stored events'));
   section.append(el('p', { className: 'desc' }, 'Before each step the store (and its raw baseline) was filled to that many events by its own bulk path, then measured: appends and stream reads open loop (corrected latency, ≥ the samples a p99 needs or its time limit), a new subscriber from the start of $all, bytes on disk. Solid: p99; dashed: p50 (latency) or the hot stream (reads). <b>×</b>: the step saturated. Stored events on a log axis.'));
-  for (const tech of [...new Set(runs.map((r) => r.backend))]) {
+  for (const tech of [...new Set(all.map((r) => r.backend))]) {
     const group = runs.filter((r) => r.backend === tech);
+    const failed = all.filter((r) => r.backend === tech && !(r.growth && r.growth.steps.length));
     const emulator = group.find((r) => r.emulator);
     section.append(el('h3', { className: 'mode' }, esc(tech) + (emulator ? ' — <span class="warn">emulator: ' + esc(emulator.emulator) + '</span>' : '')));
+    for (const r of failed) section.append(el('p', { className: 'banner' }, esc(growthLabel(r)) + ': ' + esc(r.status) + (r.reason ? ' — ' + esc(r.reason) : '')));
     const grid = el('div', { className: 'grid' });
     section.append(grid);
-    growthChart(grid, group, tech + ': append latency', 'Corrected, open loop. Solid p99, dashed p50.', [[' p99', (s) => s.appendP99Ms, [], 'p99'], [' p50', (s) => s.appendP50Ms, [6, 4], 'p50']], 'append latency, ms (log)', true);
-    growthChart(grid, group, tech + ': readStream latency (50-event stream)', 'p99. Solid: a stream written before the first fill (old); dashed: one written just before the step (hot).', [[' old p99', (s) => s.readStreamOldP99Ms, [], 'p99'], [' hot p99', (s) => s.readStreamHotP99Ms, [6, 4], 'p99']], 'readStream latency, ms (log)', true);
-    growthChart(grid, group, tech + ': bytes per event on disk', 'Table and indexes, or log segments, divided by the events stored.', [['', (s) => s.bytesPerEvent, []]], 'bytes per event', false);
-    growthChart(grid, group, tech + ': catch-up from the start of $all', 'A new subscriber (raw: read-all pages) from the first event, events delivered per second.', [['', (s) => s.catchUpEventsPerSecond, []]], 'events/s', false);
+    growthChart(grid, group, tech + ': append latency', 'Corrected, open loop. Solid p99, dashed p50.', [[' p99', (s) => s.appendP99Ms, [], 'p99'], [' p50', (s) => s.appendP50Ms, [6, 4], 'p50']], 'append latency, ms (log)', true, true);
+    growthChart(grid, group, tech + ': readStream latency (50-event stream)', 'p99. Solid: a stream written before the first fill (old); dashed: one written just before the step (hot).', [[' old p99', (s) => s.readStreamOldP99Ms, [], 'p99'], [' hot p99', (s) => s.readStreamHotP99Ms, [6, 4], 'p99']], 'readStream latency, ms (log)', true, true);
+    growthChart(grid, group, tech + ': bytes per event on disk', 'Table and indexes, or log segments, divided by the events stored.', [['', (s) => s.bytesPerEvent, []]], 'bytes per event', false, false);
+    growthChart(grid, group, tech + ': catch-up from the start of $all', 'A new subscriber (raw: read-all pages) from the first event, events delivered per second.', [['', (s) => s.catchUpEventsPerSecond, []]], 'events/s', false, false);
     for (const r of group) growthTable(grid, r);
   }
   document.getElementById('workloads').before(section);

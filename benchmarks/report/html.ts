@@ -53,6 +53,7 @@ interface ReportRun {
   sweep: RunRecord['sweep'] | null;
   growth: RunRecord['growth'] | null;
   backend: string;
+  reason: string | null;
   emulator: string | null;
   busy: string | null;
   corrected: [number, number][];
@@ -78,6 +79,7 @@ function reportRuns(results: ResultsFile, source: string): ReportRun[] {
       sweep: r.sweep ?? null,
       growth: r.growth ?? null,
       backend: r.backend,
+      reason: r.reason ?? null,
       emulator,
       busy: r.machine?.busy ? r.machine.why : null,
       corrected: r.histograms ? percentileCurve(r.histograms.corrected) : [],

@@ -37,7 +37,7 @@ export const REPORT_CSS = `
   .env p, .env ul { margin: 4px 0; color: var(--muted); }
   code { font-size: 12px; }
   .steps td, .steps th { font-size: 12px; white-space: nowrap; }
-  .steps td.note { white-space: normal; min-width: 220px; }
+  .steps td.note { white-space: normal; min-width: 180px; }
   td.note { text-align: left; color: var(--muted); font-size: 12px; }
   h3.mode { margin: 14px 0 0; color: var(--muted); font-weight: 600; }
 `;
