@@ -71,9 +71,10 @@ export async function catchUpFromStart(target: BenchTarget, seconds: number, pag
   });
   await Promise.race([loop, caughtUp, sleep(seconds * 1000)]);
   const elapsed = (performance.now() - t0) / 1000;
-  const delivered = events;
+  // Read before closing: closing a subscription settles its caughtUp promise too.
+  const result = { events, seconds: elapsed, reachedEnd };
   await closeAndWait(subscription, loop);
-  return { events: delivered, seconds: elapsed, reachedEnd };
+  return result;
 }
 
 /** A new subscriber from the current end of $all: milliseconds until it is live. Null without subscriptions. */
