@@ -38,7 +38,7 @@ describe('growth mode (smoke sizes)', () => {
         appendWorkload: withOverrides(byName('append-single'), { rate: 200 }),
         readWorkload: withOverrides({ ...byName('read-stream'), prepare: { streams: 1, eventsPerStream: 1 } }, { rate: 200 }),
         step: TINY_STEP,
-        catchUpSeconds: 3,
+        catchUpSeconds: 1.5,
         signal: new AbortController().signal,
       };
       // What the shared server holds already decides the ladder: now, then FILL more (the larger of store and raw).
