@@ -25,7 +25,8 @@ export const REPORT_CSS = `
   .better { color: #1a7f37; } .worse { color: #c62828; }
   .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; max-height: 640px; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(460px, 100%), 1fr)); gap: 14px; margin-top: 10px; }
-  .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 12px; }
+  /* min-width 0: a grid item is otherwise as wide as its widest table, and the page scrolls sideways on a phone. */
+  .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 12px; min-width: 0; }
   .card.wide { grid-column: 1 / -1; }
   td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
   .card p { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
@@ -34,7 +35,8 @@ export const REPORT_CSS = `
   details summary { cursor: pointer; color: var(--muted); font-size: 12px; }
   .desc { color: var(--muted); margin: 0; }
   .env { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-top: 14px; }
-  .env p, .env ul { margin: 4px 0; color: var(--muted); }
+  .env p, .env ul { margin: 4px 0; color: var(--muted); overflow-wrap: anywhere; }
+  .banner, .desc, h1 { overflow-wrap: anywhere; }
   code { font-size: 12px; }
   .steps td, .steps th { font-size: 12px; white-space: nowrap; }
   .steps td.note { white-space: normal; min-width: 180px; }
