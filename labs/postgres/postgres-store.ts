@@ -29,6 +29,7 @@ import {
 import { PostgresCheckpoints, PostgresSnapshots } from './checkpoints-and-snapshots.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
 import { PostgresLeases } from './leases.ts';
+import { STORE_TYPE_PARSERS } from './type-parsers.ts';
 import { deleteStream, truncateStream } from './stream-lifecycle.ts';
 import { describeTableRetention } from './retention.ts';
 import { PostgresSubjectKeys } from './subject-keys.ts';
@@ -114,7 +115,7 @@ export class PostgresEventStore extends EventStoreBase {
   constructor(options: PostgresStoreOptions) {
     super({ ...POSTGRES_LIMITS, ...options.limits });
     this.connectionString = options.connectionString;
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5 });
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5, types: STORE_TYPE_PARSERS });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
     this.appended.setMaxListeners(0);

@@ -32,6 +32,7 @@ import {
   subscribeToStreamByPolling,
 } from '../../core/index.ts';
 import { naiveGroupMember } from './naive-group.ts';
+import { STORE_TYPE_PARSERS } from '../type-parsers.ts';
 import { JSONB_NOT_BYTE_EXACT } from '../postgres-store.ts';
 import { describeTableRetention } from '../retention.ts';
 
@@ -93,7 +94,7 @@ export class NaivePostgresEventStore extends EventStoreBase {
   constructor(connectionString: string) {
     // jsonb cannot hold U+0000; the shell refuses it with a typed error (not the naive part of the lesson).
     super({ nulInText: false });
-    this.pool = new pg.Pool({ connectionString, max: 5 });
+    this.pool = new pg.Pool({ connectionString, max: 5, types: STORE_TYPE_PARSERS });
     this.pool.on('error', () => {});
     this.checkpointPort = {
       load: async (id) => {
