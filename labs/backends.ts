@@ -8,8 +8,10 @@ import { dynamodbNaiveBackend } from './dynamodb/naive/backend.ts';
 import { emmettPostgresBackend } from './emmett-postgres/backend.ts';
 import { eventstoredbBackend } from './eventstoredb/backend.ts';
 import { kafkaBackend } from './kafka/backend.ts';
+import { kafkaClusterBackend, kafkaClusterUnsafeBackend } from './kafka/cluster/backend.ts';
 import { kafkaNaiveBackend } from './kafka/naive/backend.ts';
 import { postgresBackend } from './postgres/backend.ts';
+import { postgresClusterAsyncBackend, postgresClusterBackend } from './postgres/cluster/backend.ts';
 import { postgresNaiveBackend } from './postgres/naive/backend.ts';
 import type { BackendDefinition } from './runtime/backend.ts';
 
@@ -24,6 +26,10 @@ export const BACKENDS: BackendDefinition[] = [
   kafkaBackend,
   kafkaNaiveBackend,
   emmettPostgresBackend,
+  postgresClusterBackend,
+  postgresClusterAsyncBackend,
+  kafkaClusterBackend,
+  kafkaClusterUnsafeBackend,
 ];
 
 export function backendByName(name: string): BackendDefinition | undefined {

@@ -148,6 +148,9 @@ function deriveSaturation(mode: FigureMode, s: z.infer<typeof summary>): string[
 function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure | null {
   const target: FigureTarget | null = r.kind === 'store' || r.kind === 'raw' || r.kind === 'http' ? r.kind : r.kind === undefined ? 'store' : null;
   if (!target) return null; // synthetic (no-op) runs measure the harness, not a technology
+  // A growth curve or a consumer group is no single open/closed/sweep figure: shown as one, it would mislead.
+  if (r.mode !== undefined && !['open', 'closed', 'max-rate', 'sweep'].includes(r.mode)) return null;
+  if ((r.summary as { consumerGroup?: unknown } | undefined)?.consumerGroup) return null;
   const mode = (['open', 'closed', 'max-rate', 'sweep'] as const).find((m) => m === (r.mode ?? r.summary?.mode)) ?? 'open';
   const machineBusy = r.machine?.busy ? (r.machine.why ?? 'the machine was busy') : null;
   const base = { workload: r.workload, target, targetLabel: r.target ?? r.backend, mode, server, machineBusy };

@@ -82,6 +82,19 @@ describe('benchmark figures', () => {
     assert.deepEqual(benchmarkFiguresFor(ev.benchmarks, 'marten'), []);
   });
 
+  test('a growth curve and a consumer-group run are not shown as single open-loop figures', () => {
+    const summary = { targetRate: 400, throughput: 380, p50Ms: 2, p99Ms: 9, saturated: false };
+    const bench = parseBenchmarks({
+      startedAt: '2026-12-07T01:00:00.000Z',
+      runs: [
+        { backend: 'postgres', target: 'postgres', kind: 'store', workload: 'growth', mode: 'growth', status: 'ok', summary },
+        { backend: 'postgres', target: 'postgres', kind: 'store', workload: 'consumer-group', mode: 'open', status: 'ok', summary: { ...summary, consumerGroup: { members: 2 } } },
+        { backend: 'postgres', target: 'postgres', kind: 'store', workload: 'append-single', mode: 'open', status: 'ok', summary },
+      ],
+    });
+    assert.deepEqual(benchmarkFiguresFor(bench, 'postgres').map((f) => f.workload), ['append-single']);
+  });
+
   test('a sweep figure is its headline: the median over repeats with their range, saturated only above it, a thin p99 named as the max', () => {
     // Seen on a quiet machine (Kafka's plain producer): 1,600 saturated in most repeats, 3,200 did not. The page
     // read "kept up 3,200 ops/s … (saturated at 1,600 ops/s)".

@@ -5,7 +5,7 @@
 export const CLIENT_CHARTS = String.raw`
 const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#e67700', '#495057', '#5c7cfa', '#94d82d'];
 // One colour per target in every chart: A/B (comparisons) and the mode suffix do not change it.
-const colorOf = (() => { const m = new Map(); return (key) => { const base = key.replace(/^[AB]: /, '').replace(/ \((closed|max-rate|sweep)\)$/, ''); if (!m.has(base)) m.set(base, PALETTE[m.size % PALETTE.length]); return m.get(base); }; })();
+const colorOf = (() => { const m = new Map(); return (key) => { const base = key.replace(/^[AB]: /, '').replace(/ \((closed|max-rate|sweep|growth)\)$/, ''); if (!m.has(base)) m.set(base, PALETTE[m.size % PALETTE.length]); return m.get(base); }; })();
 Chart.defaults.font.size = 11;
 Chart.defaults.animation = false;
 // Log axes: label 1, 2 and 5 of each decade (a decade with no label leaves an axis unreadable).
@@ -82,35 +82,52 @@ function seriesPlot(parent, runs, title, note, pick, yTitle, logY) {
 }
 
 /**
- * Latency against achieved throughput, one line per target, across targets (OpenMessaging Benchmark's
- * and YCSB's way of reading results): where a curve bends up is that target's capacity here. Saturated
- * points are crosses; a percentile too few samples support is a hollow triangle (it is the max).
+ * Latency against achieved throughput (OpenMessaging Benchmark's and YCSB's way of reading results):
+ * where a curve bends up is that target's capacity here. Small multiples: one panel per technology (the
+ * store and its raw baselines), every panel on the same axes so they compare at a glance. Solid p99,
+ * dashed p50, dotted p99.9. The line joins the steps that kept up only: a saturated step is a cross
+ * with no line to it (its achieved rate is below its offered one, so a line would run back to the left);
+ * a percentile too few samples support is a hollow triangle (it is the max).
  */
-function sweepChart(parent, runs, field, name, wide) {
+const SWEEP_FIELDS = [['p99Ms', 'p99', [], 2], ['p50Ms', 'p50', [6, 4], 1.5], ['p999Ms', 'p99.9', [2, 3], 1]];
+
+function sweepPanels(parent, runs) {
   const sweeps = runs.filter((r) => r.sweep && r.sweep.steps.length);
   if (!sweeps.length) return;
-  const datasets = sweeps.map((r) => {
+  const all = sweeps.flatMap((r) => r.sweep.steps);
+  const ys = all.flatMap((s) => SWEEP_FIELDS.map(([f]) => Math.max(s[f], 0.001)));
+  const shared = { xMax: Math.max(...all.map((s) => s.achievedRate)) * 1.05, yMin: Math.min(...ys) / 1.2, yMax: Math.max(...ys) * 1.2 };
+  for (const tech of [...new Set(sweeps.map((r) => r.backend))]) sweepChart(parent, sweeps.filter((r) => r.backend === tech), tech, shared);
+}
+
+function sweepChart(parent, sweeps, tech, shared) {
+  const datasets = [];
+  for (const r of sweeps) {
     const c = colorOf(r.label);
     const steps = r.sweep.steps;
-    return {
-      label: r.label, borderColor: c, backgroundColor: c, borderWidth: 2, showLine: true,
-      data: steps.map((s) => ({ x: s.achievedRate, y: Math.max(s[field], 0.001), step: s })),
-      pointStyle: steps.map((s) => (s.saturated ? 'crossRot' : s.tooFewSamplesFor.includes(name) ? 'triangle' : 'circle')),
-      pointRadius: steps.map((s) => (s.saturated ? 7 : 3.5)),
-      pointBorderWidth: steps.map((s) => (s.saturated ? 2.5 : 1)),
-      pointBackgroundColor: steps.map((s) => (s.tooFewSamplesFor.includes(name) ? '#fff' : c)),
-    };
-  });
-  const canvas = chartCard(parent, 'Corrected ' + name + ' against achieved throughput', 'One line per target, one point per offered rate (median of the repeats). <b>×</b>: saturated (could not keep up). Hollow triangle: too few samples for a ' + name + ', the point is the max. Log latency axis.', wide);
+    for (const [field, name, dash, width] of SWEEP_FIELDS) {
+      const few = (s) => s.tooFewSamplesFor.includes(name);
+      datasets.push({
+        label: r.label + (name === 'p99' ? '' : ' ' + name), borderColor: c, backgroundColor: c, borderWidth: width, borderDash: dash, showLine: true,
+        data: steps.map((s) => ({ x: s.achievedRate, y: Math.max(s[field], 0.001), step: s, name })),
+        pointStyle: steps.map((s) => (s.saturated ? 'crossRot' : few(s) ? 'triangle' : 'circle')),
+        pointRadius: steps.map((s) => (s.saturated ? 7 : name === 'p99' ? 3.5 : 2)),
+        pointBorderWidth: steps.map((s) => (s.saturated ? 2.5 : 1)),
+        pointBackgroundColor: steps.map((s) => (few(s) ? '#fff' : c)),
+        segment: { borderColor: (ctx) => (steps[ctx.p0DataIndex].saturated || steps[ctx.p1DataIndex].saturated ? 'transparent' : undefined) },
+      });
+    }
+  }
+  const canvas = chartCard(parent, tech + ': corrected latency against achieved throughput', 'One point per offered rate (median of the repeats). Solid p99, dashed p50, dotted p99.9. <b>×</b>: saturated (could not keep up; no line leads to it). Hollow triangle: too few samples, the point is the max. Same axes in every panel; log latency axis.');
   new Chart(canvas, {
     type: 'scatter',
     data: { datasets },
     options: {
       maintainAspectRatio: false, parsing: false,
-      scales: { x: axis('achieved throughput, operations/s', { type: 'linear', beginAtZero: true }), y: axis('corrected ' + name + ' latency, ms (log)', { type: 'logarithmic', ticks: LOG_TICKS }) },
+      scales: { x: axis('achieved throughput, operations/s', { type: 'linear', min: 0, max: shared.xMax }), y: axis('corrected latency, ms (log)', { type: 'logarithmic', min: shared.yMin, max: shared.yMax, ticks: LOG_TICKS }) },
       plugins: {
-        legend: { labels: { boxWidth: 12, usePointStyle: false } },
-        tooltip: { callbacks: { label: (ctx) => { const s = ctx.raw.step; return ctx.dataset.label + ': offered ' + s.offeredRate + '/s, achieved ' + fmt(s.achievedRate, 1) + '/s, ' + (s.tooFewSamplesFor.includes(name) ? 'max of ' + s.samples + ' samples' : name) + ' ' + fmt(ctx.raw.y, 3) + ' ms' + (s.saturated ? ' — SATURATED' : ''); } } },
+        legend: { labels: { boxWidth: 12, usePointStyle: false, filter: (item) => !/ (p50|p99\.9)$/.test(item.text) } },
+        tooltip: { callbacks: { label: (ctx) => { const s = ctx.raw.step; const name = ctx.raw.name; return ctx.dataset.label + ': offered ' + s.offeredRate + '/s, achieved ' + fmt(s.achievedRate, 1) + '/s, ' + (s.tooFewSamplesFor.includes(name) ? name + ' = max of ' + s.samples + ' samples' : name) + ' ' + fmt(ctx.raw.y, 3) + ' ms' + (s.saturated ? ' — SATURATED' : ''); } } },
       },
     },
   });
@@ -132,9 +149,7 @@ function workloadSections() {
       const grid = el('div', { className: 'grid' });
       section.append(grid);
       if (mode === 'sweep') {
-        sweepChart(grid, group, 'p99Ms', 'p99', true);
-        sweepChart(grid, group, 'p50Ms', 'p50');
-        sweepChart(grid, group, 'p999Ms', 'p99.9');
+        sweepPanels(grid, group);
         sweepTable(grid, group);
         continue;
       }

@@ -2,8 +2,8 @@
  * The HTML report: one self-contained file (Chart.js inlined, data embedded, no network) that shows a
  * results file, or compares two. On top: a warning when the machine was busy, the sweeps' headline
  * (highest unsaturated rate per target) and the summary table (notes on a line of their own, so it fits
- * 1280 px). Per workload: for sweeps, latency against achieved throughput across targets (p50, p99,
- * p99.9); the HDR percentile plot; throughput, p99 and send delay, backlog, lag and memory over time.
+ * 1280 px). Growth runs: per technology, cost against stored events. Per workload: for sweeps, latency
+ * against achieved throughput, one panel per technology (the store and its raw baselines); the HDR percentile plot; throughput, p99 and send delay, backlog, lag and memory over time.
  * The environment at the bottom: machine, commit, load before and after, servers' settings, emulators.
  */
 import { readFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import type { ResultsFile, RunRecord } from '../results-file/schema.ts';
 import { summaryRow, type SummaryRow } from '../results-file/summary-rows.ts';
 import { CLIENT_CHARTS } from './client-charts.ts';
 import { CLIENT_GROUP_CHARTS } from './client-group-charts.ts';
+import { CLIENT_GROWTH } from './client-growth.ts';
 import { CLIENT_TABLES } from './client-tables.ts';
 import { REPORT_CSS } from './style.ts';
 
@@ -51,6 +52,9 @@ interface ReportRun {
   timeSeries: RunRecord['timeSeries'] | null;
   search: RunRecord['search'] | null;
   sweep: RunRecord['sweep'] | null;
+  growth: RunRecord['growth'] | null;
+  backend: string;
+  reason: string | null;
   emulator: string | null;
   busy: string | null;
   corrected: [number, number][];
@@ -74,6 +78,9 @@ function reportRuns(results: ResultsFile, source: string): ReportRun[] {
       timeSeries: r.timeSeries ?? null,
       search: r.search ?? null,
       sweep: r.sweep ?? null,
+      growth: r.growth ?? null,
+      backend: r.backend,
+      reason: r.reason ?? null,
       emulator,
       busy: r.machine?.busy ? r.machine.why : null,
       corrected: r.histograms ? percentileCurve(r.histograms.corrected) : [],
@@ -136,7 +143,8 @@ function warnings(files: ResultsFile[]): string {
 export async function renderHtml(results: ResultsFile, options: RenderOptions = {}): Promise<string> {
   const other = options.compareWith;
   const runs = other ? [...reportRuns(results, 'A'), ...reportRuns(other, 'B')] : reportRuns(results, '');
-  const workloads = [...new Set(runs.map((r) => r.workload))];
+  // Growth runs have their own section (client-growth.ts), not a workload's.
+  const workloads = [...new Set(runs.filter((r) => r.mode !== 'growth').map((r) => r.workload))];
   const title = options.title ?? (other ? `Benchmark comparison: ${results.startedAt} (A) vs ${other.startedAt} (B)` : `Benchmark results ${results.startedAt}`);
   const envs: [string, ResultsFile][] = other ? [['A', results], ['B', other]] : [['', results]];
   const data = { workloads, runs, compare: Boolean(other) };
@@ -172,9 +180,11 @@ const WORKLOAD_DESCRIPTIONS = ${scriptJson(descriptions)};
 ${CLIENT_TABLES}
 ${CLIENT_CHARTS}
 ${CLIENT_GROUP_CHARTS}
+${CLIENT_GROWTH}
 headlineTable();
 summaryTable();
 workloadSections();
+growthSection();
 document.body.dataset.rendered = 'true';
 </script>
 </body>

@@ -8,6 +8,7 @@ export const REPORT_CSS = `
   h2 { font-size: 17px; margin: 28px 0 4px; }
   h3 { font-size: 14px; margin: 0 0 8px; }
   main { padding: 0 28px 40px; }
+  @media (max-width: 600px) { main { padding: 0 10px 30px; } header { padding: 14px 10px 6px; } }
   .lede { color: var(--muted); max-width: 1100px; margin: 4px 0 0; }
   .banner { background: #fff4e5; border: 1px solid #f5c08a; color: var(--warn); border-radius: 6px; padding: 6px 10px; margin: 8px 0 0; max-width: 1100px; }
   .warn { color: var(--warn); }
@@ -23,8 +24,9 @@ export const REPORT_CSS = `
   tr.skipped td { color: #9aa1ad; }
   .better { color: #1a7f37; } .worse { color: #c62828; }
   .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; max-height: 640px; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 14px; margin-top: 10px; }
-  .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 12px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(460px, 100%), 1fr)); gap: 14px; margin-top: 10px; }
+  /* min-width 0: a grid item is otherwise as wide as its widest table, and the page scrolls sideways on a phone. */
+  .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px 12px; min-width: 0; }
   .card.wide { grid-column: 1 / -1; }
   td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
   .card p { margin: 0 0 6px; color: var(--muted); font-size: 12px; }
@@ -33,10 +35,11 @@ export const REPORT_CSS = `
   details summary { cursor: pointer; color: var(--muted); font-size: 12px; }
   .desc { color: var(--muted); margin: 0; }
   .env { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-top: 14px; }
-  .env p, .env ul { margin: 4px 0; color: var(--muted); }
+  .env p, .env ul { margin: 4px 0; color: var(--muted); overflow-wrap: anywhere; }
+  .banner, .desc, h1 { overflow-wrap: anywhere; }
   code { font-size: 12px; }
   .steps td, .steps th { font-size: 12px; white-space: nowrap; }
-  .steps td.note { white-space: normal; }
+  .steps td.note { white-space: normal; min-width: 180px; }
   td.note { text-align: left; color: var(--muted); font-size: 12px; }
   h3.mode { margin: 14px 0 0; color: var(--muted); font-weight: 600; }
 `;

@@ -258,6 +258,66 @@ export const sweepSchema = z.object({
   highestUnsaturatedRate: spreadSchema.nullable(),
 });
 
+/** One size of a growth run (benchmarks/growth): the store filled to `storedEvents`, then measured. */
+export const growthStepSchema = z.object({
+  /** Asked for by --stored. */
+  requestedEvents: z.number(),
+  /** Counted in the store before the measurements (the fill, plus what earlier steps' measurements wrote). */
+  storedEvents: z.number(),
+  /** Events the fill wrote for this step, in how many seconds (0 when the store already held enough). */
+  filledEvents: z.number(),
+  fillSeconds: z.number(),
+  /** Seconds to open a new store on the data (a Kafka store replays the log into its index). */
+  openSeconds: z.number(),
+  /** Appends: open loop at `appendRate`, corrected latency; the step's own saturation verdict. */
+  appendRate: z.number(),
+  appendP50Ms: z.number(),
+  appendP99Ms: z.number(),
+  /** readStream of a 50-event stream written before the first fill (old) and one written just before this step (hot). */
+  readStreamOldP50Ms: z.number(),
+  readStreamOldP99Ms: z.number(),
+  readStreamHotP50Ms: z.number(),
+  readStreamHotP99Ms: z.number(),
+  /** The higher of the two p99s. */
+  readStreamP99Ms: z.number(),
+  /** A new subscriber from the start of $all (raw: read-all pages): events delivered per second over `catchUpSeconds`. */
+  catchUpEventsPerSecond: z.number(),
+  catchUpEvents: z.number(),
+  catchUpSeconds: z.number(),
+  /** True when it reached the end of the log within the limit. */
+  catchUpReachedEnd: z.boolean(),
+  /** A new subscriber from the end of $all: milliseconds until it was live (null: the target has no subscriptions). */
+  tailCatchUpMs: z.number().nullable(),
+  /** Bytes on disk (table + indexes, or log segments) per stored event; null where not measurable (say why in `diskNote`). */
+  bytesPerEvent: z.number().nullable(),
+  diskBytes: z.number().nullable(),
+  /** Each part (heap, each index, segments, WAL written by the fill), bytes. */
+  diskParts: z.record(z.string(), z.number()),
+  diskNote: z.string().optional(),
+  /** Resident set size of the harness process: after the step, and the highest sampled during fill and measurements. */
+  rssBytes: z.number(),
+  rssMaxBytes: z.number(),
+  /** Samples of the append histogram (each read's in `readSamples`). */
+  samples: z.number(),
+  readSamples: z.object({ old: z.number(), hot: z.number() }),
+  /** Percentiles too few samples support (append, reads), shown as the max. */
+  tooFewSamplesFor: z.array(percentileNameSchema),
+  /** The append or a read step could not keep up with its schedule, and why. */
+  saturated: z.boolean(),
+  saturation: z.array(z.string()),
+  machine: machineLoadSchema.optional(),
+});
+
+export const growthSchema = z.object({
+  /** What the fill does (its SQL or records) and in what batches: the harness's memory stays bounded by one batch. */
+  fillMethod: z.string(),
+  fillBatchEvents: z.number(),
+  eventsPerStream: z.number(),
+  steps: z.array(growthStepSchema),
+  /** The ladder stopped before its end: at which size, and why (the steps before it stand). */
+  stoppedAt: z.object({ requestedEvents: z.number(), reason: z.string() }).optional(),
+});
+
 export const runRecordSchema = z.object({
   id: z.string(),
   backend: z.string(),
@@ -268,7 +328,7 @@ export const runRecordSchema = z.object({
   rawGuarantee: z.enum(['none', 'same-as-store']).optional(),
   via: z.enum(['direct', 'http']),
   workload: z.string(),
-  mode: z.enum(['open', 'closed', 'max-rate', 'sweep']),
+  mode: z.enum(['open', 'closed', 'max-rate', 'sweep', 'growth']),
   status: z.enum(['ok', 'skipped', 'failed']),
   reason: z.string().optional(),
   summary: summarySchema.optional(),
@@ -289,6 +349,8 @@ export const runRecordSchema = z.object({
     })
     .optional(),
   sweep: sweepSchema.optional(),
+  /** Growth mode: the store's cost at each stored size (benchmarks/growth). */
+  growth: growthSchema.optional(),
   machine: machineLoadSchema.optional(),
   notes: z.array(z.string()),
 });
@@ -339,6 +401,8 @@ export type LatencySummary = z.infer<typeof latencySummarySchema>;
 export type TimeSeriesPoint = z.infer<typeof timeSeriesPointSchema>;
 export type SearchStep = z.infer<typeof searchStepSchema>;
 export type SweepStep = z.infer<typeof sweepStepSchema>;
+export type GrowthStep = z.infer<typeof growthStepSchema>;
+export type Growth = z.infer<typeof growthSchema>;
 export type SweepRepeat = z.infer<typeof sweepRepeatSchema>;
 export type Sweep = z.infer<typeof sweepSchema>;
 export type SaturationRule = z.infer<typeof saturationRuleSchema>;

@@ -12,7 +12,7 @@ import { searchMaxRate, type MaxRateOptions } from './max-rate.ts';
 import { stepSeconds, type StepOptions } from './rate-step.ts';
 import { DEFAULT_SWEEP_RATES, runSweep, type SweepOptions } from './sweep.ts';
 
-export type SessionMode = 'open' | 'closed' | 'max-rate' | 'sweep';
+export type SessionMode = 'open' | 'closed' | 'max-rate' | 'sweep' | 'growth';
 export type Via = 'direct' | 'http';
 
 export type SearchSettings = Omit<MaxRateOptions, 'runId' | 'onStep' | 'progress'>;
@@ -86,6 +86,8 @@ export async function measure(id: string, target: BenchTarget, workload: Workloa
         record = { ...base, ...outcomeFields(result.representative), sweep: result.sweep };
         if (result.sweep.highestUnsaturatedRate === null) record.notes.push('every offered rate saturated: the summary is the lowest rate tried');
       }
+    } else if (mode === 'growth') {
+      throw new Error("mode 'growth' is measured per backend (benchmarks/growth/session-growth.ts), not per workload");
     } else {
       const outcome = await runWorkload(target, workload, { mode, runId, intervalMs: options.intervalMs, onProgress: options.progress?.update });
       record = outcome.status === 'skipped' ? { ...base, status: 'skipped', reason: outcome.reason, notes: [] } : { ...base, ...outcomeFields(outcome) };

@@ -22,6 +22,7 @@ import { captureEnvironment, loadAverage } from './environment.ts';
 import { watchMachineLoad } from './machine-load.ts';
 import { measure, type MeasureOptions, type SessionMode, type Via } from './measure.ts';
 import { NOOP_BACKEND, readsStoredEvents } from './noop-backend.ts';
+import { measureGrowth, type GrowthSettings } from '../growth/session-growth.ts';
 
 export { NOOP_BACKEND, readsStoredEvents };
 export type { SessionMode, Via };
@@ -40,6 +41,8 @@ export interface SessionOptions extends MeasureOptions {
   baseline: boolean;
   command: string[];
   settings: Record<string, unknown>;
+  /** Growth mode (`modes` has 'growth'): the sizes and how each is measured. */
+  growth?: GrowthSettings;
   /** Why a server is known to be unavailable, before trying to start it (beyond what labs/runtime knows). */
   unavailable?: (server: string) => string | undefined;
 }
@@ -82,8 +85,13 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     const baselines = options.baseline ? baselinesFor(backend.server) : [];
     try {
       environment.backends.push(await describeBackend(backend, running));
+      // Growth is one curve per target, not one run per workload: its workloads are in its settings.
+      if (options.modes.includes('growth')) {
+        if (!options.growth) throw new Error("mode 'growth' needs the session's growth settings");
+        runs.push(...(await measureGrowth(nextId, backend, running, options.growth, options.baseline, log)));
+      }
       for (const workload of options.workloads.flatMap(groupVariants)) {
-        for (const mode of options.modes) {
+        for (const mode of options.modes.filter((m) => m !== 'growth')) {
           for (const via of options.via) {
             runs.push(await measureStore(nextId(), backend, running, workload, mode, via, options));
             // The raw baselines right after, same workload and mode, once per server.

@@ -73,3 +73,46 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
     end: (record) => stream.write(`${endLine(record)}\n`),
   };
 }
+
+/**
+ * The fill of a growth step: events written of the total, rate and time left (cli-progress' ETA, from
+ * the recent rate). Anywhere else than a terminal: a plain line every `plainEverySeconds`.
+ */
+export function createFillProgress(stream: NodeJS.WriteStream = process.stderr, plainEverySeconds = 10): { start(label: string, total: number): void; update(written: number): void; stop(): void } {
+  let label = '';
+  let total = 0;
+  let started = 0;
+  let lastPrinted = 0;
+  if (stream.isTTY) {
+    let bar: cliProgress.SingleBar | undefined;
+    return {
+      start: (label, total) => {
+        bar = new cliProgress.SingleBar(
+          { format: `${pc.cyan('{label}')} [{bar}] {percentage}% · {value}/{total} events · {speed} events/s · {eta_formatted} left`, barsize: 24, hideCursor: true, clearOnComplete: false, stream, etaBuffer: 20, formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? v.toLocaleString('en-US') : String(v)) },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, 0, { label, speed: '-' });
+        started = performance.now();
+      },
+      update: (written) => bar?.update(written, { speed: Math.round(written / Math.max(0.001, (performance.now() - started) / 1000)).toLocaleString('en-US') }),
+      stop: () => {
+        bar?.stop();
+        bar = undefined;
+      },
+    };
+  }
+  return {
+    start: (l, t) => {
+      [label, total, started, lastPrinted] = [l, t, performance.now(), performance.now()];
+      stream.write(`start ${label}: ${total.toLocaleString('en-US')} events\n`);
+    },
+    update: (written) => {
+      const now = performance.now();
+      if (now - lastPrinted < plainEverySeconds * 1000 && written < total) return;
+      lastPrinted = now;
+      const rate = written / Math.max(0.001, (now - started) / 1000);
+      stream.write(`  ${label}: ${written.toLocaleString('en-US')}/${total.toLocaleString('en-US')} events, ${Math.round(rate).toLocaleString('en-US')}/s, ${Math.round((total - written) / Math.max(rate, 1))} s left\n`);
+    },
+    stop: () => {},
+  };
+}

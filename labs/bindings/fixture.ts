@@ -17,6 +17,12 @@ export function fixtureExtras(definition: BackendDefinition, running: RunningBac
       ? undefined
       : `the ${definition.title} server of this run cannot be restarted on its data from here (${running.description})`,
     processes: childProcesses(definition, running),
+    failover: running.cluster ? async () => void (await running.cluster!.failover({ fault: 'kill' })) : undefined,
+    cannotFailOverBecause: running.cluster
+      ? undefined
+      : definition.cluster
+        ? `this ${definition.title} run joined a cluster another process started: only that process can fail it over`
+        : `${definition.title} runs one node here: there is no replica to fail over to`,
     unsupportedScenarios: definition.unsupportedScenarios,
   };
 }

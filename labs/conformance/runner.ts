@@ -6,7 +6,7 @@ import { AssertionError } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { EventStore, EventStoreFactory } from '../core/index.ts';
-import type { ChildProcesses, ConformanceReport, Scenario, ScenarioId, ScenarioResult } from './scenario.ts';
+import { ScenarioUnsupportedError, type ChildProcesses, type ConformanceReport, type Scenario, type ScenarioId, type ScenarioResult } from './scenario.ts';
 import { scenarios as allScenarios } from './scenarios.ts';
 
 export interface RunOptions {
@@ -26,6 +26,10 @@ export interface FixtureExtras {
   /** Absent: the reason the server cannot be restarted here. */
   cannotRestartBecause?: string;
   processes?: ChildProcesses;
+  /** A failover of a replicated cluster (absent on a single node). */
+  failover?(): Promise<void>;
+  /** Absent failover: why (one node, no replica). */
+  cannotFailOverBecause?: string;
   /** Scenarios the backend declared it cannot pass, with the measured reason. */
   unsupportedScenarios?: Partial<Record<ScenarioId, string>>;
 }
@@ -68,6 +72,9 @@ export async function runScenario(
     if (scenario.needs?.includes('server-restart') && !extras.restartServer) {
       return finish('unsupported', `server-restart: ${extras.cannotRestartBecause ?? 'this run cannot restart the server'}`);
     }
+    if (scenario.needs?.includes('failover') && !extras.failover) {
+      return finish('unsupported', `failover: ${extras.cannotFailOverBecause ?? 'this run has no replica to fail over to'}`);
+    }
     if (scenario.needs?.includes('child-processes') && !extras.processes) {
       return finish('unsupported', 'child-processes: this run cannot start writers in other processes');
     }
@@ -80,6 +87,7 @@ export async function runScenario(
       signal: timeout.signal,
       restartServer: extras.restartServer,
       processes: extras.processes,
+      failover: extras.failover,
       streamId: (name) => `${prefix}${name}`,
       position: (p) => (p === undefined ? 'none' : (store.describePosition?.(p) ?? p.toString())),
       openStore: async () => {
@@ -105,6 +113,7 @@ export async function runScenario(
     ]).finally(() => clearTimeout(timer));
     return finish('pass', lines.join(' | ') || scenario.property);
   } catch (error) {
+    if (error instanceof ScenarioUnsupportedError) return finish('unsupported', error.message);
     return finish('fail', describeFailure(error));
   } finally {
     await Promise.allSettled(opened.map((s) => s.close()));

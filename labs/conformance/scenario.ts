@@ -34,6 +34,15 @@ export const SCENARIO_IDS = [
   'consume.member-crash-rebalances',
   'consume.poison-event-parked',
   'consume.scale-out',
+  'append.any-under-contention',
+  'data.returned-as-written',
+  'stream.delete-soft',
+  'stream.delete-hard',
+  'stream.truncate',
+  'erasure.delete-stream',
+  'erasure.crypto-shredding',
+  'retention.events-kept-forever',
+  'replication.acknowledged-survive-failover',
 ] as const;
 
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
@@ -75,10 +84,15 @@ export interface ScenarioContext {
   restartServer?(options?: { downMs?: number }): Promise<void>;
   /** Writers in other OS processes with stores of their own (present when the scenario `needs` it). */
   processes?: ChildProcesses;
+  /**
+   * Faults the primary of a replicated cluster (SIGKILL) and fails over to a replica; resolves once the
+   * cluster takes writes again (present when the scenario `needs` it).
+   */
+  failover?(): Promise<void>;
 }
 
 /** What a scenario needs from the binding beyond a store factory. */
-export type FixtureNeed = 'server-restart' | 'child-processes';
+export type FixtureNeed = 'server-restart' | 'child-processes' | 'failover';
 
 /** Starts a task of labs/conformance/child-tasks.ts in another OS process, on a store of its own. */
 export interface ChildProcesses {
@@ -110,4 +124,16 @@ export interface Scenario {
   needs?: FixtureNeed[];
   /** Throws (an AssertionError, with a message saying what broke) when the store does not conform. */
   run(ctx: ScenarioContext): Promise<void>;
+}
+
+/**
+ * Thrown by a scenario that measured that the store lacks a capability it declared unsupported (say,
+ * byte-exact data): the runner reports `unsupported` with this message instead of `fail`. Only for
+ * scenarios whose other properties must hold either way, so they run and check those first.
+ */
+export class ScenarioUnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioUnsupportedError';
+  }
 }

@@ -6,14 +6,20 @@
  * runs; concurrency scenarios use several store instances (several connections) at once. The scenarios
  * live in scenarios/, one file per family; this list fixes their order.
  */
+import { anyContentionScenarios } from './scenarios/any-contention.ts';
 import { appendScenarios } from './scenarios/append.ts';
 import { consumeScenarios } from './scenarios/consume.ts';
+import { asWrittenScenarios } from './scenarios/as-written.ts';
+import { cryptoShreddingScenarios } from './scenarios/crypto-shredding.ts';
 import { faithfulInputScenarios } from './scenarios/faithful-input.ts';
 import { inputScenarios } from './scenarios/input.ts';
 import { reliabilityScenarios } from './scenarios/reliability.ts';
+import { replicationScenarios } from './scenarios/replication.ts';
 import { storeScenarios } from './scenarios/store.ts';
 import { modelScenarios } from './scenarios/model.ts';
 import { readScenarios } from './scenarios/read.ts';
+import { retentionScenarios } from './scenarios/retention.ts';
+import { streamLifecycleScenarios } from './scenarios/stream-lifecycle.ts';
 import { subscribeScenarios } from './scenarios/subscribe.ts';
 import { SCENARIO_IDS, type Scenario } from './scenario.ts';
 
@@ -30,6 +36,12 @@ export const scenarios: Scenario[] = [
   ...storeScenarios,
   ...reliabilityScenarios,
   ...consumeScenarios,
+  ...anyContentionScenarios,
+  ...asWrittenScenarios,
+  ...streamLifecycleScenarios,
+  ...cryptoShreddingScenarios,
+  ...retentionScenarios,
+  ...replicationScenarios,
 ].sort((a, b) => order(a) - order(b));
 
 export function scenarioById(id: string): Scenario | undefined {

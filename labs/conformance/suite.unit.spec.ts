@@ -8,7 +8,7 @@ import { SCENARIO_IDS, scenarios } from './index.ts';
 
 test('the suite has one scenario per stable id, in the documented order', () => {
   assert.deepEqual(scenarios.map((s) => s.id), [...SCENARIO_IDS]);
-  assert.equal(new Set(SCENARIO_IDS).size, SCENARIO_IDS.length);
+  assert.equal(new Set(SCENARIO_IDS).size, SCENARIO_IDS.length, 'ids are unique');
 });
 
 test('scenarios only require declared capabilities and state their property', () => {

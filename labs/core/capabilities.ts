@@ -24,6 +24,19 @@ export const CAPABILITIES = [
   'consumer-groups',
   /** Within a consumer group, one stream's events are handled one at a time, in version order. */
   'consumer-groups-stream-order',
+  /**
+   * Event data and metadata come back byte for byte as written (key order, number spelling), not only as
+   * equal JSON. PostgreSQL's jsonb keeps neither: it sorts keys and normalises numbers.
+   */
+  'byte-exact-data',
+  /** `deleteStream`, soft (the stream can be written again, its versions continue) and hard (a tombstone). */
+  'stream-deletion',
+  /** `truncateStream`: the events before a version are removed from the stream. */
+  'stream-truncation',
+  /** After a delete or truncate, `$all` and subscriptions started afterwards no longer return those events. */
+  'deletion-removes-from-all',
+  /** A key store of the backend for crypto-shredding (`subjectKeys`: labs/core/crypto-shredding.ts). */
+  'subject-keys',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];

@@ -19,9 +19,10 @@ export class WrongExpectedVersionError extends EventStoreError {
   /** Version of the stream's last event at the time of the check, or `no_stream`. */
   readonly actual: number | 'no_stream';
 
-  constructor(streamId: string, expected: ExpectedVersion, actual: number | 'no_stream') {
+  /** `operation`: what was refused, for the message ("Append to", "Delete of"). */
+  constructor(streamId: string, expected: ExpectedVersion, actual: number | 'no_stream', operation = 'Append to') {
     super(
-      `Append to stream '${streamId}' expected version ${String(expected)} but the stream is at ` +
+      `${operation} stream '${streamId}' expected version ${String(expected)} but the stream is at ` +
         `${actual === 'no_stream' ? 'no_stream (it does not exist)' : `version ${actual}`}; nothing was written.`,
     );
     this.streamId = streamId;
@@ -164,6 +165,35 @@ export class BackendUnavailableError extends EventStoreError {
   constructor(backend: string, reason: string, options?: ErrorOptions) {
     super(`The ${backend} backend is not available: ${reason}`, options);
     this.backend = backend;
+  }
+}
+
+/**
+ * The stream was hard-deleted (it carries a tombstone): it can never be written, deleted or truncated
+ * again, and nothing was written now.
+ */
+export class StreamDeletedError extends EventStoreError {
+  readonly streamId: string;
+  constructor(streamId: string, options?: ErrorOptions) {
+    super(`Stream '${streamId}' was hard-deleted (tombstoned): it cannot be written again; nothing was written.`, options);
+    this.streamId = streamId;
+  }
+}
+
+/** `truncateStream` was asked to remove events the stream does not have; nothing was removed. */
+export class TruncationPastEndError extends EventStoreError {
+  readonly streamId: string;
+  readonly beforeVersion: number;
+  /** Version of the stream's last event, or undefined when the stream has none. */
+  readonly lastVersion: number | undefined;
+  constructor(streamId: string, beforeVersion: number, lastVersion: number | undefined) {
+    super(
+      `Truncating stream '${streamId}' before version ${beforeVersion} goes past its end ` +
+        `(${lastVersion === undefined ? 'it has no events' : `its last version is ${lastVersion}`}; at most ${lastVersion === undefined ? 0 : lastVersion + 1} is allowed); nothing was removed.`,
+    );
+    this.streamId = streamId;
+    this.beforeVersion = beforeVersion;
+    this.lastVersion = lastVersion;
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import type { UnsupportedCapabilities } from './capabilities.ts';
 import type { ConsumerGroupMember, ConsumerGroupOptions } from './consumer-group.ts';
+import type { KeyStore } from './crypto-shredding.ts';
+import type { DeleteStreamOptions, RetentionPolicy, TruncateStreamOptions } from './stream-lifecycle.ts';
 import type {
   AppendOptions,
   AppendResult,
@@ -63,6 +65,20 @@ export interface EventStore {
 
   /** Durable aggregate snapshots, kept by the backend itself. */
   readonly snapshots: SnapshotStore;
+
+  /*
+   * The end of a stream's life (semantics: labs/core/stream-lifecycle.ts). Optional in the interface
+   * because the workshop's stores implement it by hand; every store on EventStoreBase has them, and
+   * refuses with UnsupportedCapabilityError what its backend cannot do (`stream-deletion`, …).
+   */
+  /** Soft: the stream reads as empty and its versions continue; hard: a tombstone refuses later appends. */
+  deleteStream?(streamId: string, options: DeleteStreamOptions): Promise<void>;
+  /** Removes the stream's events before `beforeVersion`. */
+  truncateStream?(streamId: string, options: TruncateStreamOptions): Promise<void>;
+  /** Per-subject keys for crypto-shredding, kept by the backend (capability `subject-keys`). */
+  readonly subjectKeys?: KeyStore;
+  /** How long the backend keeps events, read from the backend's own settings. */
+  describeRetention?(): Promise<RetentionPolicy>;
 
   /** Optional: a global position as people read it (PostgreSQL: `tx 742 · #1001`). */
   describePosition?(position: bigint): string;

@@ -15,8 +15,8 @@ export function expectedVersionHolds(expected: ExpectedVersion, lastVersion: num
 }
 
 /** Throws WrongExpectedVersionError (nothing is written) when `expected` does not hold. */
-export function assertExpectedVersion(streamId: string, expected: ExpectedVersion, lastVersion: number | undefined): void {
-  if (!expectedVersionHolds(expected, lastVersion)) throw new WrongExpectedVersionError(streamId, expected, lastVersion ?? 'no_stream');
+export function assertExpectedVersion(streamId: string, expected: ExpectedVersion, lastVersion: number | undefined, operation?: string): void {
+  if (!expectedVersionHolds(expected, lastVersion)) throw new WrongExpectedVersionError(streamId, expected, lastVersion ?? 'no_stream', operation);
 }
 
 /** Where an already stored event is: enough to answer a retry with the original result. */

@@ -14,4 +14,6 @@ export * from './consumer-group.ts';
 export { LeasedConsumerGroupMember } from './leased-member.ts';
 export * from './delivery-queue.ts';
 export * from './parked-events.ts';
+export * from './stream-lifecycle.ts';
 export { uuidV7 } from './uuid-v7.ts';
+export * from './crypto-shredding.ts';

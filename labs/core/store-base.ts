@@ -24,6 +24,9 @@ import {
 } from './consumer-group.ts';
 import { LeasedConsumerGroupMember } from './leased-member.ts';
 import { uuidV7 } from './uuid-v7.ts';
+import type { Capability } from './capabilities.ts';
+import type { KeyStore } from './crypto-shredding.ts';
+import type { DeleteStreamOptions, RetentionPolicy, TruncateStreamOptions, ValidatedDelete } from './stream-lifecycle.ts';
 import type { UnsupportedCapabilities } from './capabilities.ts';
 import type {
   CheckpointStore,
@@ -47,6 +50,8 @@ import {
   validateStreamId,
   validateSubscriberId,
   validateSubscriptionOptions,
+  validateDeleteStream,
+  validateTruncateStream,
   type ValidatedEvent,
 } from './validation.ts';
 
@@ -106,6 +111,7 @@ export abstract class EventStoreBase implements EventStore {
   readonly #members = new Set<ConsumerGroupMember>();
   #checkpoints: CheckpointStore | undefined;
   #snapshots: SnapshotStore | undefined;
+  #subjectKeys: KeyStore | undefined;
 
   protected constructor(limits?: Partial<StoreLimits>) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -132,6 +138,18 @@ export abstract class EventStoreBase implements EventStore {
   protected readonly leasePort?: LeasePort;
   /** Optional native consumer groups (Kafka's, EventStoreDB's persistent subscriptions, a twin's pitfall). */
   protected openConsumerGroupMember?(options: ValidatedConsumerGroupOptions): ConsumerGroupMember;
+  /**
+   * Optional: the end of a stream's life (labs/core/stream-lifecycle.ts states the rules). Input is
+   * validated; the adapter checks the expected version (assertExpectedVersion), the tombstone
+   * (assertNotTombstoned) and the end of the stream (assertTruncationWithinStream) atomically with its
+   * write. Absent: the shell refuses with UnsupportedCapabilityError, naming the declared reason.
+   */
+  protected deleteStreamValidated?(request: ValidatedDelete): Promise<void>;
+  protected truncateStreamValidated?(streamId: string, beforeVersion: number): Promise<void>;
+  /** How long the backend keeps events, read from its own settings where it has them (a topic's config). */
+  protected abstract retentionPort(): Promise<RetentionPolicy>;
+  /** Optional: the backend's key store for crypto-shredding (subject ids validated like stream ids). */
+  protected subjectKeyPort?: KeyStore;
   /** Adapters add their driver's ways of saying "the server is gone" (a Kafka connection error, …). */
   protected isUnavailable(error: unknown): boolean {
     return isConnectionLoss(error);
@@ -239,6 +257,44 @@ export abstract class EventStoreBase implements EventStore {
         await leave();
       },
     });
+  }
+
+  deleteStream(streamId: string, options: DeleteStreamOptions): Promise<void> {
+    return this.guard('deleteStream', async () => {
+      const input = validateDeleteStream(streamId, options, this.limits);
+      if (!this.deleteStreamValidated || this.unsupported['stream-deletion'] !== undefined) throw this.unsupportedError('stream-deletion');
+      return this.deleteStreamValidated(input);
+    });
+  }
+
+  truncateStream(streamId: string, options: TruncateStreamOptions): Promise<void> {
+    return this.guard('truncateStream', async () => {
+      const input = validateTruncateStream(streamId, options, this.limits);
+      if (!this.truncateStreamValidated || this.unsupported['stream-truncation'] !== undefined) throw this.unsupportedError('stream-truncation');
+      return this.truncateStreamValidated(input.streamId, input.beforeVersion);
+    });
+  }
+
+  describeRetention(): Promise<RetentionPolicy> {
+    return this.guard('describeRetention', () => this.retentionPort());
+  }
+
+  get subjectKeys(): KeyStore {
+    const port = this.subjectKeyPort;
+    const check = (subjectId: string) => {
+      if (!port || this.unsupported['subject-keys'] !== undefined) throw this.unsupportedError('subject-keys');
+      return { port, id: validateStreamId(subjectId, this.limits) };
+    };
+    this.#subjectKeys ??= {
+      keyFor: (subjectId) => this.guard('subjectKeys.keyFor', async () => { const c = check(subjectId); return c.port.keyFor(c.id); }),
+      find: (subjectId, keyId) => this.guard('subjectKeys.find', async () => { const c = check(subjectId); return c.port.find(c.id, keyId); }),
+      destroy: (subjectId) => this.guard('subjectKeys.destroy', async () => { const c = check(subjectId); return c.port.destroy(c.id); }),
+    };
+    return this.#subjectKeys;
+  }
+
+  private unsupportedError(capability: Capability): UnsupportedCapabilityError {
+    return new UnsupportedCapabilityError(this.backend, capability, this.unsupported[capability] ?? 'this store has no port for it');
   }
 
   get checkpoints(): CheckpointStore {

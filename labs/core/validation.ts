@@ -13,8 +13,10 @@ import {
   InvalidExpectedVersionError,
   InvalidReadOptionsError,
   InvalidStreamIdError,
+  InvalidInputError,
 } from './errors.ts';
 import type { StoreLimits } from './event-store.ts';
+import type { ValidatedDelete } from './stream-lifecycle.ts';
 import { uuidV7 } from './uuid-v7.ts';
 import type {
   ExpectedVersion,
@@ -333,3 +335,21 @@ export function validateAppend(
 }
 
 export type { NewEvent };
+
+/** A delete: valid stream id, expected version (default `any`) and mode `soft` or `hard`. */
+export function validateDeleteStream(streamId: unknown, options: unknown, limits: StoreLimits): ValidatedDelete {
+  const id = validateStreamId(streamId, limits);
+  const { expectedVersion, mode } = (options ?? {}) as { expectedVersion?: unknown; mode?: unknown };
+  if (mode !== 'soft' && mode !== 'hard') throw new InvalidInputError('mode', `Invalid delete mode ${describe(mode)}: use 'soft' or 'hard'`);
+  return { streamId: id, expectedVersion: validateExpectedVersion(expectedVersion), mode };
+}
+
+/** A truncation: valid stream id and a whole `beforeVersion` >= 0 (past the end is the adapter's check). */
+export function validateTruncateStream(streamId: unknown, options: unknown, limits: StoreLimits): { streamId: string; beforeVersion: number } {
+  const id = validateStreamId(streamId, limits);
+  const beforeVersion = (options as { beforeVersion?: unknown } | undefined)?.beforeVersion;
+  if (typeof beforeVersion !== 'number' || !Number.isSafeInteger(beforeVersion) || beforeVersion < 0) {
+    throw new InvalidInputError('beforeVersion', `Invalid beforeVersion ${describe(beforeVersion)}: use a whole number >= 0`);
+  }
+  return { streamId: id, beforeVersion };
+}

@@ -15,8 +15,10 @@ import {
   type AppendResult,
   type RecordedEvent,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type ValidatedAppend,
+  type ValidatedDelete,
   waitForWakeUp,
 } from '../core/index.ts';
 import { DynamoDbCheckpoints, DynamoDbSnapshots } from './checkpoints-and-snapshots.ts';
@@ -26,6 +28,9 @@ import { isDynamoDbUnavailable } from './errors.ts';
 import { describePosition } from './keys.ts';
 import { LogReader } from './log-reader.ts';
 import { readStreamPage } from './stream-reader.ts';
+import { describeTableRetention } from './retention.ts';
+import { StreamLifecycle } from './stream-lifecycle.ts';
+import { DynamoDbSubjectKeys } from './subject-keys.ts';
 import { StreamWriter } from './stream-writer.ts';
 import { DEFAULT_TABLE, ensureTable, probeEndpointFeatures, type EndpointFeatures } from './table.ts';
 import { RequestCounter, type TableAccess } from './table-access.ts';
@@ -74,6 +79,7 @@ export class DynamoDbEventStore extends EventStoreBase {
   private readonly table: TableAccess;
   private readonly writer: StreamWriter;
   private readonly reader: LogReader;
+  private readonly lifecycle: StreamLifecycle;
 
   constructor(options: DynamoDbStoreOptions) {
     super({ ...DYNAMODB_LIMITS, ...options.limits });
@@ -83,6 +89,8 @@ export class DynamoDbEventStore extends EventStoreBase {
     this.writer = new StreamWriter(this.table, this.session.log);
     const log = this.session.log;
     this.reader = new LogReader(this.table, options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS, (commit) => log.settlingStates(commit));
+    this.lifecycle = new StreamLifecycle(this.table, (streamId) => this.writer.readStreamHead(streamId));
+    this.subjectKeyPort = new DynamoDbSubjectKeys(this.table);
     this.checkpointPort = new DynamoDbCheckpoints(this.table);
     this.snapshotPort = new DynamoDbSnapshots(this.table);
     this.leasePort = new DynamoDbLeases(this.table);
@@ -124,6 +132,18 @@ export class DynamoDbEventStore extends EventStoreBase {
 
   protected appendValidated(append: ValidatedAppend): Promise<AppendResult> {
     return this.writer.append(append);
+  }
+
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.table.client, this.tableName);
+  }
+
+  protected override deleteStreamValidated(request: ValidatedDelete): Promise<void> {
+    return this.lifecycle.delete(request);
+  }
+
+  protected override truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
+    return this.lifecycle.truncate(streamId, beforeVersion);
   }
 
   protected readStreamPage(streamId: string, request: StreamPageRequest): Promise<RecordedEvent[]> {

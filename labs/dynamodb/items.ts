@@ -36,7 +36,8 @@ export interface LogMember {
   /** Index of its first event among the entry's events. */
   offset: number;
   recordedAt: string;
-  events: LoadedEvent[];
+  /** Undefined where an event was erased by a delete or truncate (stream-lifecycle.ts): skipped by readers. */
+  events: (LoadedEvent | undefined)[];
 }
 
 export interface LogEntry {
@@ -143,9 +144,10 @@ export function logEntryItem(commit: number, writer: string, members: readonly E
   return item;
 }
 
-function decodeEvents(value: AttributeValue | undefined): LoadedEvent[] {
-  const events = JSON.parse(str(value)) as { i: string; t: string; d: LoadedEvent['data']; m: LoadedEvent['metadata'] }[];
-  return events.map((e) => ({ id: e.i, type: e.t, data: e.d, metadata: e.m }));
+function decodeEvents(value: AttributeValue | undefined): (LoadedEvent | undefined)[] {
+  // `x`: erased by a delete or truncate (stream-lifecycle.ts); it keeps its place, so versions stay right.
+  const events = JSON.parse(str(value)) as { i: string; t: string; d: LoadedEvent['data']; m: LoadedEvent['metadata']; x?: 1 }[];
+  return events.map((e) => (e.x === 1 ? undefined : { id: e.i, type: e.t, data: e.d, metadata: e.m }));
 }
 
 /** A member's events as a writer would have stored them: for a reader finishing a dead writer's append. */
@@ -190,7 +192,7 @@ export function decodeCommitItem(streamId: string, item: Record<string, Attribut
   const commit = num(item.c);
   const offset = num(item.o);
   const at = str(item.at);
-  return decodeEvents(item.ev).map((stored, index) => toRecorded(streamId, stored, first + index, packPosition(commit, offset + index), at));
+  return decodeEvents(item.ev).flatMap((stored, index) => (stored ? [toRecorded(streamId, stored, first + index, packPosition(commit, offset + index), at)] : []));
 }
 
 export function num(value: AttributeValue | undefined): number {

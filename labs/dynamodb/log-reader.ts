@@ -79,6 +79,7 @@ export class LogReader {
           for (const member of entry.members) {
             if (member.state !== 'committed') continue;
             member.events.forEach((stored, i) => {
+              if (!stored) return; // erased (stream-lifecycle.ts)
               const index = member.offset + i;
               if (entry.commit === fromCommit && index < fromIndex) return;
               if (events.length < maxCount) events.push(logEventToRecorded(entry.commit, member, stored, i));
@@ -158,7 +159,8 @@ export class LogReader {
           decided.set(member.index, num(holder.c) === entry.commit && num(holder.o) === member.offset ? 'committed' : 'void');
           break;
         }
-        const item = commitItem({ ...member, events: toStored(member.events) }, member.slot, entry.commit, member.offset);
+        // Only committed events are ever erased, and this member's slot is free: all its events are there.
+        const item = commitItem({ ...member, events: toStored(member.events.filter((e) => e !== undefined)) }, member.slot, entry.commit, member.offset);
         await this.table.putItem('PutItem commit (roll forward)', item, { expression: 'attribute_not_exists(pk)' });
       }
     }
@@ -197,8 +199,9 @@ export class LogReader {
         for (const member of [...entry.members].reverse()) {
           if (member.state !== 'committed') continue;
           for (let i = member.events.length - 1; i >= 0 && events.length < limit; i--) {
-            if (entry.commit === fromCommit && member.offset + i > fromIndex) continue;
-            events.push(logEventToRecorded(entry.commit, member, member.events[i]!, i));
+            const stored = member.events[i];
+            if (!stored || (entry.commit === fromCommit && member.offset + i > fromIndex)) continue;
+            events.push(logEventToRecorded(entry.commit, member, stored, i));
           }
         }
       }

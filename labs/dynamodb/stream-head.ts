@@ -18,6 +18,8 @@ export interface StreamHead {
   lastVersion: number | undefined;
   /** Every event id stored in the stream. */
   ids: Map<string, StoredEventRef>;
+  /** True when the stream was hard-deleted: its tombstone holds the slot after the last version. */
+  tombstoned?: boolean;
 }
 
 /**

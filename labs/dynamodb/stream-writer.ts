@@ -4,7 +4,7 @@
  * table.ts explains why each step is there; stream-head.ts holds the pure decisions.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { AppendResult, ValidatedAppend } from '../core/index.ts';
+import { assertNotTombstoned, type AppendResult, type ValidatedAppend } from '../core/index.ts';
 import { AppendContentionError, isConditionalCheckFailed } from './errors.ts';
 import { GroupCommitLog, type GroupMember, type Placement } from './group-commit.ts';
 import { commitItem, logEntryItem, num, prepareBatch, str, type PreparedBatch } from './items.ts';
@@ -77,6 +77,7 @@ export class StreamWriter {
       let slot = attempt === 1 && !mayBeRetry ? guessSlot(input.expectedVersion, this.knownTails.get(input.streamId)) : undefined;
       if (slot === undefined) {
         const head = await this.readStreamHead(input.streamId);
+        assertNotTombstoned(input.streamId, head.tombstoned === true);
         const earlier = findEarlierAppend(input.streamId, head, ids);
         if (earlier) return earlier;
         assertExpectedVersion(input.streamId, input.expectedVersion, head.lastVersion);
@@ -92,16 +93,20 @@ export class StreamWriter {
     throw new AppendContentionError(input.streamId, MAX_APPEND_ATTEMPTS);
   }
 
-  /** The stream's last version and every stored event id, by one consistent Query (paged). */
-  private async readStreamHead(streamId: string): Promise<StreamHead> {
+  /** The stream's last version, every stored event id and its tombstone, by one consistent Query (paged). */
+  async readStreamHead(streamId: string): Promise<StreamHead> {
     const head: StreamHead = { lastVersion: undefined, ids: new Map() };
     const items = await this.table.queryAll('Query stream head', {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: streamKey(streamId) } },
-      ProjectionExpression: 'sk, #last, #c, #o, #ids',
+      ProjectionExpression: 'sk, #last, #c, #o, #ids, tomb',
       ExpressionAttributeNames: { '#last': 'last', '#c': 'c', '#o': 'o', '#ids': 'ids' },
     });
     for (const item of items) {
+      if (item.tomb?.BOOL) {
+        head.tombstoned = true; // holds no events; the versions before it are the commits' (stream-lifecycle.ts)
+        continue;
+      }
       const first = num(item.sk);
       const commit = num(item.c);
       const offset = num(item.o);

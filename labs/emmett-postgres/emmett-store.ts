@@ -46,6 +46,7 @@ import {
   type RecordedEvent,
   type SnapshotPort,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type ValidatedAppend,
 } from '../core/index.ts';
@@ -70,6 +71,13 @@ export const EMMETT_UNSUPPORTED = {
   snapshots: 'Emmett 0.42 has no snapshot store (it rebuilds state with aggregateStream, or keeps read models in projections)',
   'consumer-groups': "not compared: the peer is measured on the store contract; Emmett's own message processors are not wired into this lab's consumer-group contract",
   'consumer-groups-stream-order': 'not compared (see consumer-groups)',
+  'stream-deletion':
+    'Emmett 0.42 has no call to delete a stream: its tables have an is_archived flag that reads filter on, but no public API sets it',
+  'stream-truncation': 'Emmett 0.42 has no call to truncate a stream',
+  'deletion-removes-from-all': 'Emmett 0.42 cannot delete streams',
+  'subject-keys': 'Emmett 0.42 has no key store for crypto-shredding (forgettable payloads are left to the application); the peer adapter adds none',
+  'byte-exact-data':
+    'Emmett 0.42 keeps message data and metadata in jsonb columns: they come back as equal JSON with keys sorted (shorter first, then by bytes), not as written',
 } as const;
 
 /** PostgreSQL jsonb cannot hold U+0000, whoever writes it: refused up front like the lab's store does. */
@@ -147,6 +155,23 @@ export class EmmettPostgresEventStore extends EventStoreBase {
       connectionOptions: { dumbo: this.db },
     });
     this.checkpointPort = new EmmettCheckpoints(this.db);
+  }
+
+  /**
+   * Emmett 0.42 partitions emt_messages by LIST (partition, its tenant), then by is_archived: not by time,
+   * and nothing of Emmett drops partitions or deletes messages by age or count. What could is a scheduler
+   * in the database (pg_cron, pg_partman): looked up, like the lab's store does.
+   */
+  protected async retentionPort(): Promise<RetentionPolicy> {
+    const { rows } = await this.pool.query<{ relkind: string | null; scheduler: string | null }>(
+      `SELECT (SELECT relkind::text FROM pg_class WHERE oid = to_regclass('emt_messages')) AS relkind,
+              (SELECT string_agg(extname, ', ') FROM pg_extension WHERE extname IN ('pg_cron', 'pg_partman')) AS scheduler`,
+    );
+    const { relkind, scheduler } = rows[0] ?? { relkind: null, scheduler: null };
+    return {
+      keepsEventsForever: relkind !== null && scheduler === null,
+      source: `table emt_messages: ${relkind === 'p' ? 'partitioned by tenant and archived flag, not by time' : relkind === 'r' ? 'a plain table' : 'not found'}; ${scheduler ? `scheduler installed: ${scheduler}` : 'no pg_cron or pg_partman installed'}; Emmett 0.42 deletes no messages by age or count`,
+    };
   }
 
   protected async appendValidated({ streamId, events, expectedVersion }: ValidatedAppend): Promise<AppendResult> {

@@ -16,6 +16,7 @@ import {
   BackendUnavailableError,
   EventStoreError,
   InvalidEventError,
+  StreamDeletedError,
   WrongExpectedVersionError,
   type ExpectedVersion,
 } from '../core/index.ts';
@@ -23,17 +24,8 @@ import { fromCurrentRevision, fromExpectedRevision } from './mapping.ts';
 
 export const BACKEND = 'eventstoredb';
 
-/** The stream was tombstoned (hard-deleted): it can never be read or written again under this id. */
-export class StreamDeletedError extends EventStoreError {
-  readonly streamId: string;
-  constructor(streamId: string, options?: ErrorOptions) {
-    super(
-      `Stream '${streamId}' was tombstoned (hard-deleted) in EventStoreDB: it can never be read or written again under this id.`,
-      options,
-    );
-    this.streamId = streamId;
-  }
-}
+/** The stream was tombstoned (hard-deleted): the contract's error (labs/core), as every store throws it. */
+export { StreamDeletedError };
 
 /** The server refused the operation for lack of rights (a secure server, or a `$`-stream ACL). */
 export class AccessDeniedError extends EventStoreError {}

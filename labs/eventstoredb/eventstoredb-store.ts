@@ -36,6 +36,8 @@ import {
 import {
   DEFAULT_READ_ALL_PAGE,
   EventStoreBase,
+  StreamDeletedError,
+  TruncationPastEndError,
   WrongExpectedVersionError,
   judgeEarlierAppend,
   type AllPageRequest,
@@ -46,13 +48,15 @@ import {
   type Snapshot,
   type SnapshotPort,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
   type Subscription,
-  type ValidatedAppend,
-  type ValidatedEvent,
   type UnsupportedCapabilities,
+  type ValidatedAppend,
+  type ValidatedDelete,
+  type ValidatedEvent,
 } from '../core/index.ts';
 import { createCatchUpSubscription } from './catch-up-subscription.ts';
 import { BACKEND, translateError, translated } from './errors.ts';
@@ -86,6 +90,10 @@ export class EventStoreDbEventStore extends EventStoreBase {
   override readonly unsupported: UnsupportedCapabilities = {
     'consumer-groups': "not built in this lab yet: EventStoreDB's persistent subscriptions (round robin or pinned, park, replay parked) are the native route",
     'consumer-groups-stream-order': 'no consumer groups yet (see consumer-groups)',
+    'subject-keys':
+      "not built: a key kept in a stream per subject would be deleted with deleteStream but its bytes stay in the database's chunks until a scavenge, and neither can be measured here (no server); keep keys in another store's key store (CryptoShredder takes any KeyStore)",
+    'deletion-removes-from-all':
+      "EventStoreDB keeps a deleted or truncated stream's events in $all (readAll and $all subscriptions still deliver them) until a scavenge removes them; a scenario cannot start and await one",
   };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
@@ -157,6 +165,53 @@ export class EventStoreDbEventStore extends EventStoreBase {
     return last && { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
   }
 
+  /**
+   * Native deletes: `deleteStream` (soft: the server hides the events and continues the revisions) and
+   * `tombstoneStream` (hard), with the expected revision checked by the server; the snapshot stream goes
+   * with them. Not run on this machine (no server): the semantics follow EventStoreDB's documentation.
+   */
+  protected override async deleteStreamValidated({ streamId, expectedVersion, mode }: ValidatedDelete): Promise<void> {
+    assertApplicationStream(streamId);
+    // The delete calls take no "stream exists": the last revision, checked by the server, stands for it.
+    let expectedRevision: bigint | typeof ANY | typeof NO_STREAM;
+    if (expectedVersion === 'stream_exists') {
+      const [last] = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      if (!last) throw new WrongExpectedVersionError(streamId, expectedVersion, 'no_stream', 'Delete of');
+      expectedRevision = BigInt(last.streamVersion);
+    } else {
+      expectedRevision = expectedVersion === 'any' ? ANY : expectedVersion === 'no_stream' ? NO_STREAM : BigInt(expectedVersion);
+    }
+    const options = { expectedRevision };
+    try {
+      if (mode === 'hard') await this.client.tombstoneStream(streamId, options);
+      else await this.client.deleteStream(streamId, options);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError && mode === 'soft') return; // nothing to delete
+      throw translateError(error, { streamId, expectedVersion });
+    }
+    await this.client.deleteStream(snapshotStreamId(streamId)).catch((error: unknown) => {
+      if (!(error instanceof StreamNotFoundError)) throw translateError(error, { streamId: snapshotStreamId(streamId) });
+    });
+  }
+
+  /** `$tb` (truncate before) in the stream's metadata: the server hides earlier events, a scavenge removes them. */
+  protected override async truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
+    assertApplicationStream(streamId);
+    const [last] = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    const lastVersion = last?.streamVersion;
+    if (beforeVersion > (lastVersion === undefined ? 0 : lastVersion + 1)) throw new TruncationPastEndError(streamId, beforeVersion, lastVersion);
+    await translated(() => this.client.setStreamMetadata(streamId, { truncateBefore: beforeVersion }));
+  }
+
+  /**
+   * EventStoreDB removes events only when told to: deleted or truncated streams, and streams with $maxAge
+   * or $maxCount in their metadata, lose them at the next scavenge. This store sets neither on the
+   * application's streams (only its own checkpoint and snapshot streams have $maxCount: 1).
+   */
+  protected async retentionPort(): Promise<RetentionPolicy> {
+    return { keepsEventsForever: true, source: 'EventStoreDB: no $maxAge or $maxCount set on application streams by this store (events leave only by delete, truncate, or such metadata, at a scavenge)' };
+  }
+
   protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {
     assertApplicationStream(streamId);
     const forward = direction === 'forward';
@@ -176,7 +231,10 @@ export class EventStoreDbEventStore extends EventStoreBase {
       return await collect(this.client.readStream(streamId, options));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw translateError(error, { streamId });
+      const translatedError = translateError(error, { streamId });
+      // A tombstoned stream reads as empty, as the contract says (labs/core/stream-lifecycle.ts).
+      if (translatedError instanceof StreamDeletedError) return [];
+      throw translatedError;
     }
   }
 

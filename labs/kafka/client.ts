@@ -119,7 +119,8 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], ti
         topics: missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.numPartitions,
-          replicationFactor: 1,
+          // The broker's default.replication.factor: 1 on the single node, 3 on the cluster.
+          replicationFactor: -1,
           configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
         })),
       });

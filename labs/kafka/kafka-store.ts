@@ -20,10 +20,11 @@ import {
   type ExpectedVersion,
   type RecordedEvent,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
   type ValidatedEvent,
-  type UnsupportedCapabilities,
   type ConsumerGroupMember,
   type ConsumerGroupOptions,
   type ValidatedConsumerGroupOptions,
@@ -36,7 +37,10 @@ import { toRecorded } from './event-log-index.ts';
 import { GroupCommitWriter, type WriterStats } from './group-commit-writer.ts';
 import { KafkaConsumerGroupMember } from './group-member.ts';
 import { LogView } from './log-view.ts';
+import { describeTopicRetention } from './retention.ts';
 import { KafkaSnapshots } from './snapshots.ts';
+import { KafkaSubjectKeys } from './subject-keys.ts';
+import type { TopologyOptions } from './topology.ts';
 
 export const DEFAULT_NAMESPACE = 'workbench';
 
@@ -68,12 +72,24 @@ export interface AppendWriter {
   close(): Promise<void>;
 }
 
+/**
+ * Why a Kafka store cannot delete one stream (issue #22): the events topic is one shared log. Records
+ * leave it only by retention (by age or size, from the oldest, every stream's), by DeleteRecords (every
+ * record below an offset, every stream's) or by compaction (keeps the LAST record per key: on a log keyed
+ * by stream id it would drop all but each stream's newest event). What it can do instead: crypto-shredding
+ * (labs/core/crypto-shredding.ts, scenario erasure.crypto-shredding) leaves every record in place and makes
+ * the personal fields unreadable by destroying their key, a tombstone in a compacted key topic.
+ */
+export const KAFKA_CANNOT_DELETE_ONE_STREAM =
+  "Kafka cannot remove one stream's records from the shared events log: records leave a partition only by retention or DeleteRecords (everything below an offset, every stream's) or by compaction (which keeps each key's latest record); erase personal data by crypto-shredding instead (erasure.crypto-shredding)";
+
 export class KafkaEventStore extends EventStoreBase {
   readonly backend: string = 'kafka';
   override readonly unsupported: UnsupportedCapabilities;
   protected readonly checkpointPort: KafkaCheckpoints;
   protected readonly snapshotPort: KafkaSnapshots;
   protected readonly writer: AppendWriter;
+  private readonly keys: KafkaSubjectKeys;
 
   protected constructor(
     protected readonly view: LogView,
@@ -81,27 +97,38 @@ export class KafkaEventStore extends EventStoreBase {
     createWriter: (view: LogView) => AppendWriter,
   ) {
     super({ ...KAFKA_LIMITS, ...options.limits });
-    this.unsupported = view.topology.byStream
-      ? {}
-      : {
-          'consumer-groups':
-            "this store was opened with streamPartitions: 0, so there is no by-stream topic; Kafka's consumer groups split a topic by partition, and the events topic has ONE partition (the total order $all needs): a group over it has at most one active member",
-          'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
-        };
+    this.unsupported = {
+      'stream-deletion': KAFKA_CANNOT_DELETE_ONE_STREAM,
+      'stream-truncation': KAFKA_CANNOT_DELETE_ONE_STREAM,
+      'deletion-removes-from-all': KAFKA_CANNOT_DELETE_ONE_STREAM,
+      ...(view.topology.byStream
+        ? {}
+        : {
+            'consumer-groups':
+              "this store was opened with streamPartitions: 0, so there is no by-stream topic; Kafka's consumer groups split a topic by partition, and the events topic has ONE partition (the total order $all needs): a group over it has at most one active member",
+            'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
+          }),
+    };
     this.writer = createWriter(view);
     this.checkpointPort = new KafkaCheckpoints(view);
     this.snapshotPort = new KafkaSnapshots(view);
+    this.subjectKeyPort = this.keys = new KafkaSubjectKeys(view);
   }
 
   static async connect(options: KafkaStoreOptions): Promise<KafkaEventStore> {
     const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    const view = await acquireView(options.brokers, namespace, 'kafka', options.streamPartitions ?? DEFAULT_STREAM_PARTITIONS);
+    const view = await acquireView(options.brokers, namespace, 'kafka', { streamPartitions: options.streamPartitions ?? DEFAULT_STREAM_PARTITIONS });
     return new KafkaEventStore(view, { ...options, namespace }, (v) => new GroupCommitWriter(v));
   }
 
   /** Replay time and size of this process's view of the log (the price of the in-process index). */
   viewStats() {
     return this.view.stats();
+  }
+
+  /** The admin client of this store's view (topic offsets and configs, for labs and tests). */
+  viewAdmin() {
+    return this.view.admin;
   }
 
   /** Appends, transactions (group commit: one carries several appends), take-overs of this store's writer. */
@@ -138,6 +165,10 @@ export class KafkaEventStore extends EventStoreBase {
     return read().map(toRecorded);
   }
 
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTopicRetention(this.view.admin, this.view.topology.events);
+  }
+
   protected override waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
     return this.view.waitForProgress(signal, timeoutMs);
   }
@@ -163,8 +194,8 @@ export class KafkaEventStore extends EventStoreBase {
   }
 
   protected async closeResources(): Promise<void> {
-    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close()]);
-    LogView.release(this.options.brokers, this.options.namespace, this.view.topology.streamPartitions);
+    await Promise.allSettled([this.writer.close(), this.checkpointPort.close(), this.snapshotPort.close(), this.keys.close()]);
+    LogView.release(this.options.brokers, this.options.namespace, this.view.topologyOptions);
   }
 }
 
@@ -172,9 +203,9 @@ export class KafkaEventStore extends EventStoreBase {
  * The process's view of the namespace, started on first use. Opening a store is outside the shell's guard,
  * so a broker that cannot be reached is reported here, as the shell would: BackendUnavailableError.
  */
-export async function acquireView(brokers: readonly string[], namespace: string, backend: string, streamPartitions = 0): Promise<LogView> {
+export async function acquireView(brokers: readonly string[], namespace: string, backend: string, topologyOptions: TopologyOptions = {}): Promise<LogView> {
   try {
-    return await LogView.acquire(brokers, namespace, streamPartitions);
+    return await LogView.acquire(brokers, namespace, topologyOptions);
   } catch (error) {
     if (!isKafkaUnavailable(error)) throw error;
     throw new BackendUnavailableError(backend, `no Kafka broker answered at ${brokers.join(',')} (${error instanceof Error ? error.message : String(error)})`, { cause: error });

@@ -21,7 +21,7 @@ import { waitForWakeUp, type JsonValue, type Snapshot } from '../core/index.ts';
 import { createKafka, endOffset, ensureTopics, isCoordinatorNotFound } from './client.ts';
 import { EventLogIndex, type IndexedEvent } from './event-log-index.ts';
 import { decodeEvent } from './records.ts';
-import { EVENTS_PARTITION, topologyFor, type KafkaTopology } from './topology.ts';
+import { EVENTS_PARTITION, topologyFor, type KafkaTopology, type TopologyOptions } from './topology.ts';
 
 /** How long the view tries to bring back a consumer kafkajs gave up on (a broker restart takes seconds). */
 const RESTART_AFTER_CRASH_MS = 120_000;
@@ -34,9 +34,17 @@ export interface LogViewStats {
   replayMs: number | undefined;
 }
 
+/** One view per broker list, namespace and layout (the by-stream copy, the events topic's retention). */
+function viewKey(brokers: readonly string[], namespace: string, options: TopologyOptions): string {
+  return `${brokers.join(',')}|${namespace}|${options.streamPartitions ?? 0}|${options.eventsRetention ?? 'forever'}`;
+}
+
 export class LogView {
   readonly index = new EventLogIndex();
   readonly snapshots = new Map<string, Snapshot>();
+  /** Live crypto-shredding keys by record key `<subject>/<key id>`, with the offset that wrote each. */
+  readonly subjectKeys = new Map<string, { subjectId: string; keyId: string; key: Buffer; offset: bigint }>();
+  private subjectKeysPosition = 0n;
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly topology: KafkaTopology;
@@ -50,8 +58,13 @@ export class LogView {
   private closed = false;
   replayMs: number | undefined;
 
-  private constructor(readonly brokers: readonly string[], namespace: string, streamPartitions: number) {
-    this.topology = topologyFor(namespace, streamPartitions);
+  private constructor(
+    readonly brokers: readonly string[],
+    namespace: string,
+    /** The layout this view was opened with (its key among the shared views). */
+    readonly topologyOptions: TopologyOptions = {},
+  ) {
+    this.topology = topologyFor(namespace, topologyOptions);
     this.kafka = createKafka(brokers, `${namespace}-view`);
     this.admin = this.kafka.admin();
     this.groupId = `${namespace}.view.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -74,11 +87,11 @@ export class LogView {
   private static readonly shared = new Map<string, { view: Promise<LogView>; users: number; closeTimer?: NodeJS.Timeout }>();
 
   /** The view of these topics in this process, started on first use. Call `release()` once per acquire. */
-  static acquire(brokers: readonly string[], namespace: string, streamPartitions = 0): Promise<LogView> {
-    const key = `${brokers.join(',')}|${namespace}|${streamPartitions}`;
+  static acquire(brokers: readonly string[], namespace: string, topologyOptions: TopologyOptions = {}): Promise<LogView> {
+    const key = viewKey(brokers, namespace, topologyOptions);
     let entry = LogView.shared.get(key);
     if (!entry) {
-      const view = new LogView(brokers, namespace, streamPartitions);
+      const view = new LogView(brokers, namespace, topologyOptions);
       entry = { view: view.start().then(() => view), users: 0 };
       LogView.shared.set(key, entry);
       entry.view.catch(() => LogView.shared.delete(key));
@@ -93,8 +106,8 @@ export class LogView {
    * Drops one user. The last one closes the view after a short grace period, so that a store closed and
    * reopened right away (the conformance suite does that per scenario) does not replay the log again.
    */
-  static release(brokers: readonly string[], namespace: string, streamPartitions = 0, graceMs = 1_000): void {
-    const key = `${brokers.join(',')}|${namespace}|${streamPartitions}`;
+  static release(brokers: readonly string[], namespace: string, topologyOptions: TopologyOptions = {}, graceMs = 1_000): void {
+    const key = viewKey(brokers, namespace, topologyOptions);
     const entry = LogView.shared.get(key);
     if (!entry) return;
     entry.users--;
@@ -143,11 +156,12 @@ export class LogView {
     await this.subscribeAndRun();
     await this.catchUp(this.topology.events, 60_000);
     await this.catchUp(this.topology.snapshots, 60_000);
+    await this.catchUp(this.topology.subjectKeys, 60_000);
     this.replayMs = Math.round(performance.now() - started);
   }
 
   private async subscribeAndRun(): Promise<void> {
-    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots], fromBeginning: true });
+    await this.consumer.subscribe({ topics: [this.topology.events, this.topology.snapshots, this.topology.subjectKeys], fromBeginning: true });
     await this.consumer.run({
       autoCommit: false, // a throwaway group: it always starts from offset 0
       eachBatch: async ({ batch }) => {
@@ -188,6 +202,7 @@ export class LogView {
       else this.index.advanceTo(BigInt(message.offset) + 1n);
       return;
     }
+    if (topic === this.topology.subjectKeys) return this.applySubjectKey(message);
     const streamId = message.key?.toString('utf8');
     if (streamId === undefined) return;
     if (message.value === null) {
@@ -202,9 +217,25 @@ export class LogView {
     }
   }
 
+  private applySubjectKey(message: KafkaMessage): void {
+    const recordKey = message.key?.toString('utf8');
+    if (recordKey === undefined) return;
+    if (message.value === null) {
+      this.subjectKeys.delete(recordKey); // forgotten: a tombstone
+      return;
+    }
+    try {
+      const { subjectId, keyId, key } = JSON.parse(message.value.toString('utf8')) as { subjectId: string; keyId: string; key: string };
+      this.subjectKeys.set(recordKey, { subjectId, keyId, key: Buffer.from(key, 'base64'), offset: BigInt(message.offset) });
+    } catch {
+      // not a key of this store: ignored
+    }
+  }
+
   private advance(topic: string, offset: bigint): void {
     this.outage = undefined;
     if (topic === this.topology.events) this.index.advanceTo(offset);
+    else if (topic === this.topology.subjectKeys) this.subjectKeysPosition = offset > this.subjectKeysPosition ? offset : this.subjectKeysPosition;
     else if (offset > this.snapshotsPosition) this.snapshotsPosition = offset;
     this.progress.emit('progress');
   }
@@ -215,6 +246,7 @@ export class LogView {
   }
 
   positionOf(topic: string): bigint {
+    if (topic === this.topology.subjectKeys) return this.subjectKeysPosition;
     return topic === this.topology.events ? this.index.position : this.snapshotsPosition;
   }
 

@@ -8,6 +8,7 @@ import pg from 'pg';
 import {
   DEFAULT_READ_ALL_PAGE,
   EventStoreBase,
+  StreamDeletedError,
   WrongExpectedVersionError,
   judgeEarlierAppend,
   type AllPageRequest,
@@ -15,16 +16,23 @@ import {
   type CheckpointPort,
   type ExpectedVersion,
   type RecordedEvent,
-  type Snapshot,
   type SnapshotPort,
   type StoreLimits,
+  type RetentionPolicy,
   type StreamPageRequest,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
+  type ValidatedDelete,
   type ValidatedEvent,
   waitForWakeUp,
 } from '../core/index.ts';
+import { PostgresCheckpoints, PostgresSnapshots } from './checkpoints-and-snapshots.ts';
 import { describePosition, packPosition, unpackPosition, MAX_POSITION } from './positions.ts';
 import { PostgresLeases } from './leases.ts';
+import { STORE_TYPE_PARSERS } from './type-parsers.ts';
+import { deleteStream, truncateStream } from './stream-lifecycle.ts';
+import { describeTableRetention } from './retention.ts';
+import { PostgresSubjectKeys } from './subject-keys.ts';
 
 const NOTIFY_CHANNEL = 'event_store_appended';
 /** Under a steady stream of appends, at most one NOTIFY per this many milliseconds (wakeSubscribers). */
@@ -85,8 +93,13 @@ function toRecorded(row: EventRow): RecordedEvent {
 /** PostgreSQL text (and so jsonb) cannot hold U+0000: the shell refuses it up front with a typed error. */
 export const POSTGRES_LIMITS: Partial<StoreLimits> = { nulInText: false };
 
+/** What jsonb does to event JSON: the lesson of the lab's json vs jsonb section (docs/labs/postgres.md). */
+export const JSONB_NOT_BYTE_EXACT =
+  'data and metadata are jsonb: PostgreSQL stores them parsed, returns keys sorted (shorter first, then by bytes) and number text normalised, so they come back as equal JSON, not as the bytes written (a json column would keep the text; the lab keeps jsonb to query and index it)';
+
 export class PostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres';
+  override readonly unsupported: UnsupportedCapabilities = { 'byte-exact-data': JSONB_NOT_BYTE_EXACT };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   protected override readonly leasePort: PostgresLeases;
@@ -102,13 +115,14 @@ export class PostgresEventStore extends EventStoreBase {
   constructor(options: PostgresStoreOptions) {
     super({ ...POSTGRES_LIMITS, ...options.limits });
     this.connectionString = options.connectionString;
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5 });
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 5, types: STORE_TYPE_PARSERS });
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     this.pool.on('error', () => {});
     this.appended.setMaxListeners(0);
     this.checkpointPort = new PostgresCheckpoints(this.pool);
     this.snapshotPort = new PostgresSnapshots(this.pool);
     this.leasePort = new PostgresLeases(this.pool);
+    this.subjectKeyPort = new PostgresSubjectKeys(this.pool);
   }
 
   static async connect(options: PostgresStoreOptions & { migrate?: boolean }): Promise<PostgresEventStore> {
@@ -184,8 +198,9 @@ export class PostgresEventStore extends EventStoreBase {
     const row = rows[0];
     if (!row) {
       // Nothing was claimed, so nothing was written: tell the writer what the stream is at now.
-      const actual = await this.pool.query<{ version: string }>(`SELECT version FROM event_store.streams WHERE stream_id = $1`, [streamId]);
+      const actual = await this.pool.query<{ version: string; tombstoned: boolean }>(`SELECT version, tombstoned FROM event_store.streams WHERE stream_id = $1`, [streamId]);
       const current = actual.rows[0];
+      if (current?.tombstoned) throw new StreamDeletedError(streamId);
       throw new WrongExpectedVersionError(streamId, expected, current ? Number(current.version) : 'no_stream');
     }
     this.wakeSubscribers();
@@ -315,6 +330,18 @@ export class PostgresEventStore extends EventStoreBase {
     return this.listener;
   }
 
+  protected override deleteStreamValidated(request: ValidatedDelete): Promise<void> {
+    return deleteStream(this.pool, request);
+  }
+
+  protected override truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
+    return truncateStream(this.pool, streamId, beforeVersion);
+  }
+
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.pool, 'event_store.events');
+  }
+
   describePosition(position: bigint): string {
     return describePosition(position);
   }
@@ -333,6 +360,8 @@ export class PostgresEventStore extends EventStoreBase {
  * ($1 stream id, $2 number of events, $7 the exact expected version). It returns the version of the
  * batch's last event, or no row when the expectation does not hold. The row lock it takes makes a
  * second writer with the same expectation wait, re-check after the first commits, and match nothing.
+ * A tombstoned stream (hard-deleted, stream-lifecycle.ts) claims nothing: the append is refused with
+ * StreamDeletedError, also when it waited behind the delete's lock.
  */
 function claimVersionsSql(expected: ExpectedVersion): string {
   if (expected === 'no_stream') {
@@ -340,12 +369,13 @@ function claimVersionsSql(expected: ExpectedVersion): string {
   }
   if (expected === 'any') {
     return `INSERT INTO event_store.streams (stream_id, version) VALUES ($1, $2 - 1)
-            ON CONFLICT (stream_id) DO UPDATE SET version = event_store.streams.version + $2 RETURNING version`;
+            ON CONFLICT (stream_id) DO UPDATE SET version = event_store.streams.version + $2
+            WHERE NOT event_store.streams.tombstoned RETURNING version`;
   }
   if (expected === 'stream_exists') {
-    return `UPDATE event_store.streams SET version = version + $2 WHERE stream_id = $1 RETURNING version`;
+    return `UPDATE event_store.streams SET version = version + $2 WHERE stream_id = $1 AND NOT tombstoned RETURNING version`;
   }
-  return `UPDATE event_store.streams SET version = version + $2 WHERE stream_id = $1 AND version = $7 RETURNING version`;
+  return `UPDATE event_store.streams SET version = version + $2 WHERE stream_id = $1 AND version = $7 AND NOT tombstoned RETURNING version`;
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {
@@ -354,48 +384,4 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
     (error as { code?: string }).code === UNIQUE_VIOLATION &&
     (error as { constraint?: string }).constraint === constraint
   );
-}
-
-class PostgresCheckpoints implements CheckpointPort {
-  constructor(private readonly pool: pg.Pool) {}
-
-  async load(subscriberId: string): Promise<bigint | undefined> {
-    const { rows } = await this.pool.query<{ position: string }>(
-      `SELECT position FROM event_store.subscription_checkpoints WHERE subscriber_id = $1`,
-      [subscriberId],
-    );
-    return rows[0] ? BigInt(rows[0].position) : undefined;
-  }
-
-  async store(subscriberId: string, position: bigint): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO event_store.subscription_checkpoints (subscriber_id, position) VALUES ($1, $2)
-       ON CONFLICT (subscriber_id) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-      [subscriberId, position.toString()],
-    );
-  }
-}
-
-class PostgresSnapshots implements SnapshotPort {
-  constructor(private readonly pool: pg.Pool) {}
-
-  async load(streamId: string): Promise<Snapshot | undefined> {
-    const { rows } = await this.pool.query<{ stream_version: string; schema_version: number; state: Snapshot['state'] }>(
-      `SELECT stream_version, schema_version, state FROM event_store.snapshots WHERE stream_id = $1`,
-      [streamId],
-    );
-    const row = rows[0];
-    return row ? { streamVersion: Number(row.stream_version), schemaVersion: row.schema_version, state: row.state } : undefined;
-  }
-
-  async save(streamId: string, snapshot: Snapshot, stateJson: string): Promise<void> {
-    // Never replace a newer snapshot with an older one (two loaders may race).
-    await this.pool.query(
-      `INSERT INTO event_store.snapshots (stream_id, stream_version, schema_version, state) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (stream_id) DO UPDATE SET stream_version = EXCLUDED.stream_version, schema_version = EXCLUDED.schema_version,
-         state = EXCLUDED.state, saved_at = now()
-       WHERE event_store.snapshots.stream_version <= EXCLUDED.stream_version`,
-      [streamId, snapshot.streamVersion, snapshot.schemaVersion, stateJson],
-    );
-  }
 }

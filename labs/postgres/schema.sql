@@ -14,6 +14,20 @@ CREATE TABLE IF NOT EXISTS event_store.streams (
   version   bigint NOT NULL CHECK (version >= 0)
 );
 
+-- Deleting streams (labs/postgres/stream-lifecycle.ts, issue #22). A soft delete removes the events and
+-- keeps this row, so the stream's versions continue after it (no version number is ever used twice). A hard
+-- delete also sets `tombstoned`: every claim above matches `NOT tombstoned`, so later appends claim nothing
+-- and are refused with StreamDeletedError — also one that waited behind the delete's row lock, since
+-- PostgreSQL re-checks the condition on the row version the delete committed. A stream tombstoned before it
+-- ever had an event keeps version -1 ("no event yet"), which only a tombstone may have.
+ALTER TABLE event_store.streams ADD COLUMN IF NOT EXISTS tombstoned boolean NOT NULL DEFAULT false;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'streams_version_or_tombstone') THEN
+    ALTER TABLE event_store.streams DROP CONSTRAINT IF EXISTS streams_version_check;
+    ALTER TABLE event_store.streams ADD CONSTRAINT streams_version_or_tombstone CHECK (version >= 0 OR (tombstoned AND version = -1));
+  END IF;
+END $$;
+
 CREATE TABLE IF NOT EXISTS event_store.events (
   -- Drawn from a sequence when the row is inserted: unique and increasing in *insert* order, but a
   -- transaction that drew 100 can commit after one that drew 101. Reading "position > last seen"
@@ -73,4 +87,18 @@ CREATE TABLE IF NOT EXISTS event_store.consumer_group_leases (
   owner      text        NOT NULL,
   expires_at timestamptz NOT NULL,
   PRIMARY KEY (group_name, lease_key)
+);
+
+-- Crypto-shredding (labs/core/crypto-shredding.ts, issue #22): one AES-256 key per data subject. Personal
+-- fields of events are stored encrypted with it; forgetting a subject is DELETE of its row, after which
+-- every copy of those fields (in events, snapshots, replicas and backups of the events) is unreadable.
+-- The row itself lingers where DELETE does not reach: the dead tuple until VACUUM, the WAL, and backups of
+-- this table taken before — keep this table out of long-lived backups, or erase there too
+-- (docs/labs/postgres.md, "Erasure"). One key per subject (the primary key): racing writers of a new
+-- subject insert with ON CONFLICT DO NOTHING and all use the row that won.
+CREATE TABLE IF NOT EXISTS event_store.subject_keys (
+  subject_id text        PRIMARY KEY,
+  key_id     uuid        NOT NULL,
+  key        bytea       NOT NULL CHECK (octet_length(key) = 32),
+  created_at timestamptz NOT NULL DEFAULT now()
 );

@@ -11,6 +11,31 @@ import type { EventStoreFactory } from '../core/index.ts';
 import type { ScenarioNotes } from '../conformance/scenario.ts';
 import { settings as processSettings, unavailableReason, type WorkbenchSettings } from './settings.ts';
 
+/** What a drill's nemesis does to a cluster's primary (or leader). */
+export type ClusterFault = 'kill' | 'pause' | 'partition';
+
+/** One failover as the cluster's failover manager saw it; times are epoch milliseconds. */
+export interface FailoverRecord {
+  fault: ClusterFault;
+  /** How long replication was held back before the fault (see the cluster's lesson). */
+  lagMs: number;
+  faultAt: number;
+  /** The old primary was declared dead. */
+  detectedAt: number;
+  /** A new primary takes writes. */
+  promotedAt: number;
+  /** The cluster is whole again (a new replica follows the new primary). */
+  rebuiltAt: number;
+}
+
+/** A running cluster's failover drill: present only on backends that run more than one node. */
+export interface ClusterControl {
+  /** The faults this cluster can be given, in this run on this machine. */
+  faults: readonly ClusterFault[];
+  /** Faults the primary and fails over to a replica; resolves once the cluster is whole again. */
+  failover(options: { fault: ClusterFault }): Promise<FailoverRecord>;
+}
+
 export interface RunningBackend {
   /** Where it runs, for people: "embedded PostgreSQL on 127.0.0.1:54012". */
   description: string;
@@ -22,6 +47,8 @@ export interface RunningBackend {
    * Absent when this runtime cannot (an external server, a broker that formats on start).
    */
   restart?(options?: { downMs?: number }): Promise<void>;
+  /** Clusters started by this process only (not a child that joined one through `env`). */
+  cluster?: ClusterControl;
   stop(): Promise<void>;
 }
 
@@ -73,6 +100,11 @@ export interface BackendDefinition {
    * the reason, never run for a pass by luck.
    */
   unsupportedScenarios?: ScenarioNotes;
+  /**
+   * Backends that run a replicated cluster: how many nodes and what makes an acknowledged append
+   * survive a failover (or not: the pitfall twins). Single-node backends leave it out.
+   */
+  cluster?: { nodes: number; durability: string };
   /** A store people would use instead of writing one (Emmett): shown as a peer column. */
   peer?: boolean;
 }

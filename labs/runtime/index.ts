@@ -3,3 +3,4 @@ export * from './backend.ts';
 export * from './settings.ts';
 export { freePort, freePorts } from './ports.ts';
 export { startPostgres, type RunningPostgres } from './postgres.ts';
+export { startPostgresCluster, type RunningPostgresCluster } from './postgres/cluster.ts';

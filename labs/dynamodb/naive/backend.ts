@@ -12,6 +12,7 @@ export const dynamodbNaiveBackend: BackendDefinition = {
   expectedFailures: {
     'append.idempotent': 'no idempotency: a retry with the same event ids is refused with WrongExpectedVersion (the version moved) or, with any, written twice',
     'append.concurrent-writers': 'versions computed client-side and written by an unconditional BatchWriteItem: writers that read the same version all win it and overwrite each other (lost updates)',
+    'append.any-under-contention': 'the same unconditional BatchWriteItem with expectedVersion any: racing writers compute the same next versions and overwrite each other, so appends acknowledged as written are lost (measured: 16 of 48 events left)',
     'read.all-no-skip-under-concurrent-commits': 'global order by a GSI on the writer millisecond timestamp: appends stamped in the same millisecond get equal positions, so a reader following $all sees positions repeat or skips the ones it had not read yet',
   },
   flakyUnderLoad: {

@@ -35,11 +35,13 @@ import {
   type RecordedEvent,
   type Snapshot,
   type SnapshotPort,
+  type RetentionPolicy,
   type StreamPageRequest,
   type ValidatedAppend,
   type UnsupportedCapabilities,
 } from '../../core/index.ts';
 import { createDynamoDbClient } from '../client.ts';
+import { describeTableRetention } from '../retention.ts';
 import { DYNAMODB_LIMITS } from '../dynamodb-store.ts';
 import { errorName, isDynamoDbUnavailable, mapDynamoDbError } from '../errors.ts';
 import { waitForActive } from '../table.ts';
@@ -98,7 +100,12 @@ function nowMillis(): bigint {
 
 export class NaiveDynamoDbEventStore extends EventStoreBase {
   readonly backend = 'dynamodb-naive';
+  // Not this twin's lesson: the tutorial it copies never deletes; the lab's store shows how (stream-lifecycle.ts).
   override readonly unsupported: UnsupportedCapabilities = {
+    'stream-deletion': "not built in the naive twin (its lessons are concurrency and ordering); see the lab's store, labs/dynamodb/stream-lifecycle.ts",
+    'stream-truncation': "not built in the naive twin (its lessons are concurrency and ordering); see the lab's store",
+    'deletion-removes-from-all': 'not built in the naive twin: it cannot delete streams',
+    'subject-keys': "not built in the naive twin (its lessons are concurrency and ordering); the lab's store keeps keys in labs/dynamodb/subject-keys.ts",
     'consumer-groups': "not part of this twin's lesson: a group reads $all, and this twin's timestamp-ordered $all skips events (read.all-no-skip); the lease table is the real store's",
     'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
   };
@@ -129,6 +136,10 @@ export class NaiveDynamoDbEventStore extends EventStoreBase {
     };
   }
 
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.client, this.tableName);
+  }
+
   protected async appendValidated(input: ValidatedAppend): Promise<AppendResult> {
     // The tutorial stamps the events when it builds them, before it talks to the database.
     const createdAt = nowMillis();
@@ -137,7 +148,8 @@ export class NaiveDynamoDbEventStore extends EventStoreBase {
     const last = await this.lastVersion(input.streamId);
     assertExpectedVersion(input.streamId, input.expectedVersion, last);
     const first = last === undefined ? 0 : last + 1;
-    // ...then write without any condition, 25 items per request (the BatchWriteItem maximum).
+    // PITFALL(append.concurrent-writers, append.any-under-contention): ...then write without any condition,
+    // 25 items per request (the BatchWriteItem maximum): racing writers overwrite each other.
     const requests: WriteRequest[] = input.events.map((e, i) => ({
       PutRequest: {
         Item: {

@@ -5,10 +5,12 @@
  *   writers at the same expected version both pass the check, both produce, both "succeed", and the
  *   stream holds two events that each claim the same version (see the `stream-version` header);
  * - relies on the idempotent producer for idempotency. It only removes duplicates of one producer
- *   session's own retries; a client that times out and sends the append again writes it twice.
+ *   session's own retries; a client that times out and sends the append again writes it twice;
+ * - creates its events topic without retention settings: the broker's default (7 days) deletes older
+ *   events (retention.int.spec.ts shows them vanish on a broker with a short default).
  *
- * The conformance suite runs it and asserts that it fails exactly `append.concurrent-writers` and
- * `append.idempotent`, for real, on every run (labs/kafka/naive/backend.ts).
+ * The conformance suite runs it and asserts that it fails exactly the scenarios its backend.ts lists
+ * (expectedFailures), for real, on every run.
  */
 import { Partitioners, type Producer } from 'kafkajs';
 import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type UnsupportedCapabilities, type ValidatedEvent } from '../../core/index.ts';
@@ -26,7 +28,8 @@ export class UncheckedWriter implements AppendWriter {
 
   async append(streamId: string, events: readonly ValidatedEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     await this.view.catchUp(this.view.topology.events);
-    // The check is right; nothing keeps it true until the write lands. (No event-id check either.)
+    // PITFALL(append.concurrent-writers, append.any-under-contention): the check is right; nothing keeps it
+    // true until the write lands, so racing writers claim the same versions. (No event-id check either.)
     const current = this.view.index.streamVersion(streamId);
     assertExpectedVersion(streamId, expected, current);
     const producer = await this.connect();
@@ -73,7 +76,10 @@ export class NaiveKafkaEventStore extends KafkaEventStore {
 
   static override async connect(options: KafkaStoreOptions): Promise<NaiveKafkaEventStore> {
     const namespace = options.namespace ?? NAIVE_NAMESPACE;
-    const view = await acquireView(options.brokers, namespace, 'kafka-naive');
+    // PITFALL(retention.events-kept-forever): the events topic is created as most first versions create it,
+    // without retention settings, so it inherits the broker's log.retention.* — 7 days by default — and
+    // the broker deletes every event older than that. The store's topology sets retention.ms=-1.
+    const view = await acquireView(options.brokers, namespace, 'kafka-naive', { eventsRetention: 'broker-default' });
     return new NaiveKafkaEventStore(view, { ...options, namespace }, (v) => new UncheckedWriter(v));
   }
 }

@@ -21,15 +21,20 @@ import {
   type RecordedEvent,
   type Snapshot,
   type SnapshotPort,
+  type RetentionPolicy,
   type StreamPageRequest,
   type SubscribeToAllOptions,
   type SubscribeToStreamOptions,
   type Subscription,
+  type UnsupportedCapabilities,
   type ValidatedAppend,
   subscribeToAllByPolling,
   subscribeToStreamByPolling,
 } from '../../core/index.ts';
 import { naiveGroupMember } from './naive-group.ts';
+import { STORE_TYPE_PARSERS } from '../type-parsers.ts';
+import { JSONB_NOT_BYTE_EXACT } from '../postgres-store.ts';
+import { describeTableRetention } from '../retention.ts';
 
 interface NaiveRow {
   position: string;
@@ -68,6 +73,15 @@ export async function migrateNaive(connectionString: string): Promise<void> {
 
 export class NaivePostgresEventStore extends EventStoreBase {
   readonly backend = 'postgres-naive';
+  // The same jsonb columns as the lab's store: the same (declared) loss of key order, not this twin's lesson.
+  override readonly unsupported: UnsupportedCapabilities = {
+    'byte-exact-data': JSONB_NOT_BYTE_EXACT,
+    // Not this twin's lesson: the tutorial it copies never deletes, and the lab's store shows how.
+    'stream-deletion': 'not built in the naive twin (its lessons are concurrency and ordering); see the lab\'s store, labs/postgres/stream-lifecycle.ts',
+    'stream-truncation': 'not built in the naive twin (its lessons are concurrency and ordering); see the lab\'s store',
+    'deletion-removes-from-all': 'not built in the naive twin: it cannot delete streams',
+    'subject-keys': "not built in the naive twin (its lessons are concurrency and ordering); the lab's store keeps keys in labs/postgres/subject-keys.ts",
+  };
   protected readonly checkpointPort: CheckpointPort;
   protected readonly snapshotPort: SnapshotPort;
   private readonly pool: pg.Pool;
@@ -80,7 +94,7 @@ export class NaivePostgresEventStore extends EventStoreBase {
   constructor(connectionString: string) {
     // jsonb cannot hold U+0000; the shell refuses it with a typed error (not the naive part of the lesson).
     super({ nulInText: false });
-    this.pool = new pg.Pool({ connectionString, max: 5 });
+    this.pool = new pg.Pool({ connectionString, max: 5, types: STORE_TYPE_PARSERS });
     this.pool.on('error', () => {});
     this.checkpointPort = {
       load: async (id) => {
@@ -113,11 +127,15 @@ export class NaivePostgresEventStore extends EventStoreBase {
     };
   }
 
+  protected retentionPort(): Promise<RetentionPolicy> {
+    return describeTableRetention(this.pool, 'naive_event_store.events');
+  }
+
   protected async appendValidated(input: ValidatedAppend): Promise<AppendResult> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // PITFALL(append.concurrent-writers, append.concurrent-writers-across-processes): check-then-act.
+      // PITFALL(append.concurrent-writers, append.concurrent-writers-across-processes, append.any-under-contention): check-then-act.
       // Two writers can both read the same MAX(version) here…
       const { rows } = await client.query<{ current: string | null }>(
         'SELECT MAX(version) AS current FROM naive_event_store.events WHERE stream_id = $1',

@@ -1,0 +1,23 @@
+/**
+ * Whether the table can expire items, as the endpoint says (DescribeTimeToLive). DynamoDB's TTL deletes
+ * items whose TTL attribute lies in the past, within days, for free: an event store's table must not
+ * have it enabled on an attribute its items carry. The lab's items carry no TTL attribute either way.
+ */
+import { DescribeTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RetentionPolicy } from '../core/index.ts';
+import { errorName } from './errors.ts';
+
+export async function describeTableRetention(client: DynamoDBClient, tableName: string): Promise<RetentionPolicy> {
+  try {
+    const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const enabled = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
+    return {
+      keepsEventsForever: !enabled,
+      source: `table ${tableName}: TTL ${ttl?.TimeToLiveStatus ?? 'DISABLED'}${enabled ? ` on attribute '${ttl?.AttributeName}': items whose value lies in the past are deleted` : ': no item expires'}`,
+    };
+  } catch (error) {
+    // dynalite does not implement TTL at all: nothing can expire there.
+    if (errorName(error) !== 'UnknownOperationException') throw error;
+    return { keepsEventsForever: true, source: `table ${tableName}: the endpoint does not implement TimeToLive (UnknownOperationException): no item expires` };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * One failover (a SIGKILL of the primary) per PostgreSQL cluster, through the whole drill: writer
+ * processes, the subscriber, the checker. The synchronous standby must lose nothing it acknowledged;
+ * the asynchronous twin's lesson is the loss.
+ *
+ *   node --import tsx --test scripts/drill/drill.int.spec.ts
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { backendByName } from '../../labs/backends.ts';
+import { skipMessage, unavailableReason } from '../../labs/runtime/index.ts';
+import { runDrill } from './run.ts';
+
+const TIMEOUT = 180_000;
+
+test('postgres-cluster: no acknowledged append is lost when the primary is killed', { timeout: TIMEOUT }, async (t) => {
+  const definition = backendByName('postgres-cluster')!;
+  const unavailable = unavailableReason(definition.server);
+  if (unavailable) return t.skip(skipMessage(definition.title, unavailable));
+  const report = await runDrill(definition, { failovers: 1, faults: ['kill'], settleMs: 1_000 });
+  t.diagnostic(`acknowledged ${report.acknowledged}, lost ${report.lost}, unavailable ${report.unavailableMs.max} ms`);
+  assert.ok(report.acknowledged > 100, `the writers should have been acknowledged many appends, not ${report.acknowledged}`);
+  assert.equal(report.lost, 0, `acknowledged but gone after the failover: ${report.lostSample.join(', ')}`);
+  assert.equal(report.duplicated, 0, 'an event is stored twice');
+  assert.equal(report.subscriberMissed, 0, 'the subscriber skipped stored events');
+  assert.equal(report.subscriberDuplicated, 0, 'the subscriber delivered an event twice');
+  assert.ok(report.unavailableMs.max > 0, 'a killed primary must make some append fail: the fault did not land');
+});
+
+test('postgres-cluster-async: acknowledged appends are lost when a lagging primary is killed (the lesson)', { timeout: TIMEOUT }, async (t) => {
+  const definition = backendByName('postgres-cluster-async')!;
+  const unavailable = unavailableReason(definition.server);
+  if (unavailable) return t.skip(skipMessage(definition.title, unavailable));
+  const report = await runDrill(definition, { failovers: 1, faults: ['kill'], settleMs: 1_000 });
+  t.diagnostic(`acknowledged ${report.acknowledged}, lost ${report.lost} (the lesson), subscriber missed ${report.subscriberMissed}`);
+  assert.ok(report.acknowledged > 100, `the writers should have been acknowledged many appends, not ${report.acknowledged}`);
+  // Reliable because the WAL sender is held for 500 ms before the kill and asynchronous commits are
+  // acknowledged meanwhile (about a thousand on this machine); without that lag the loss would need the
+  // kill to land in the milliseconds of normal replication lag, and would show on few runs.
+  assert.ok(report.lost > 0, 'the asynchronous standby kept every acknowledged append: the lesson did not show (were no appends acknowledged during the lag?)');
+  assert.equal(report.duplicated, 0, 'an event is stored twice');
+});
+
+// Kafka: three JVMs on this machine; about two minutes per drill. Two writer processes: the store has one
+// writer role, which writers in several processes take from each other (labs/kafka/backend.ts).
+test('kafka-cluster: no acknowledged append is lost when the partition leader is killed', { timeout: 360_000 }, async (t) => {
+  const definition = backendByName('kafka-cluster')!;
+  const unavailable = unavailableReason(definition.server);
+  if (unavailable) return t.skip(skipMessage(definition.title, unavailable));
+  const report = await runDrill(definition, { failovers: 1, faults: ['kill'], writers: 2, settleMs: 5_000 });
+  t.diagnostic(`acknowledged ${report.acknowledged}, lost ${report.lost}, unavailable ${report.unavailableMs.max} ms`);
+  assert.ok(report.acknowledged > 0, 'no append was acknowledged');
+  assert.equal(report.lost, 0, `acknowledged but gone after the failover: ${report.lostSample.join(', ')}`);
+  assert.equal(report.duplicated, 0, 'an event is stored twice');
+  assert.equal(report.subscriberMissed, 0, 'the subscriber skipped stored events');
+  assert.equal(report.subscriberDuplicated, 0, 'the subscriber delivered an event twice');
+});
+
+test('kafka-cluster-unsafe: the drill runs and counts; the loss is reported, not asserted (the lesson is flaky)', { timeout: 360_000 }, async (t) => {
+  const definition = backendByName('kafka-cluster-unsafe')!;
+  const unavailable = unavailableReason(definition.server);
+  if (unavailable) return t.skip(skipMessage(definition.title, unavailable));
+  const report = await runDrill(definition, { failovers: 1, faults: ['kill'], writers: 2, settleMs: 5_000 });
+  const lag = report.timeline[0]!;
+  // Loss needs an append acknowledged by the lone leader between the ISR shrinking and the kill. The
+  // store's transactional writer rarely gets one: cutting the followers' fetches also cuts the
+  // transaction coordinator's markers to the leader (the same inter-broker listener) unless the
+  // coordinator is the leader itself, so commits stall during the lag. Measured, not promised; what holds
+  // on every run is that nothing is stored twice.
+  t.diagnostic(`acknowledged ${report.acknowledged}, ${lag.acknowledgedDuringLag} during the lag, lost ${report.lost} (the lesson, when it shows)`);
+  assert.ok(report.acknowledged > 0, 'no append was acknowledged');
+  assert.equal(report.duplicated, 0, 'an event is stored twice');
+});
