@@ -168,6 +168,15 @@ async function choosePorts(dataDir: string | undefined, fresh: boolean): Promise
   return [broker!, controller!];
 }
 
+/** What every broker the workbench starts (one node or a cluster's) sets for consumer groups. */
+export const CONSUMER_GROUP_PROPERTIES: Record<string, string> = {
+  // A lone consumer joins its group at once instead of after the default 3 s.
+  'group.initial.rebalance.delay.ms': '0',
+  // Consumer-group members map their lease time to the session timeout (labs/kafka/group-member.ts); the
+  // suite's crash scenario uses 1.5 s, under the default floor of 6 s, which the broker would refuse.
+  'group.min.session.timeout.ms': '1000',
+};
+
 async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
   const { java, jars, started } = launch;
   const runDir = join(launch.runsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(process.pid)}-${randomBytes(3).toString('hex')}`);
@@ -202,11 +211,7 @@ async function startBroker(launch: BrokerLaunch): Promise<KafkaBroker> {
     'transaction.state.log.num.partitions': '3',
     'share.coordinator.state.topic.replication.factor': '1',
     'share.coordinator.state.topic.min.isr': '1',
-    // A lone consumer joins its group at once instead of after the default 3 s.
-    'group.initial.rebalance.delay.ms': '0',
-    // Consumer-group members map their lease time to the session timeout (labs/kafka/group-member.ts); the
-    // suite's crash scenario uses 1.5 s, under the default floor of 6 s, which the broker would refuse.
-    'group.min.session.timeout.ms': '1000',
+    ...CONSUMER_GROUP_PROPERTIES,
     ...launch.brokerProperties,
   };
   const propertiesFile = join(runDir, 'server.properties');

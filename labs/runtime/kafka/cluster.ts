@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePorts } from '../ports.ts';
 import { defaultLog, delay, KafkaStartError, lastLines, run, type KafkaLog } from './commands.ts';
+import { CONSUMER_GROUP_PROPERTIES } from './broker.ts';
 import { DEFAULT_WORKBENCH_DIR, fetchKafkaJars, findJava } from './jars.ts';
 import { launchBrokerJvm, logProperties, removeStaleRuns, type BrokerJvm } from './jvm.ts';
 
@@ -114,7 +115,7 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
       'transaction.state.log.num.partitions': '3',
       'share.coordinator.state.topic.replication.factor': '3',
       'share.coordinator.state.topic.min.isr': minIsr,
-      'group.initial.rebalance.delay.ms': '0',
+      ...CONSUMER_GROUP_PROPERTIES,
       // Failure detection in seconds rather than the defaults' 9 s (session) and 30 s (ISR lag): a drill
       // of a few minutes, on one machine where the nodes never lose packets by themselves.
       'broker.session.timeout.ms': '3000',
