@@ -66,3 +66,22 @@ test("startAt 'start' hands out the events written before the group; 'end' only 
     await store.close();
   }
 });
+
+test('a session timeout the broker refuses fails the member with the broker\'s reason; the process goes on', { timeout: 120_000 }, async (t) => {
+  const broker = kafka.broker;
+  if (!broker) return t.skip(kafka.skipMessage);
+  const store = await KafkaEventStore.connect({ brokers: broker.brokers, namespace: `group-refused-${randomBytes(4).toString('hex')}` });
+  try {
+    // The embedded broker allows sessions from 1 s (group.min.session.timeout.ms): 500 ms is refused.
+    const member = store.joinConsumerGroup({ group: 'too-short', leaseMs: 500 });
+    const outcome = await Promise.race([
+      consume(member, async () => {}).then(() => 'ended' as const, (error: unknown) => error),
+      sleep(60_000).then(() => 'still running' as const),
+    ]);
+    assert.ok(outcome instanceof Error, `the member failed (got ${String(outcome)})`);
+    assert.match(outcome.message, /session timeout/i, 'with the broker\'s reason');
+    await member.leave();
+  } finally {
+    await store.close();
+  }
+});

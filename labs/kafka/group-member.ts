@@ -124,7 +124,11 @@ export class KafkaConsumerGroupMember implements ConsumerGroupMember {
       rebalanceTimeout: this.rebalanceTimeoutMs,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
-      retry: { restartOnFailure: async () => this.#left === undefined },
+      // kafkajs restarts a crashed consumer on its own, but a restart that fails again is an unhandled
+      // rejection that ends the process (seen: a broker refusing the session timeout, INVALID_SESSION_TIMEOUT).
+      // So only retriable errors restart there; the CRASH handler below restarts after a lost coordinator
+      // itself and fails the member, with the broker's reason, on anything else.
+      retry: { restartOnFailure: async (error: Error) => this.#left === undefined && (error as { retriable?: boolean }).retriable !== false },
     });
     void this.start().catch((error: unknown) => this.fail(error));
   }
