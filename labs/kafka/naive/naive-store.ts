@@ -14,7 +14,7 @@
  */
 import { Partitioners, type Producer } from 'kafkajs';
 import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type UnsupportedCapabilities, type ValidatedEvent } from '../../core/index.ts';
-import { acquireView, KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
+import { acquireView, KAFKA_CANNOT_DELETE_ONE_STREAM, KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
 import type { LogView } from '../log-view.ts';
 import { encodeEvent, positionOfOffset } from '../records.ts';
 import { EVENTS_PARTITION } from '../topology.ts';
@@ -69,6 +69,10 @@ export class NaiveKafkaEventStore extends KafkaEventStore {
   // span a second topic; a group over that log has one active member (the real store's lesson). The twin's
   // lesson is the append race, not a second one about consumers.
   override readonly unsupported: UnsupportedCapabilities = {
+    // As the store: one stream cannot be removed from a shared log (kafka-store.ts says why).
+    'stream-deletion': KAFKA_CANNOT_DELETE_ONE_STREAM,
+    'stream-truncation': KAFKA_CANNOT_DELETE_ONE_STREAM,
+    'deletion-removes-from-all': KAFKA_CANNOT_DELETE_ONE_STREAM,
     'consumer-groups':
       "the naive twin's writer produces only the one-partition events topic (no by-stream copy, no transaction to write one atomically); Kafka's consumer groups split a topic by partition, so a group over its log has at most one active member. Consumer groups are shown on the real store",
     'consumer-groups-stream-order': 'no consumer groups (see consumer-groups)',
