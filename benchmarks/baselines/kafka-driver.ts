@@ -7,8 +7,9 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 /** KAFKA_BROKERS of the running backend: `host:port[,host:port…]`. */
 export function brokersOf(env: Record<string, string>): string[] {
-  const raw = env.KAFKA_BROKERS?.trim();
-  if (!raw) throw new Error('the Kafka baseline needs KAFKA_BROKERS from the running backend');
+  // A cluster backend exports its own variable: the raw baseline then runs on the same three nodes.
+  const raw = (env.KAFKA_BROKERS ?? env.KAFKA_CLUSTER_BROKERS)?.trim();
+  if (!raw) throw new Error('the Kafka baseline needs KAFKA_BROKERS (or KAFKA_CLUSTER_BROKERS) from the running backend');
   const brokers = raw.split(',').map((b) => b.trim()).filter(Boolean);
   for (const broker of brokers) if (!/^.+:\d{1,5}$/.test(broker)) throw new Error(`KAFKA_BROKERS must be host:port[,host:port…], got '${raw}'`);
   return brokers;

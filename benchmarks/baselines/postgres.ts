@@ -31,8 +31,10 @@ CREATE TABLE IF NOT EXISTS bench_raw.events (
 CREATE INDEX IF NOT EXISTS events_stream ON bench_raw.events (stream_id, stream_version);`;
 
 function connectionString(env: Record<string, string>): string {
-  const url = env.DATABASE_URL;
-  if (!url) throw new Error('the PostgreSQL baseline needs DATABASE_URL from the running backend');
+  // A cluster backend exports its own variable (the primary, through its proxy): the raw baseline beside it
+  // is what a synchronous standby costs.
+  const url = env.DATABASE_URL ?? env.POSTGRES_CLUSTER_URL;
+  if (!url) throw new Error('the PostgreSQL baseline needs DATABASE_URL (or POSTGRES_CLUSTER_URL) from the running backend');
   return url;
 }
 
