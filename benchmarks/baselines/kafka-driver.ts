@@ -31,7 +31,8 @@ export async function ensureTopic(admin: Admin, topic: string, config: Record<st
   const deadline = Date.now() + timeoutMs;
   if (!(await admin.listTopics()).includes(topic)) {
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }] });
+      // The broker's default replication factor, as the store's topics have (3 on a cluster: same durability).
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: -1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }] });
     } catch (error) {
       if (!retriable(error)) throw error;
     }
