@@ -61,12 +61,16 @@ describe('growth mode (smoke sizes)', () => {
         const back = await readResults(path);
         const runs = back.runs.filter((r) => r.mode === 'growth');
         assert.deepEqual(runs.map((r) => [r.kind, r.status, r.reason]), [['store', 'ok', undefined], ['raw', 'ok', undefined]], 'the store and its raw baseline ran');
+        assert.ok(runs.some((r) => (r.growth!.steps[1]?.filledEvents ?? 0) > 0), `a fill wrote events: ${runs.map((r) => `${r.target} ${r.growth!.steps[1]?.filledEvents}`).join(', ')}`);
         for (const run of runs) {
           const steps = run.growth!.steps;
           assert.equal(steps.length, 2, `${run.target}: one step per size`);
           const [first, second] = steps as [(typeof steps)[0], (typeof steps)[0]];
           assert.ok(second.storedEvents >= second.requestedEvents, `${run.target}: filled to at least the size asked (${second.storedEvents} >= ${second.requestedEvents})`);
-          assert.ok(second.filledEvents > 0 && second.storedEvents - first.storedEvents >= second.filledEvents, `${run.target}: the fill wrote ${second.filledEvents} events, and the count grew by as many`);
+          // On the test run's shared server another file's runs may have grown a table past the size asked
+          // (seen in CI: the raw pg table), and then its fill rightly writes nothing; that at least one of
+          // the two fills wrote is checked below.
+          assert.ok(second.storedEvents - first.storedEvents >= second.filledEvents, `${run.target}: the fill wrote ${second.filledEvents} events, and the count grew by as many`);
           for (const s of steps) {
             assert.ok(s.appendP50Ms > 0 && s.appendP50Ms <= s.appendP99Ms && s.appendP99Ms < 10_000, `${run.target}: append p50 ${s.appendP50Ms} <= p99 ${s.appendP99Ms} ms`);
             assert.ok(s.readStreamOldP99Ms > 0 && s.readStreamHotP99Ms > 0 && s.readStreamP99Ms === Math.max(s.readStreamOldP99Ms, s.readStreamHotP99Ms), `${run.target}: readStream p99s`);
