@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidConsumerGroupOptionsError } from './errors.ts';
+import { identifierProblem } from './identifiers.ts';
 import type { RecordedEvent } from './types.ts';
 
 export interface ConsumerGroupOptions {
@@ -142,27 +143,15 @@ export function partitionOf(streamId: string, partitions: number): number {
   return createHash('md5').update(streamId, 'utf8').digest().readUInt32BE(0) % partitions;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
-
-function nameProblem(value: unknown, maxLength: number): string | undefined {
-  if (typeof value !== 'string') return 'it must be a string';
-  if (value.length === 0) return 'it must not be empty';
-  if (value.length > maxLength) return `it is longer than ${maxLength} characters`;
-  if (CONTROL.test(value) || /[\uD800-\uDFFF]/u.test(value)) return 'it contains control characters or half of a character';
-  if (value.trim() !== value) return 'it starts or ends with white space';
-  return undefined;
-}
-
 export function validateConsumerGroupOptions(options: unknown, newMemberId: () => string): ValidatedConsumerGroupOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidConsumerGroupOptionsError('options', 'Consumer group options must be an object with at least a group name');
   }
   const o = options as Record<string, unknown>;
-  const groupProblem = nameProblem(o.group, 100);
+  const groupProblem = identifierProblem(o.group, 100);
   if (groupProblem) throw new InvalidConsumerGroupOptionsError('group', `Invalid consumer group name ${JSON.stringify(o.group) ?? String(o.group)}: ${groupProblem}`);
   if (o.memberId !== undefined) {
-    const problem = nameProblem(o.memberId, 100);
+    const problem = identifierProblem(o.memberId, 100);
     if (problem) throw new InvalidConsumerGroupOptionsError('memberId', `Invalid member id: ${problem}`);
   }
   if (o.streamPrefix !== undefined && typeof o.streamPrefix !== 'string') {
