@@ -50,7 +50,7 @@
  * a multi-event append (transactions) and read_committed isolation. The cost: every append of the store is
  * serialised through one writer role — one transaction at a time, each carrying a group of appends.
  */
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { BackendUnavailableError, type AppendResult, type ExpectedVersion, type ValidatedEvent } from '../core/index.ts';
 import { isWrite, planGroup, settle, settleUnknown, type PlannedAppend, type PlannedWrite, type QueuedAppend } from './append-checks.ts';
 import { isConcurrentTransactionsError, isFencedError, isKafkaUnavailable as isUnreachable } from './client.ts';
@@ -221,6 +221,13 @@ export class GroupCommitWriter {
         try {
           await this.view.waitFor(this.view.topology.events, lastOffset + 1n);
         } catch (error) {
+          // Committed, but not yet visible (a partition leader died before the markers were written): the
+          // callers are told "unknown" and retry with the same ids. The retry must NOT be checked on the
+          // cheap path above with this producer: the log's end (the last stable offset) may still stop
+          // before this transaction, so the retry would look new. Dropping the producer sends it through
+          // the authoritative check: re-taking the role waits until the coordinator has completed this
+          // transaction, and the view then reads it.
+          await this.dropProducer();
           return settleUnknown(plan, error);
         }
         return settle(plan, offsets);
@@ -277,14 +284,22 @@ export class GroupCommitWriter {
     const offsets = new Map<string, bigint>();
     try {
       // Records over one request's size limit go in several sends: the transaction keeps them atomic.
-      const { events, byStream } = this.view.topology;
+      //
+      // ONE PARTITION PER SEND. kafkajs 2.2.4 retries a send that spans several brokers per broker: it
+      // keeps the answers of the brokers that replied and resends to the ones that did not, looked up
+      // again by partition leader. When a leader dies mid-send its partitions move to a broker that
+      // already answered, so they are either resent under a NEW sequence number (the broker cannot
+      // recognise the resend: the drill measured the same event stored twice, at adjacent offsets, after
+      // a leader kill) or never resent. A send to one partition goes to one broker, and kafkajs resends
+      // it with the same sequence number, which the new leader deduplicates (idempotence). So the log's
+      // records are one send, and the consumer-group copy one send per partition it touches.
+      const { events, byStream, streamPartitions } = this.view.topology;
       for (const chunk of splitBySize(records, (r) => recordBytes(r.event))) {
         const messages = chunk.map((r) => encodeEvent(r.streamId, r.event, r.claimedVersion, EVENTS_PARTITION, now));
-        // The consumer-group copy (topology.ts): same records, partition chosen from the key (the stream
-        // id), in the same request of the same transaction, so visible together with the log or not at all.
-        const topicMessages = [{ topic: events, messages }];
-        if (byStream) topicMessages.push({ topic: byStream, messages: messages.map(({ partition: _, ...byKey }) => byKey) });
-        const sent = await transaction.sendBatch({ acks: -1, topicMessages });
+        // The consumer-group copy (topology.ts): same records, in the same transaction, so visible together
+        // with the log or not at all; each stream's partition chosen from its key, as Kafka's default does.
+        const copies = byStream ? byStreamSends(byStream, streamPartitions, messages) : [];
+        const [sent] = await Promise.all([transaction.send({ topic: events, acks: -1, messages }), ...copies.map((copy) => transaction.send({ ...copy, acks: -1 }))]);
         const metadata = sent.find((m) => m.topicName === events && m.partition === EVENTS_PARTITION);
         if (!metadata?.baseOffset) throw new Error('The broker did not return the offset of the appended records');
         // One send to one partition is one record batch: its records have consecutive offsets, in order.
@@ -308,6 +323,19 @@ export class GroupCommitWriter {
   async close(): Promise<void> {
     await this.dropProducer();
   }
+}
+
+const keyPartitioner = Partitioners.DefaultPartitioner();
+
+/** The by-stream copy of `messages`, one send per partition (each stream's chosen from its key, as kafkajs's default partitioner does). */
+function byStreamSends(topic: string, partitions: number, messages: readonly Message[]): { topic: string; messages: Message[] }[] {
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: -1, partitionErrorCode: 0, replicas: [], isr: [] }));
+  const byPartition = new Map<number, Message[]>();
+  for (const { partition: _, ...message } of messages) {
+    const partition = keyPartitioner({ topic, partitionMetadata, message });
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), { ...message, partition }]);
+  }
+  return [...byPartition.values()].map((copy) => ({ topic, messages: copy }));
 }
 
 /** Bytes one event adds to a produce request: its JSON, its id and the record's other headers. */
