@@ -20,7 +20,7 @@ function sourceText(s: ResolvedSource): string {
   if (s.kind === 'docs') return `[${s.title}](${s.url})`;
   const statuses = s.scenarios.map((sc) => `\`${sc.id}\`: ${sc.status}${sc.emulated ? ' (emulated by the lab store)' : ''}`).join(', ');
   const caveats = [...new Set(s.scenarios.flatMap((sc) => sc.caveats.map((c) => c.text)))];
-  return `[lab ${s.backend}](${s.url.replace(/^\//, '')}) (${statuses})${caveats.length ? ` — caveat: ${caveats.join(' ')}` : ''}`;
+  return `[lab ${s.column}](${s.url.replace(/^\//, '')}) (${statuses})${caveats.length ? ` — caveat: ${caveats.join(' ')}` : ''}`;
 }
 
 export function renderAdr(rec: Recommendation, options: AdrOptions): string {

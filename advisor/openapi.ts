@@ -60,11 +60,11 @@ export function buildOpenApiDocument() {
         AdrRequest: obj({ answers: ref('Answers'), weights: ref('Weights'), title: { type: 'string', minLength: 1, maxLength: 120 } }, ['answers']),
         Source: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
-          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, scenarios: arr(scenarioId) }),
+          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, scenarios: arr(scenarioId), configuration: obj({ column: str, page: str }) }, ['kind', 'backend', 'scenarios']),
         ] },
         ResolvedSource: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
-          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, title: str, url: str, scenarios: arr(obj({ id: scenarioId, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str, caveats: arr(obj({ text: str, emulated: bool })), emulated: bool })) }),
+          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, column: str, title: str, url: str, scenarios: arr(obj({ id: scenarioId, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str, caveats: arr(obj({ text: str, emulated: bool })), emulated: bool })) }),
         ] },
         Questionnaire: obj({
           dontKnow: { const: DONT_KNOW },

@@ -15,6 +15,8 @@ export type ResolvedSource =
   | {
       kind: 'lab';
       backend: LabBackend;
+      /** The matrix column the scenarios ran on: the backend itself, or a configuration of it (`postgres-cluster`). */
+      column: string;
       title: string;
       /** The lab page, served by the advisor from docs/labs. */
       url: string;
@@ -79,15 +81,17 @@ export function matrixUrl(id: string): string {
 
 export function resolveSource(source: Source, evidence: EvidenceSnapshot): ResolvedSource {
   if (source.kind === 'docs') return source;
-  const results = evidence.capabilities?.results[source.backend];
+  const column = source.configuration?.column ?? source.backend;
+  const results = evidence.capabilities?.results[column];
   return {
     kind: 'lab',
     backend: source.backend,
-    title: `Lab: ${source.backend} — ${source.scenarios.join(', ')}`,
-    url: labDocUrl(source.backend),
+    column,
+    title: `Lab: ${column} — ${source.scenarios.join(', ')}`,
+    url: source.configuration ? `/docs/labs/${source.configuration.page}.md` : labDocUrl(source.backend),
     scenarios: source.scenarios.map((id) => {
       const r = results?.[id];
-      const caveats = caveatsFor(evidence.capabilities, source.backend, id);
+      const caveats = caveatsFor(evidence.capabilities, column, id);
       return { id, status: r?.status ?? 'not-run', detail: r?.detail ?? '', matrixUrl: matrixUrl(id), caveats, emulated: caveats.some((c) => c.emulated) };
     }),
   };

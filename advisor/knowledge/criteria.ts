@@ -23,6 +23,7 @@ export const CRITERIA: readonly Criterion[] = [
   { id: 'portability', name: 'Portability across clouds and on-premises', description: 'Runs the same on any cloud or on your own hardware, with no single-vendor lock-in.' },
   { id: 'server-side-projections', name: 'Projections run by the store', description: 'The store itself runs projections (derived streams, partitioned state) on the server: no projection process to host.' },
   { id: 'transactional-read-models', name: 'Read models in the same transaction', description: 'A read model can be updated in the same ACID transaction as the append, so a query never sees state older than the last command.' },
+  { id: 'durability-at-failover', name: 'No acknowledged write lost at failover', description: 'An append the store acknowledged is still there after the node that took it dies, with the setting that makes it so named and checked by a failover drill.' },
 ];
 
 const byId = new Map(CRITERIA.map((c) => [c.id, c]));

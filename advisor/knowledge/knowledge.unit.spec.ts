@@ -1,6 +1,8 @@
 // The knowledge base is reviewed like code; these checks keep it internally consistent.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CRITERIA } from './criteria.ts';
 import { QUESTIONS } from './questions.ts';
 import { TECHNOLOGIES } from './technologies.ts';
@@ -67,6 +69,11 @@ describe('technology profiles', () => {
             assert.notEqual(t.id, 'marten', 'Marten has no lab');
             assert.equal(s.backend, t.id, `${t.id}/${c} cites another backend's lab`);
             assert.ok(s.scenarios.length > 0);
+            if (s.configuration) {
+              // A configuration of the same technology (postgres-cluster of postgres), with a lab page that exists.
+              assert.ok(s.configuration.column.startsWith(`${t.id}-`), `${t.id}/${c} cites ${s.configuration.column}, not a configuration of ${t.id}`);
+              assert.ok(existsSync(fileURLToPath(new URL(`../../docs/labs/${s.configuration.page}.md`, import.meta.url))), `${t.id}/${c}: docs/labs/${s.configuration.page}.md`);
+            }
           } else {
             assert.match(s.url, /^https:\/\//, `${t.id}/${c}: ${s.url}`);
           }

@@ -225,6 +225,17 @@ export const QUESTIONS: readonly Question[] = [
     ],
   },
   {
+    id: 'failover',
+    section: 'Platform',
+    text: 'When the node that took a write dies, may the last acknowledged events be lost?',
+    why: 'Every store here can run replicated, but only some settings keep what was acknowledged: an asynchronous standby, or Kafka with min.insync.replicas=1 and unclean leader election, loses the writes its followers had not received. The lab kills nodes under writes to show which settings hold.',
+    options: [
+      { id: 'no-loss', label: 'No: an acknowledged event must survive a node failure', weights: { 'durability-at-failover': 4 } },
+      // A team that restores from backups accepts losing the last minutes: that adds no need.
+      { id: 'restore-ok', label: 'Yes: restoring from a backup, losing the last minutes, is acceptable', weights: {} },
+    ],
+  },
+  {
     id: 'latency',
     section: 'Workload',
     text: 'What p99 latency must appends and aggregate loads meet?',
@@ -297,6 +308,7 @@ export const ABSENT_NEED_OPTIONS: readonly { questionId: string; optionId: strin
   { questionId: 'compliance', optionId: 'outside-events' },
   { questionId: 'compliance', optionId: 'no-personal-data' },
   { questionId: 'operations', optionId: 'platform-team' },
+  { questionId: 'failover', optionId: 'restore-ok' },
   { questionId: 'budget', optionId: 'generous' },
   { questionId: 'multi-region', optionId: 'single' },
   { questionId: 'latency', optionId: 'relaxed' },

@@ -43,3 +43,17 @@ test('docs/capabilities.json holds only ids of the suite, and the advisor reads 
   const read = new Set(Object.values(parsed?.results ?? {}).flatMap((r) => Object.keys(r ?? {})));
   for (const id of inFile) assert.ok(read.has(id), `the advisor dropped ${id}`);
 });
+
+test('every configuration the advisor cites is a column of docs/capabilities.json, and its cited scenarios ran there', async () => {
+  const file = JSON.parse(await readFile(new URL('../../docs/capabilities.json', import.meta.url), 'utf8')) as unknown;
+  const { parseCapabilities } = await import('../evidence/capabilities.ts');
+  const parsed = parseCapabilities(file);
+  const sources = TECHNOLOGIES.flatMap((t) => Object.values(t.ratings).flatMap((r) => r.sources));
+  const configured = sources.flatMap((s) => (s.kind === 'lab' && s.configuration ? [{ column: s.configuration.column, scenarios: s.scenarios }] : []));
+  assert.ok(configured.length > 0, 'no rating cites a cluster run');
+  for (const { column, scenarios } of configured) {
+    const results = parsed?.results[column];
+    assert.ok(results, `no column ${column} in docs/capabilities.json`);
+    for (const id of scenarios) assert.ok(results[id] && results[id].status !== 'skipped', `${column} did not run ${id}`);
+  }
+});

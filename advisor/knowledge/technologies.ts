@@ -6,6 +6,8 @@ import type { LabBackend, ScenarioId, Source, TechnologyProfile } from './types.
 
 const docs = (title: string, url: string): Source => ({ kind: 'docs', title, url });
 const lab = (backend: LabBackend, ...scenarios: ScenarioId[]): Source => ({ kind: 'lab', backend, scenarios });
+/** Scenarios run on a replicated configuration of the technology (a matrix column of its own; docs/labs/replication.md). */
+const onCluster = (backend: LabBackend, column: string, ...scenarios: ScenarioId[]): Source => ({ kind: 'lab', backend, scenarios, configuration: { column, page: 'replication' } });
 
 const KURRENT_DOCS = 'https://docs.kurrent.io/';
 const AWS_DDB = 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/';
@@ -42,6 +44,7 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       portability: { rating: 4, rationale: 'Runs on Linux, containers and Kubernetes on any cloud or on-premises; some features need a commercial licence.', sources: [docs('KurrentDB docs — installation', KURRENT_DOCS)] },
       'server-side-projections': { rating: 5, rationale: 'Projections run inside the server: system projections ($by_category, $by_event_type) and user-defined JavaScript projections that emit to streams.', sources: [docs('KurrentDB docs — projections', KURRENT_DOCS)] },
       'transactional-read-models': { rating: 0, rationale: 'Read models live in another database and are updated by a subscription after the append: always eventually consistent.', sources: [docs('KurrentDB docs — subscriptions', KURRENT_DOCS)], mitigation: 'Read your own writes from the stream (or wait for the subscription checkpoint) where a query must reflect the last command.' },
+      'durability-at-failover': { rating: 4, rationale: 'A three-node cluster acknowledges an append once a majority of nodes has written it, so a leader that dies loses nothing acknowledged; a single node has no replica. Not drilled here: no server runs on this machine.', sources: [docs('KurrentDB docs — clustering (quorum writes, leader election)', KURRENT_DOCS)] },
     },
   },
   {
@@ -72,6 +75,7 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       portability: { rating: 5, rationale: 'Runs everywhere, managed by every cloud, open source.', sources: [docs('PostgreSQL — about', 'https://www.postgresql.org/about/')] },
       'server-side-projections': { rating: 1, rationale: 'No projection engine: triggers or materialised views can derive tables, anything more is a worker you write and host.', sources: [docs('PostgreSQL — triggers', `${PG_DOCS}triggers.html`)], mitigation: 'Run projections in the application (the lab\'s projection runner, or Emmett) and host the worker.' },
       'transactional-read-models': { rating: 5, rationale: 'Events and read-model rows are written in one ACID transaction in the same database.', sources: [lab('postgres', 'projection.read-model'), docs('PostgreSQL — transactions', `${PG_DOCS}tutorial-transactions.html`)] },
+      'durability-at-failover': { rating: 4, rationale: 'Safe with a synchronous standby (synchronous_standby_names set, synchronous_commit=on): a commit is acknowledged once the standby has flushed it, and the lab\'s drill kills the primary under writes and finds every acknowledged append on the promoted standby. The default, an asynchronous standby, loses what it had not received (the twin fails the same scenario). Promotion and reconnecting are yours to run (pg_ctl promote, or Patroni), and one synchronous standby that dies stops commits unless there are two.', sources: [onCluster('postgres', 'postgres-cluster', 'replication.acknowledged-survive-failover'), onCluster('postgres', 'postgres-cluster-async', 'replication.acknowledged-survive-failover'), docs('PostgreSQL — synchronous replication', `${PG_DOCS}warm-standby.html#SYNCHRONOUS-REPLICATION`)] },
     },
   },
   {
@@ -102,6 +106,7 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       portability: { rating: 5, rationale: 'Open source, offered by many vendors, runs anywhere.', sources: [docs('Kafka — quickstart', 'https://kafka.apache.org/quickstart')] },
       'server-side-projections': { rating: 3, rationale: 'Kafka Streams and ksqlDB derive tables from topics, but they are applications or a separate cluster you run, not the broker.', sources: [docs('Kafka — Kafka Streams', `${KAFKA_DOCS}#streams`)] },
       'transactional-read-models': { rating: 1, rationale: 'A read model lives in another system; exactly-once processing covers Kafka-to-Kafka only, not the database you query.', sources: [docs('Kafka — exactly-once semantics in Streams', `${KAFKA_DOCS}#streamsapi`)], mitigation: 'Keep the read model in a Kafka Streams state store (interactive queries), or accept eventual consistency.' },
+      'durability-at-failover': { rating: 4, rationale: 'Safe with replication factor 3, min.insync.replicas=2, acks=all (the store\'s transactional writer) and unclean.leader.election.enable=false: the lab\'s drill kills the partition leader under writes and finds every acknowledged append on the new leader. With min.insync.replicas=1 and unclean election on (the twin) a leader can acknowledge alone, and a failover to a lagging follower loses those records.', sources: [onCluster('kafka', 'kafka-cluster', 'replication.acknowledged-survive-failover'), onCluster('kafka', 'kafka-cluster-unsafe', 'replication.acknowledged-survive-failover'), docs('Kafka — replication design (ISR, unclean leader election)', `${KAFKA_DOCS}#design_replicatedlog`)] },
     },
   },
   {
@@ -132,6 +137,7 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       portability: { rating: 0, rationale: 'AWS only; DynamoDB local is for development.', sources: [docs('AWS — DynamoDB local', `${AWS_DDB}DynamoDBLocal.html`)], mitigation: 'Keep the store behind the workbench\'s EventStore interface so an adapter swap stays possible.' },
       'server-side-projections': { rating: 1, rationale: 'No projection engine: Streams trigger Lambda functions you write.', sources: [docs('AWS — DynamoDB Streams and Lambda', `${AWS_DDB}Streams.Lambda.html`)], mitigation: 'Write projections as Lambda functions on the table\'s stream and monitor their iterator age.' },
       'transactional-read-models': { rating: 3, rationale: 'TransactWriteItems can write the events and a read-model item atomically, within 100 items and 4 MB per transaction.', sources: [docs('AWS — transactions', `${AWS_DDB}transaction-apis.html`)] },
+      'durability-at-failover': { rating: 5, rationale: 'Managed: a write is acknowledged once it is stored durably in several availability zones, with nothing to configure. Not shown in the lab: the emulator (dynalite) runs one node.', sources: [docs('AWS — DynamoDB resilience (data replicated across availability zones)', `${AWS_DDB}disaster-recovery-resiliency.html`)] },
     },
   },
   {
@@ -162,6 +168,7 @@ export const TECHNOLOGIES: readonly TechnologyProfile[] = [
       portability: { rating: 5, rationale: 'Open source; runs wherever .NET and PostgreSQL run.', sources: [docs('Marten — introduction', 'https://martendb.io/')] },
       'server-side-projections': { rating: 2, rationale: 'Projections are built in, but run in your application host (inline or the async daemon), not in the database.', sources: [docs('Marten — projections', 'https://martendb.io/events/projections/')], mitigation: 'Host the async daemon in an always-on service; inline projections need no extra process.' },
       'transactional-read-models': { rating: 5, rationale: 'Inline projections update documents in the same transaction as the appended events.', sources: [docs('Marten — inline projections', 'https://martendb.io/events/projections/inline.html')] },
+      'durability-at-failover': { rating: 4, rationale: 'Whatever its PostgreSQL gives: with a synchronous standby an acknowledged commit survives the primary (the PostgreSQL lab\'s drill shows it); with the default asynchronous standby it may not.', sources: [docs('PostgreSQL — synchronous replication', 'https://www.postgresql.org/docs/current/warm-standby.html#SYNCHRONOUS-REPLICATION')] },
     },
   },
 ];

@@ -40,6 +40,7 @@ export const CRITERION_IDS = [
   'portability',
   'server-side-projections',
   'transactional-read-models',
+  'durability-at-failover',
 ] as const;
 export type CriterionId = (typeof CRITERION_IDS)[number];
 
@@ -56,8 +57,13 @@ export const MAX_RATING = 5;
 
 export type Source =
   | { kind: 'docs'; title: string; url: string }
-  /** A claim checked by the conformance suite: links to the lab page and the capability-matrix entry. */
-  | { kind: 'lab'; backend: LabBackend; scenarios: ScenarioId[] };
+  /**
+   * A claim checked by the conformance suite: links to the lab page and the capability-matrix entry.
+   * `configuration`: the matrix column the scenarios ran on when it is not the technology's single node
+   * (a cluster, or its unsafe twin: `postgres-cluster`, `kafka-cluster-unsafe`), with the lab page that
+   * explains it (`page`, a file of docs/labs without `.md`).
+   */
+  | { kind: 'lab'; backend: LabBackend; scenarios: ScenarioId[]; configuration?: { column: string; page: string } };
 
 export interface CriterionRating {
   rating: Rating;

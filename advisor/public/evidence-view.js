@@ -9,7 +9,7 @@ export function sourceLink(s) {
   return h(
     'span',
     { class: 'lab-source' },
-    h('a', { href: s.url, text: `${s.backend} lab` }),
+    h('a', { href: s.url, text: s.column === s.backend ? `${s.backend} lab` : `${s.column} (${s.backend} lab)` }),
     ' (',
     s.scenarios.flatMap((sc, i) => [
       i ? ', ' : '',
@@ -30,7 +30,7 @@ function measured(s) {
   return h(
     'details',
     { class: 'measured' },
-    h('summary', { text: `What the ${s.backend} run measured` }),
+    h('summary', { text: `What the ${s.column} run measured` }),
     h('ul', {}, ran.map((sc) => h('li', {}, h('code', { text: sc.id }), ` ${sc.status}: `, sc.detail.replace(/ \| /g, '; ')))),
   );
 }
