@@ -16,6 +16,8 @@
  *   stated plainly: ids are looked up in this stream only (EventStoreDB has no index by event id), and
  *   only within the window.
  * - Checkpoints and snapshots: one `$`-stream per subscriber or aggregate with `$maxCount: 1` (mapping.ts).
+ * - Consumer groups: persistent subscriptions to `$all`, Pinned (persistent-member.ts); the server assigns
+ *   streams to connections and does not say which, so `consumer-groups-partitions` is declared unsupported.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -55,10 +57,12 @@ import {
   type Subscription,
   type UnsupportedCapabilities,
   type ValidatedAppend,
+  type ValidatedConsumerGroupOptions,
   type ValidatedDelete,
   type ValidatedEvent,
 } from '../core/index.ts';
 import { createCatchUpSubscription } from './catch-up-subscription.ts';
+import { PersistentConsumerGroupMember } from './persistent-member.ts';
 import { BACKEND, translateError, translated } from './errors.ts';
 import {
   assertApplicationEventTypes,
@@ -88,8 +92,10 @@ const SYSTEM_SKIP_PAGE = 500;
 export class EventStoreDbEventStore extends EventStoreBase {
   readonly backend = BACKEND;
   override readonly unsupported: UnsupportedCapabilities = {
-    'consumer-groups': "not built in this lab yet: EventStoreDB's persistent subscriptions (round robin or pinned, park, replay parked) are the native route",
-    'consumer-groups-stream-order': 'no consumer groups yet (see consumer-groups)',
+    'consumer-groups-stream-order':
+      "persistent subscriptions hand a member several events at once (up to its buffer), two of one stream included, and a retried event comes back after later ones; the Pinned strategy keeps a stream on one connection 'on a best efforts basis' only (KurrentDB docs, consumer strategies)",
+    'consumer-groups-partitions':
+      'the server assigns streams to connections itself (Pinned: stream-id hashes into 1024 buckets) and reports no assignment per connection: stats.partitions is [] and delivery.partition is -1',
     'subject-keys':
       "not built: a key kept in a stream per subject would be deleted with deleteStream but its bytes stay in the database's chunks until a scavenge, and neither can be measured here (no server); keep keys in another store's key store (CryptoShredder takes any KeyStore)",
     'deletion-removes-from-all':
@@ -286,6 +292,11 @@ export class EventStoreDbEventStore extends EventStoreBase {
       upTo = packPosition(last);
     }
     return page;
+  }
+
+  /** Native consumer groups: a persistent subscription to `$all` per group (persistent-member.ts). */
+  protected override openConsumerGroupMember(options: ValidatedConsumerGroupOptions): PersistentConsumerGroupMember {
+    return new PersistentConsumerGroupMember(this.client, this, options);
   }
 
   /** Native catch-up subscriptions: the server pushes, inside the shared bounded buffer. */
