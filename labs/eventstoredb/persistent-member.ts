@@ -20,6 +20,7 @@
  *   backoff until it leaves. A member killed outright (SIGKILL) is noticed by the server when its
  *   connection closes, or after `messageTimeout` (= `leaseMs`) per delivery at the latest.
  * - `leave()`: unsubscribes; the server retries what the member still had in flight with the others.
+ * - `stats.rebalances` counts the member's connections to the group (its first join and every reconnect).
  *
  * Written against @eventstore/db-client 6.2.1 and its documentation; run by the consume.* scenarios only
  * where a server is reachable (never on the machine it was written on).
@@ -32,6 +33,7 @@ import {
   PARK,
   RETRY,
   START,
+  PersistentSubscriptionDoesNotExistError,
   PersistentSubscriptionDroppedError,
   PersistentSubscriptionExistsError,
   StreamNotFoundError,
@@ -272,9 +274,12 @@ export class PersistentConsumerGroupMember implements ConsumerGroupMember {
   }
 }
 
-/** The server dropped this connection (the group was deleted or restarted): connect again. */
+/**
+ * The server dropped this connection (the subscription subsystem restarted), or the group is gone (an
+ * operator deleted it): connect again, creating the group anew where it is gone.
+ */
 function isDropped(error: unknown): boolean {
-  return error instanceof PersistentSubscriptionDroppedError;
+  return error instanceof PersistentSubscriptionDroppedError || error instanceof PersistentSubscriptionDoesNotExistError;
 }
 
 /** The server keeps a nack's reason with the parked message; a handler's error can be long. */
