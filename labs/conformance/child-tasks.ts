@@ -33,6 +33,13 @@ export interface GroupMemberArgs {
   reportEveryMs?: number;
   /** Where partitions without a checkpoint start (default: the end of the log, as the member joins). */
   startAt?: 'start' | 'end';
+  /** The member's bufferSize option (default: the contract's). */
+  bufferSize?: number;
+  /**
+   * Also report each delivery as its handler starts (`{ started: eventId }`): for groups without visible
+   * partitions, what a killed member had in hand is what it started and did not report handled.
+   */
+  reportStarts?: boolean;
 }
 
 /**
@@ -96,7 +103,7 @@ export const childTasks: Record<string, ChildTask> = {
   async 'group-member'(store, args, progress, signal) {
     const a = args as unknown as GroupMemberArgs;
     if (!store.joinConsumerGroup) throw new Error(`the ${store.backend} store has no consumer groups`);
-    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs, startAt: a.startAt ?? 'end' });
+    const member = store.joinConsumerGroup({ group: a.group, memberId: a.memberId, streamPrefix: a.streamPrefix, partitions: a.partitions, leaseMs: a.leaseMs, startAt: a.startAt ?? 'end', ...(a.bufferSize === undefined ? {} : { bufferSize: a.bufferSize }) });
     const now = () => performance.timeOrigin + performance.now();
     let reported = '';
     const reportPartitions = () => {
@@ -117,6 +124,7 @@ export const childTasks: Record<string, ChildTask> = {
     const flusher = a.reportEveryMs ? setInterval(flush, a.reportEveryMs) : undefined;
     await consume(member, async (delivery) => {
       const start = now();
+      if (a.reportStarts) progress({ started: delivery.event.id });
       if (a.handlerKind === 'cpu') busyFor(a.handlerMs);
       else await sleep(a.handlerMs);
       const e = delivery.event;

@@ -25,6 +25,14 @@ export const CAPABILITIES = [
   /** Within a consumer group, one stream's events are handled one at a time, in version order. */
   'consumer-groups-stream-order',
   /**
+   * A group's work is split into partitions of streams that members own and report: `stats.partitions`
+   * lists what a member holds and `delivery.partition` where an event came from. Without it (EventStoreDB's
+   * persistent subscriptions: the server assigns streams to connections internally and tells no one),
+   * `stats.partitions` is `[]` and `delivery.partition` is -1, and the consume.* scenarios check what holds
+   * for a group without visible partitions (labs/conformance/scenarios/consume.ts).
+   */
+  'consumer-groups-partitions',
+  /**
    * Event data and metadata come back byte for byte as written (key order, number spelling), not only as
    * equal JSON. PostgreSQL's jsonb keeps neither: it sorts keys and normalises numbers.
    */

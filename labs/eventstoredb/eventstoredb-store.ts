@@ -15,11 +15,11 @@
  *   The server's own deduplication stays as the second line for two retries racing each other. Limits,
  *   stated plainly: ids are looked up in this stream only (EventStoreDB has no index by event id), and
  *   only within the window.
- * - Checkpoints and snapshots: one `$`-stream per subscriber or aggregate with `$maxCount: 1` (mapping.ts).
+ * - Checkpoints and snapshots: one `$`-stream per subscriber or aggregate with `$maxCount: 1` (checkpoints-and-snapshots.ts).
+ * - Consumer groups: persistent subscriptions to `$all`, Pinned (persistent-member.ts); the server assigns
+ *   streams to connections and does not say which, so `consumer-groups-partitions` is declared unsupported.
  */
-import { randomUUID } from 'node:crypto';
 import {
-  ANY,
   BACKWARDS,
   END,
   EventStoreDBClient,
@@ -43,9 +43,7 @@ import {
   type AllPageRequest,
   type AppendResult,
   type CheckpointPort,
-  type JsonValue,
   type RecordedEvent,
-  type Snapshot,
   type SnapshotPort,
   type StoreLimits,
   type RetentionPolicy,
@@ -55,15 +53,18 @@ import {
   type Subscription,
   type UnsupportedCapabilities,
   type ValidatedAppend,
+  type ValidatedConsumerGroupOptions,
   type ValidatedDelete,
   type ValidatedEvent,
 } from '../core/index.ts';
 import { createCatchUpSubscription } from './catch-up-subscription.ts';
+import { EventStoreDbCheckpoints, EventStoreDbSnapshots } from './checkpoints-and-snapshots.ts';
+import { PersistentConsumerGroupMember } from './persistent-member.ts';
+import { deleteExpectedRevision, retentionFromMetadata, truncationLastVersion, truncationMetadata, type StreamHead } from './stream-lifecycle.ts';
 import { BACKEND, translateError, translated } from './errors.ts';
 import {
   assertApplicationEventTypes,
   assertApplicationStream,
-  checkpointStreamId,
   fromResolvedEvent,
   packPosition,
   revisionToVersion,
@@ -71,7 +72,6 @@ import {
   snapshotStreamId,
   toEventData,
   toExpectedRevision,
-  type EventToWrite,
 } from './mapping.ts';
 
 export interface EventStoreDbStoreOptions {
@@ -88,8 +88,10 @@ const SYSTEM_SKIP_PAGE = 500;
 export class EventStoreDbEventStore extends EventStoreBase {
   readonly backend = BACKEND;
   override readonly unsupported: UnsupportedCapabilities = {
-    'consumer-groups': "not built in this lab yet: EventStoreDB's persistent subscriptions (round robin or pinned, park, replay parked) are the native route",
-    'consumer-groups-stream-order': 'no consumer groups yet (see consumer-groups)',
+    'consumer-groups-stream-order':
+      "persistent subscriptions hand a member several events at once (up to its buffer), two of one stream included, and a retried event comes back after later ones; the Pinned strategy keeps a stream on one connection 'on a best efforts basis' only (KurrentDB docs, consumer strategies)",
+    'consumer-groups-partitions':
+      'the server assigns streams to connections itself (Pinned: stream-id hashes into 1024 buckets) and reports no assignment per connection: stats.partitions is [] and delivery.partition is -1',
     'subject-keys':
       "not built: a key kept in a stream per subject would be deleted with deleteStream but its bytes stay in the database's chunks until a scavenge, and neither can be measured here (no server); keep keys in another store's key store (CryptoShredder takes any KeyStore)",
     'deletion-removes-from-all':
@@ -167,24 +169,16 @@ export class EventStoreDbEventStore extends EventStoreBase {
 
   /**
    * Native deletes: `deleteStream` (soft: the server hides the events and continues the revisions) and
-   * `tombstoneStream` (hard), with the expected revision checked by the server; the snapshot stream goes
+   * `tombstoneStream` (hard: the client's StreamDeletedError for every later write, translated to ours),
+   * with the expected revision checked by the server (stream-lifecycle.ts); the snapshot stream goes
    * with them. Not run on this machine (no server): the semantics follow EventStoreDB's documentation.
    */
   protected override async deleteStreamValidated({ streamId, expectedVersion, mode }: ValidatedDelete): Promise<void> {
     assertApplicationStream(streamId);
-    // The delete calls take no "stream exists": the last revision, checked by the server, stands for it.
-    let expectedRevision: bigint | typeof ANY | typeof NO_STREAM;
-    if (expectedVersion === 'stream_exists') {
-      const [last] = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
-      if (!last) throw new WrongExpectedVersionError(streamId, expectedVersion, 'no_stream', 'Delete of');
-      expectedRevision = BigInt(last.streamVersion);
-    } else {
-      expectedRevision = expectedVersion === 'any' ? ANY : expectedVersion === 'no_stream' ? NO_STREAM : BigInt(expectedVersion);
-    }
-    const options = { expectedRevision };
+    const expectedRevision = await deleteExpectedRevision(streamId, expectedVersion, () => this.streamHead(streamId));
     try {
-      if (mode === 'hard') await this.client.tombstoneStream(streamId, options);
-      else await this.client.deleteStream(streamId, options);
+      if (mode === 'hard') await this.client.tombstoneStream(streamId, { expectedRevision });
+      else await this.client.deleteStream(streamId, { expectedRevision });
     } catch (error) {
       if (error instanceof StreamNotFoundError && mode === 'soft') return; // nothing to delete
       throw translateError(error, { streamId, expectedVersion });
@@ -194,22 +188,51 @@ export class EventStoreDbEventStore extends EventStoreBase {
     });
   }
 
-  /** `$tb` (truncate before) in the stream's metadata: the server hides earlier events, a scavenge removes them. */
+  /**
+   * `$tb` (truncate before) in the stream's metadata, merged into what is there and never moved back
+   * (stream-lifecycle.ts): the server hides earlier events at once, a scavenge removes them.
+   */
   protected override async truncateStreamValidated(streamId: string, beforeVersion: number): Promise<void> {
     assertApplicationStream(streamId);
-    const [last] = await this.readNative(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
-    const lastVersion = last?.streamVersion;
+    const head = await this.streamHead(streamId);
+    if (head.tombstoned) throw new StreamDeletedError(streamId);
+    const { metadata, metastreamRevision } = await translated(() => this.client.getStreamMetadata(streamId), { streamId });
+    const lastVersion = truncationLastVersion(head, metadata);
     if (beforeVersion > (lastVersion === undefined ? 0 : lastVersion + 1)) throw new TruncationPastEndError(streamId, beforeVersion, lastVersion);
-    await translated(() => this.client.setStreamMetadata(streamId, { truncateBefore: beforeVersion }));
+    const next = truncationMetadata(metadata, beforeVersion);
+    if (!next) return;
+    // At the metadata revision read: a concurrent change of the metadata is not overwritten silently.
+    await translated(() => this.client.setStreamMetadata(streamId, next, { expectedRevision: metastreamRevision ?? NO_STREAM }), { streamId });
+  }
+
+  /** The newest event of a stream, or that it is tombstoned (the store's reads say "empty" for both). */
+  private async streamHead(streamId: string): Promise<StreamHead> {
+    try {
+      const [last] = await collectRaw(this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+      return { tombstoned: false, ...(last?.event ? { lastVersion: revisionToVersion(last.event.revision) } : {}) };
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return { tombstoned: false };
+      if (translateError(error, { streamId }) instanceof StreamDeletedError) return { tombstoned: true };
+      throw translateError(error, { streamId });
+    }
   }
 
   /**
    * EventStoreDB removes events only when told to: deleted or truncated streams, and streams with $maxAge
-   * or $maxCount in their metadata, lose them at the next scavenge. This store sets neither on the
-   * application's streams (only its own checkpoint and snapshot streams have $maxCount: 1).
+   * or $maxCount in their metadata, lose them at the next scavenge. There is no server-wide retention
+   * setting to read; this store sets neither on the application's streams (only its own checkpoint and
+   * snapshot streams have $maxCount: 1). One stream's own: describeStreamRetention.
    */
   protected async retentionPort(): Promise<RetentionPolicy> {
-    return { keepsEventsForever: true, source: 'EventStoreDB: no $maxAge or $maxCount set on application streams by this store (events leave only by delete, truncate, or such metadata, at a scavenge)' };
+    return { keepsEventsForever: true, source: 'EventStoreDB: retention is per stream ($maxAge, $maxCount in its metadata), none by default, and this store sets none on application streams (events leave only by delete, truncate, or such metadata, at a scavenge)' };
+  }
+
+  /** What a stream's own metadata says about how long it keeps events (another client may have set it). */
+  async describeStreamRetention(streamId: string): Promise<RetentionPolicy> {
+    return this.guard('describeStreamRetention', async () => {
+      const { metadata } = await translated(() => this.client.getStreamMetadata(streamId), { streamId });
+      return retentionFromMetadata(streamId, metadata);
+    });
   }
 
   protected async readStreamPage(streamId: string, { direction, fromVersion, maxCount }: StreamPageRequest): Promise<RecordedEvent[]> {
@@ -286,6 +309,11 @@ export class EventStoreDbEventStore extends EventStoreBase {
       upTo = packPosition(last);
     }
     return page;
+  }
+
+  /** Native consumer groups: a persistent subscription to `$all` per group (persistent-member.ts). */
+  protected override openConsumerGroupMember(options: ValidatedConsumerGroupOptions): PersistentConsumerGroupMember {
+    return new PersistentConsumerGroupMember(this.client, this, options);
   }
 
   /** Native catch-up subscriptions: the server pushes, inside the shared bounded buffer. */
@@ -366,80 +394,4 @@ async function collect(read: StreamingRead<ResolvedEvent>): Promise<RecordedEven
 
 function maxBigint(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
-}
-
-/** Writes `$maxCount: 1` on a stream created by this first append, so only its newest event is kept. */
-async function keepOnlyNewest(client: EventStoreDBClient, streamId: string): Promise<void> {
-  await translated(() => client.setStreamMetadata(streamId, { maxCount: 1 }), { streamId });
-}
-
-/**
- * Checkpoints: the stream `$checkpoint-<subscriber>` holds events `{ position }` (a decimal string: JSON
- * numbers lose precision past 2^53); `$maxCount: 1` keeps only the newest. Reading it is one
- * backwards read of one event.
- */
-class EventStoreDbCheckpoints implements CheckpointPort {
-  constructor(private readonly client: EventStoreDBClient) {}
-
-  async load(subscriberId: string): Promise<bigint | undefined> {
-    const [last] = await readNewest(this.client, checkpointStreamId(subscriberId));
-    const position = (last?.data as { position?: unknown } | undefined)?.position;
-    return typeof position === 'string' ? BigInt(position) : undefined;
-  }
-
-  async store(subscriberId: string, position: bigint): Promise<void> {
-    const streamId = checkpointStreamId(subscriberId);
-    const result = await translated(
-      () => this.client.appendToStream(streamId, toEventData(systemEvent('Checkpoint', { position: position.toString() })), { expectedRevision: ANY }),
-      { streamId },
-    );
-    if (result.nextExpectedRevision === 0n) await keepOnlyNewest(this.client, streamId);
-  }
-}
-
-/**
- * Snapshots: the stream `$snapshot-<stream>` with `$maxCount: 1`. A save appends at the revision it read,
- * so two loaders racing cannot put an older snapshot over a newer one: the loser re-reads and decides again.
- */
-class EventStoreDbSnapshots implements SnapshotPort {
-  constructor(private readonly client: EventStoreDBClient) {}
-
-  async load(streamId: string): Promise<Snapshot | undefined> {
-    const [last] = await readNewest(this.client, snapshotStreamId(streamId));
-    return last ? (last.data as unknown as Snapshot) : undefined;
-  }
-
-  async save(streamId: string, snapshot: Snapshot): Promise<void> {
-    const snapshotStream = snapshotStreamId(streamId);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const [current] = await readNewest(this.client, snapshotStream);
-      if (current && (current.data as unknown as Snapshot).streamVersion > snapshot.streamVersion) return;
-      try {
-        const data = { streamVersion: snapshot.streamVersion, schemaVersion: snapshot.schemaVersion, state: snapshot.state };
-        const result = await this.client.appendToStream(snapshotStream, toEventData(systemEvent('Snapshot', data)), {
-          expectedRevision: current ? BigInt(current.streamVersion) : NO_STREAM,
-        });
-        if (result.nextExpectedRevision === 0n) await keepOnlyNewest(this.client, snapshotStream);
-        return;
-      } catch (error) {
-        const translatedError = translateError(error, { streamId: snapshotStream });
-        if (!(translatedError instanceof WrongExpectedVersionError)) throw translatedError;
-      }
-    }
-  }
-}
-
-/** The newest event of a `$`-stream of ours (read directly: the contract's reads skip `$`-streams). */
-async function readNewest(client: EventStoreDBClient, streamId: string): Promise<{ data: unknown; streamVersion: number }[]> {
-  try {
-    const raw = await collectRaw(client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
-    return raw.flatMap((r) => (r.event ? [{ data: r.event.data, streamVersion: revisionToVersion(r.event.revision) }] : []));
-  } catch (error) {
-    if (error instanceof StreamNotFoundError) return [];
-    throw translateError(error, { streamId });
-  }
-}
-
-function systemEvent(type: string, data: JsonValue): EventToWrite {
-  return { id: randomUUID(), type, data, metadata: {} };
 }
