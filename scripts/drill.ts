@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
 import { BACKENDS, backendByName } from '../labs/backends.ts';
-import type { ClusterFault } from '../labs/runtime/index.ts';
-import { runDrill } from './drill/run.ts';
+import { PartitionUnavailableError, type ClusterFault } from '../labs/runtime/index.ts';
+import { runDrill, UnsupportedFaultError } from './drill/run.ts';
 import type { DrillReport } from './drill/records.ts';
 
 const FAULTS: readonly ClusterFault[] = ['kill', 'pause', 'partition'];
@@ -76,6 +76,8 @@ try {
   });
 } catch (error) {
   bar?.stop();
+  // A fault this backend or this machine cannot take is bad input (exit 2), said in one sentence.
+  if (error instanceof PartitionUnavailableError || error instanceof UnsupportedFaultError) fail(`The drill cannot run: ${error.message}.`);
   console.error(pc.red(`The drill could not run: ${error instanceof Error ? error.message : String(error)}`));
   process.exit(1);
 }
