@@ -1,9 +1,12 @@
 /**
- * `npm run drill -- --backend <cluster> [--failovers N] [--faults kill,pause] [--json]`: a failover
- * drill (scripts/drill/run.ts) and what the checker found. Exits 1 when an acknowledged append was lost
- * on a backend whose lesson is not that loss, 2 on bad input (a backend without a cluster, a fault it
- * cannot be given).
+ * `npm run drill -- --backend <cluster> [--failovers N] [--faults kill,pause,partition] [--json] [--html <file>]`:
+ * a failover drill (scripts/drill/run.ts) and what the checker found, on the terminal, as JSON, and as an
+ * HTML report (scripts/drill/report.ts). `--from a.json,b.json --html <file>` renders drills already run.
+ * Exits 1 when an acknowledged append was lost on a backend whose lesson is not that loss, 2 on bad input
+ * (a backend without a cluster, a fault it or this machine cannot take).
  */
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
@@ -11,10 +14,12 @@ import { BACKENDS, backendByName } from '../labs/backends.ts';
 import { PartitionUnavailableError, type ClusterFault } from '../labs/runtime/index.ts';
 import { runDrill, UnsupportedFaultError } from './drill/run.ts';
 import type { DrillReport } from './drill/records.ts';
+import { renderDrillHtml } from './drill/report.ts';
 
 const FAULTS: readonly ClusterFault[] = ['kill', 'pause', 'partition'];
 const clusters = BACKENDS.filter((b) => b.cluster).map((b) => b.name);
-const usage = `Usage: npm run drill -- --backend <${clusters.join('|')}> [--failovers N] [--faults ${FAULTS.join(',')}] [--writers N] [--json]`;
+const usage = `Usage: npm run drill -- --backend <${clusters.join('|')}> [--failovers N] [--faults ${FAULTS.join(',')}] [--writers N] [--json] [--html <file>]
+       npm run drill -- --from <drill.json>[,<drill.json>…] --html <file>`;
 
 function fail(message: string): never {
   console.error(`${pc.red(message)}\n\n${usage}`);
@@ -30,6 +35,8 @@ try {
       faults: { type: 'string', default: 'kill' },
       writers: { type: 'string', default: '4' },
       json: { type: 'boolean', default: false },
+      html: { type: 'string' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -38,6 +45,27 @@ try {
 }
 if (parsed.help) {
   console.log(usage);
+  process.exit(0);
+}
+
+async function writeHtml(file: string, drills: DrillReport[]): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, await renderDrillHtml(drills));
+  console.error(pc.dim(`HTML report: ${file}`));
+}
+
+if (parsed.from !== undefined) {
+  if (!parsed.html) fail('--from renders drills already run: it needs --html <file>.');
+  const drills: DrillReport[] = [];
+  for (const file of parsed.from.split(',').map((f) => f.trim()).filter(Boolean)) {
+    try {
+      drills.push(JSON.parse(await readFile(file, 'utf8')) as DrillReport);
+    } catch (error) {
+      fail(`Cannot read the drill ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (drills.length === 0) fail('--from names no file.');
+  await writeHtml(parsed.html, drills);
   process.exit(0);
 }
 const definition = parsed.backend ? backendByName(parsed.backend) : undefined;
@@ -83,6 +111,7 @@ try {
 }
 bar?.stop();
 
+if (parsed.html) await writeHtml(parsed.html, [report]);
 if (parsed.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {

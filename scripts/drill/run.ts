@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendDefinition, ClusterFault, FailoverRecord, RunningBackend } from '../../labs/runtime/index.ts';
 import { networkNamespacesUnavailable, PartitionUnavailableError, withOwnServers } from '../../labs/runtime/index.ts';
@@ -104,6 +105,7 @@ export async function runDrill(definition: BackendDefinition, options: DrillOpti
   const writerCount = options.writers ?? 4;
   const settleMs = options.settleMs ?? 1_500;
   const started = Date.now();
+  const loadAverageStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const prefix = `drill-${randomBytes(3).toString('hex')}-`;
   // A cluster of this drill's own, whatever the environment points at.
   const running = await withOwnServers(() => definition.start(options.log, { partitionable }));
@@ -203,6 +205,7 @@ export async function runDrill(definition: BackendDefinition, options: DrillOpti
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       lostSample: findings.lost.slice(0, 5).map(([id]) => id),
+      machine: { cores: availableParallelism(), loadAverageStart, loadAverageEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
     };
   } finally {
     for (const writer of writers) if (writer.child.exitCode === null) writer.child.kill('SIGKILL');
