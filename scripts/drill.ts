@@ -18,7 +18,7 @@ import { renderDrillHtml } from './drill/report.ts';
 
 const FAULTS: readonly ClusterFault[] = ['kill', 'pause', 'partition'];
 const clusters = BACKENDS.filter((b) => b.cluster).map((b) => b.name);
-const usage = `Usage: npm run drill -- --backend <${clusters.join('|')}> [--failovers N] [--faults ${FAULTS.join(',')}] [--writers N] [--json] [--html <file>]
+const usage = `Usage: npm run drill -- --backend <${clusters.join('|')}> [--failovers N] [--faults ${FAULTS.join(',')}] [--writers N] [--settle-ms N] [--json] [--html <file>]
        npm run drill -- --from <drill.json>[,<drill.json>…] --html <file>`;
 
 function fail(message: string): never {
@@ -34,6 +34,7 @@ try {
       failovers: { type: 'string', default: '1' },
       faults: { type: 'string', default: 'kill' },
       writers: { type: 'string', default: '4' },
+      'settle-ms': { type: 'string', default: '1500' },
       json: { type: 'boolean', default: false },
       html: { type: 'string' },
       from: { type: 'string' },
@@ -76,6 +77,10 @@ const failovers = Number(parsed.failovers);
 if (!Number.isInteger(failovers) || failovers < 1 || failovers > 100) fail(`--failovers must be a whole number from 1 to 100, not '${parsed.failovers}'.`);
 const writers = Number(parsed.writers);
 if (!Number.isInteger(writers) || writers < 1 || writers > 16) fail(`--writers must be a whole number from 1 to 16, not '${parsed.writers}'.`);
+// How long the writers append before the first fault and after each failover (Kafka's writers need
+// seconds to get going: its one writer role passes between their processes).
+const settleMs = Number(parsed['settle-ms']);
+if (!Number.isInteger(settleMs) || settleMs < 0 || settleMs > 600_000) fail(`--settle-ms must be a whole number of milliseconds up to 600000, not '${parsed['settle-ms']}'.`);
 const faults = parsed.faults.split(',').map((f) => f.trim()) as ClusterFault[];
 const unknownFault = faults.find((f) => !FAULTS.includes(f));
 if (unknownFault !== undefined) fail(`Unknown fault '${unknownFault}' (known: ${FAULTS.join(', ')}).`);
@@ -98,6 +103,7 @@ try {
     failovers,
     faults,
     writers,
+    settleMs,
     log: (line) => (bar ? bar.update({ phase: line }) : console.error(pc.dim(line))),
     onProgress: ({ failover, phase, acknowledged }) =>
       bar ? bar.update(failover, { phase, acknowledged }) : console.error(pc.dim(`failover ${failover}/${failovers} · ${phase} · ${acknowledged} delivered`)),
