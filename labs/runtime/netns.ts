@@ -99,15 +99,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Namespaces and links of networks whose owning process is gone (killed before it could clean up). */
+/**
+ * Namespaces and bridges of networks whose owning process is gone (killed before it could clean up), and
+ * only those nothing uses any more: a namespace with a process in it, or a bridge with a port, is left
+ * alone (a pid seen dead here may be alive in another pid namespace sharing this network).
+ */
 function removeStale(): void {
   for (const line of ip(['netns', 'list']).split('\n')) {
     const match = /^(workbench-(\d+)-\S+)/.exec(line);
-    if (match && !alive(Number(match[2]))) tryIp(['netns', 'del', match[1]!]);
+    if (!match || alive(Number(match[2]))) continue;
+    const inUse = (() => {
+      try {
+        return ip(['netns', 'pids', match[1]!]).trim() !== '';
+      } catch {
+        return true;
+      }
+    })();
+    if (!inUse) tryIp(['netns', 'del', match[1]!]);
   }
-  for (const line of ip(['-o', 'link', 'show']).split('\n')) {
-    const match = /^\d+: (w-([0-9a-z]+)-[0-9a-z]+-(?:b|h\d+))[@:]/.exec(line);
-    if (match && !alive(parseInt(match[2]!, 36))) tryIp(['link', 'del', match[1]!]);
+  for (const line of ip(['-o', 'link', 'show', 'type', 'bridge']).split('\n')) {
+    const match = /^\d+: (w-([0-9a-z]+)-[0-9a-z]+-b)[@:]/.exec(line);
+    if (!match || alive(parseInt(match[2]!, 36))) continue;
+    if (ip(['-o', 'link', 'show', 'master', match[1]!]).trim() === '') tryIp(['link', 'del', match[1]!]);
   }
 }
 
