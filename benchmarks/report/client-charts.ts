@@ -3,11 +3,6 @@
  * with their units. One colour per target throughout.
  */
 export const CLIENT_CHARTS = String.raw`
-const PALETTE = ['#2457c5', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#e67700', '#495057', '#5c7cfa', '#94d82d'];
-// One colour per target in every chart: A/B (comparisons) and the mode suffix do not change it.
-const colorOf = (() => { const m = new Map(); return (key) => { const base = key.replace(/^[AB]: /, '').replace(/ \((closed|max-rate|sweep|growth)\)$/, ''); if (!m.has(base)) m.set(base, PALETTE[m.size % PALETTE.length]); return m.get(base); }; })();
-Chart.defaults.font.size = 11;
-Chart.defaults.animation = false;
 // Log axes: label 1, 2 and 5 of each decade (a decade with no label leaves an axis unreadable).
 // Log axes: 1, 2 and 5 of each decade; within a narrow range, every tick at least 20 % above the last labelled one.
 const LOG_TICKS = { autoSkip: false, callback: (v, i, ticks) => {
@@ -22,17 +17,6 @@ const LOG_TICKS = { autoSkip: false, callback: (v, i, ticks) => {
 } };
 // Dashed companions (service time, send delay, held back, p50) share their run's colour and legend entry.
 const LEGEND = { labels: { boxWidth: 12, filter: (item) => !/ \(service\)$| send delay$| held back$| lag p50$/.test(item.text) } };
-const axis = (text, extra = {}) => ({ ...extra, title: { display: true, text } });
-
-function chartCard(parent, title, note, wide) {
-  const card = el('div', { className: 'card' + (wide ? ' wide' : '') }, '<h3>' + esc(title) + '</h3>' + (note ? '<p>' + note + '</p>' : ''));
-  const box = el('div', { className: wide ? 'chart tall' : 'chart' });
-  const canvas = el('canvas');
-  box.append(canvas);
-  card.append(box);
-  parent.append(card);
-  return canvas;
-}
 
 const PCT_LABELS = { 0: 'p0', 1: 'p90', 2: 'p99', 3: 'p99.9', 4: 'p99.99' };
 

@@ -4,9 +4,6 @@
  * tables of sweep steps and max-rate searches.
  */
 export const CLIENT_TABLES = String.raw`
-const fmt = (n, d = 2) => n === null || n === undefined ? '' : (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : Number(n.toFixed(d)).toString());
-const el = (tag, attrs = {}, html = '') => { const e = document.createElement(tag); Object.assign(e, attrs); if (html) e.innerHTML = html; return e; };
-const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const range = (s, d = 1) => s ? (s.min === s.max ? fmt(s.median, d) : fmt(s.median, d) + ' <small>(' + fmt(s.min, d) + '–' + fmt(s.max, d) + ')</small>') : '';
 const maxOf = (step, name) => step.tooFewSamplesFor.includes(name) ? ' <small>max of ' + fmt(step.samples, 0) + ' samples</small>' : '';
 

@@ -6,9 +6,6 @@
  * against achieved throughput, one panel per technology (the store and its raw baselines); the HDR percentile plot; throughput, p99 and send delay, backlog, lag and memory over time.
  * The environment at the bottom: machine, commit, load before and after, servers' settings, emulators.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { decodeHistogram } from '../harness/histograms.ts';
 import { MIN_SAMPLES_BEYOND } from '../harness/sample-count.ts';
 import { describeEnvironment } from '../results-file/io.ts';
@@ -18,6 +15,7 @@ import { CLIENT_CHARTS } from './client-charts.ts';
 import { CLIENT_GROUP_CHARTS } from './client-group-charts.ts';
 import { CLIENT_GROWTH } from './client-growth.ts';
 import { CLIENT_TABLES } from './client-tables.ts';
+import { chartJsSource, CLIENT_BASICS, escapeHtml, scriptJson } from './page.ts';
 import { REPORT_CSS } from './style.ts';
 
 /**
@@ -89,21 +87,6 @@ function reportRuns(results: ResultsFile, source: string): ReportRun[] {
   });
 }
 
-async function chartJsSource(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  const main = require.resolve('chart.js'); // …/chart.js/dist/chart.cjs
-  return readFile(join(dirname(main), 'chart.umd.js'), 'utf8');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** JSON inside <script>: no `</script>`, no U+2028/2029 surprises. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
 export interface RenderOptions {
   title?: string;
   /** A second results file: the report then compares the two ("A" = first, "B" = second). */
@@ -148,7 +131,7 @@ export async function renderHtml(results: ResultsFile, options: RenderOptions = 
   const title = options.title ?? (other ? `Benchmark comparison: ${results.startedAt} (A) vs ${other.startedAt} (B)` : `Benchmark results ${results.startedAt}`);
   const envs: [string, ResultsFile][] = other ? [['A', results], ['B', other]] : [['', results]];
   const data = { workloads, runs, compare: Boolean(other) };
-  const chartJs = (await chartJsSource()).replace(/<\/script/gi, '<\\/script');
+  const chartJs = await chartJsSource();
   const descriptions = Object.fromEntries([...results.workloads, ...(other?.workloads ?? [])].map((w) => [w.name, w.description]));
 
   return `<!doctype html>
@@ -177,6 +160,7 @@ export async function renderHtml(results: ResultsFile, options: RenderOptions = 
 <script>
 const DATA = ${scriptJson(data)};
 const WORKLOAD_DESCRIPTIONS = ${scriptJson(descriptions)};
+${CLIENT_BASICS}
 ${CLIENT_TABLES}
 ${CLIENT_CHARTS}
 ${CLIENT_GROUP_CHARTS}

@@ -65,8 +65,13 @@ export interface BackendDefinition {
    * server is reported as skipped, loudly, with the reason.
    */
   embedded: boolean;
-  /** Starts (or connects to) a real server; throws BackendUnavailableError with the reason. */
-  start(log?: (line: string) => void): Promise<RunningBackend>;
+  /**
+   * Starts (or connects to) a real server; throws BackendUnavailableError with the reason.
+   * `partitionable`: a cluster whose nodes can be partitioned from each other (each in a network
+   * namespace; throws PartitionUnavailableError where the machine cannot). Asked by a drill only, so
+   * that every other run keeps the nodes on loopback as measured.
+   */
+  start(log?: (line: string) => void, options?: { partitionable?: boolean }): Promise<RunningBackend>;
   /** What a pass does not tell: guarantees that are emulated or hold only under a stated condition. */
   caveats?: string[];
   /**
@@ -104,7 +109,12 @@ export interface BackendDefinition {
    * Backends that run a replicated cluster: how many nodes and what makes an acknowledged append
    * survive a failover (or not: the pitfall twins). Single-node backends leave it out.
    */
-  cluster?: { nodes: number; durability: string };
+  cluster?: {
+    nodes: number;
+    durability: string;
+    /** The faults a drill can give it where the machine allows (a partition needs root and `ip netns`). */
+    faults: readonly ClusterFault[];
+  };
   /** A store people would use instead of writing one (Emmett): shown as a peer column. */
   peer?: boolean;
 }

@@ -60,4 +60,6 @@ export interface DrillReport {
   durationMs: number;
   /** Ids of a few lost acknowledged events, to look up. */
   lostSample: string[];
+  /** The machine's cores and load average (1, 5, 15 min) at the start and the end: figures are read with them. Absent in drills before it was recorded. */
+  machine?: { cores: number; loadAverageStart: number[]; loadAverageEnd: number[] };
 }

@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendDefinition, ClusterFault, FailoverRecord, RunningBackend } from '../../labs/runtime/index.ts';
-import { withOwnServers } from '../../labs/runtime/index.ts';
+import { networkNamespacesUnavailable, PartitionUnavailableError, withOwnServers } from '../../labs/runtime/index.ts';
 import type { EventStore } from '../../labs/core/index.ts';
 import { checkEvents, checkSubscriber, percentiles, unavailableWindow } from './checker.ts';
 import type { DrillReport, EventRecord, FaultReport, WriterReport } from './records.ts';
@@ -24,6 +25,17 @@ export interface DrillOptions {
   settleMs?: number;
   onProgress?(state: { failover: number; of: number; phase: string; acknowledged: number }): void;
   log?(line: string): void;
+}
+
+/** A fault the backend cannot be given at all (not built for it): bad input, said before anything starts. */
+export class UnsupportedFaultError extends Error {
+  constructor(
+    definition: BackendDefinition,
+    readonly faults: ClusterFault[],
+  ) {
+    super(`${definition.title} cannot be given ${faults.join(', ')} (it can: ${definition.cluster?.faults.join(', ') ?? 'nothing, it runs one node'})`);
+    this.name = 'UnsupportedFaultError';
+  }
 }
 
 export class NotAClusterError extends Error {
@@ -84,12 +96,19 @@ async function readBack(store: EventStore, prefix: string): Promise<{ stored: Ma
 
 export async function runDrill(definition: BackendDefinition, options: DrillOptions): Promise<DrillReport> {
   if (!definition.cluster) throw new NotAClusterError(definition, []);
+  const unsupported = options.faults.filter((f) => !definition.cluster!.faults.includes(f));
+  if (unsupported.length > 0) throw new UnsupportedFaultError(definition, unsupported);
+  // Before minutes of starting servers: the machine must allow a network of namespaces.
+  const partitionable = options.faults.includes('partition');
+  const noNamespaces = partitionable ? networkNamespacesUnavailable() : undefined;
+  if (noNamespaces) throw new PartitionUnavailableError(noNamespaces);
   const writerCount = options.writers ?? 4;
   const settleMs = options.settleMs ?? 1_500;
   const started = Date.now();
+  const loadAverageStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const prefix = `drill-${randomBytes(3).toString('hex')}-`;
   // A cluster of this drill's own, whatever the environment points at.
-  const running = await withOwnServers(() => definition.start(options.log));
+  const running = await withOwnServers(() => definition.start(options.log, { partitionable }));
   const writers: Writer[] = [];
   const delivered: string[] = [];
   let subscriberStore: EventStore | undefined;
@@ -186,6 +205,7 @@ export async function runDrill(definition: BackendDefinition, options: DrillOpti
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       lostSample: findings.lost.slice(0, 5).map(([id]) => id),
+      machine: { cores: availableParallelism(), loadAverageStart, loadAverageEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
     };
   } finally {
     for (const writer of writers) if (writer.child.exitCode === null) writer.child.kill('SIGKILL');

@@ -4,7 +4,7 @@
  * min.insync.replicas=2 and unclean leader election off, and the pitfall twin with
  * min.insync.replicas=1 and unclean leader election on.
  */
-import type { BackendDefinition, ClusterFault } from '../../runtime/backend.ts';
+import type { BackendDefinition } from '../../runtime/backend.ts';
 import { settings } from '../../runtime/settings.ts';
 
 /**
@@ -14,7 +14,6 @@ import { settings } from '../../runtime/settings.ts';
  * (NOT_ENOUGH_REPLICAS), and Kafka 4's eligible leader replicas (KIP-966) keep the followers electable.
  */
 const LAG_BEFORE_FAULT_MS = 6_000;
-const FAULTS: readonly ClusterFault[] = ['kill', 'pause'];
 
 function clusterBackend(safe: boolean): BackendDefinition {
   return {
@@ -25,6 +24,7 @@ function clusterBackend(safe: boolean): BackendDefinition {
     embedded: true,
     cluster: {
       nodes: 3,
+      faults: ['kill', 'pause', 'partition'],
       durability: safe
         ? 'replication factor 3, min.insync.replicas=2, acks=all, unclean.leader.election.enable=false: an acknowledged record is on at least two nodes, and only an in-sync replica may lead'
         : 'replication factor 3, min.insync.replicas=1, unclean.leader.election.enable=true: the leader alone may acknowledge, and an out-of-sync replica may lead',
@@ -49,7 +49,7 @@ function clusterBackend(safe: boolean): BackendDefinition {
         }),
     // Through the one writer role the store's appends wait their turn: several writer processes take it
     // from each other. Fine for a drill; the single broker's lesson says why.
-    async start(log) {
+    async start(log, startOptions) {
       const { KafkaEventStore, closeKafkaViews } = await import('../kafka-store.ts');
       const joined = settings.kafkaClusterBrokers;
       if (joined) {
@@ -63,18 +63,15 @@ function clusterBackend(safe: boolean): BackendDefinition {
       const { startKafkaCluster } = await import('../../runtime/kafka.ts');
       const { topologyFor } = await import('../topology.ts');
       const { DEFAULT_NAMESPACE } = await import('../kafka-store.ts');
-      const cluster = await startKafkaCluster({ safe, log });
+      const cluster = await startKafkaCluster({ safe, partitionable: startOptions?.partitionable, log });
       const events = topologyFor(DEFAULT_NAMESPACE).events;
       return {
         description: cluster.description,
         env: { KAFKA_CLUSTER_BROKERS: cluster.brokers.join(',') },
         createStore: () => KafkaEventStore.connect({ brokers: cluster.brokers }),
         cluster: {
-          faults: FAULTS,
-          async failover({ fault }) {
-            if (fault === 'partition') throw new Error('a network partition of the Kafka cluster is not built yet (it needs network namespaces)');
-            return cluster.failover(events, { fault, lagMs: LAG_BEFORE_FAULT_MS });
-          },
+          faults: cluster.faults,
+          failover: ({ fault }) => cluster.failover(events, { fault, lagMs: LAG_BEFORE_FAULT_MS }),
         },
         stop: async () => {
           await closeKafkaViews();

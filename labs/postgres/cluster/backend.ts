@@ -4,7 +4,7 @@
  * backends: the synchronous standby (an acknowledged append is on both nodes) and its pitfall twin, the
  * asynchronous standby (an acknowledged append may exist on the primary only, and die with it).
  */
-import type { BackendDefinition, ClusterFault } from '../../runtime/backend.ts';
+import type { BackendDefinition } from '../../runtime/backend.ts';
 import { startPostgresCluster } from '../../runtime/postgres/cluster.ts';
 import { settings } from '../../runtime/settings.ts';
 
@@ -15,7 +15,6 @@ import { settings } from '../../runtime/settings.ts';
  * synchronous standby gets the same treatment and its commits wait instead.
  */
 const LAG_BEFORE_FAULT_MS = 500;
-const FAULTS: readonly ClusterFault[] = ['kill', 'pause'];
 
 function clusterBackend(synchronous: boolean): BackendDefinition {
   return {
@@ -27,6 +26,7 @@ function clusterBackend(synchronous: boolean): BackendDefinition {
     embedded: true,
     cluster: {
       nodes: 2,
+      faults: ['kill', 'pause', 'partition'],
       durability: synchronous
         ? "synchronous_standby_names = 'standby', synchronous_commit = on: a commit is acknowledged once the standby has flushed it"
         : 'no synchronous standby: a commit is acknowledged once the primary alone has flushed it',
@@ -45,7 +45,7 @@ function clusterBackend(synchronous: boolean): BackendDefinition {
               'the primary acknowledges a commit once it alone has flushed it: what the standby had not received when the primary died is gone',
           },
         }),
-    async start(log) {
+    async start(log, startOptions) {
       const { PostgresEventStore, migrate } = await import('../postgres-store.ts');
       const joined = settings.postgresClusterUrl;
       if (joined) {
@@ -57,7 +57,7 @@ function clusterBackend(synchronous: boolean): BackendDefinition {
           stop: async () => {},
         };
       }
-      const cluster = await startPostgresCluster({ synchronous, log });
+      const cluster = await startPostgresCluster({ synchronous, partitionable: startOptions?.partitionable, log });
       try {
         await migrate(cluster.connectionString);
       } catch (error) {
@@ -69,11 +69,8 @@ function clusterBackend(synchronous: boolean): BackendDefinition {
         env: { POSTGRES_CLUSTER_URL: cluster.connectionString },
         createStore: () => PostgresEventStore.connect({ connectionString: cluster.connectionString, migrate: false }),
         cluster: {
-          faults: FAULTS,
-          async failover({ fault }) {
-            if (fault === 'partition') throw new Error('a network partition of the PostgreSQL cluster is not built yet (it needs network namespaces)');
-            return cluster.failover({ fault, lagMs: LAG_BEFORE_FAULT_MS });
-          },
+          faults: cluster.faults,
+          failover: ({ fault }) => cluster.failover({ fault, lagMs: LAG_BEFORE_FAULT_MS }),
         },
         stop: () => cluster.stop(),
       };

@@ -11,6 +11,12 @@
  * - Replication runs on a listener of its own (REPLICATION), so that the nemesis can cut the followers'
  *   fetches from the leader (iptables on that port) without touching clients or the controllers: that is
  *   how a follower "falls behind" here. Without iptables the lag step is skipped and said so.
+ * - Partition (`partitionable: true`, root and `ip netns` only): each JVM runs in a network namespace
+ *   of its own (../netns.ts), listening on its node's address, and the fault cuts the leader off from the
+ *   other two nodes and the clients while it keeps running. Detection and election are Kafka's (the
+ *   broker session expires at the controller quorum's majority); the leader needs no fence (leader
+ *   epochs: when the link heals it truncates to the new leader's log and follows). The hold-back before
+ *   the fault is then an iptables rule inside the leader's namespace.
  * - Heap: 256 MB per JVM (three JVMs share this machine's cores and memory).
  */
 import { execFileSync } from 'node:child_process';
@@ -18,13 +24,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { createNodeNetwork, type NetworkNode, type NodeNetwork } from '../netns.ts';
 import { freePorts } from '../ports.ts';
 import { defaultLog, delay, KafkaStartError, lastLines, run, type KafkaLog } from './commands.ts';
 import { CONSUMER_GROUP_PROPERTIES } from './broker.ts';
 import { DEFAULT_WORKBENCH_DIR, fetchKafkaJars, findJava } from './jars.ts';
 import { launchBrokerJvm, logProperties, removeStaleRuns, type BrokerJvm } from './jvm.ts';
 
-export type KafkaClusterFault = 'kill' | 'pause';
+export type KafkaClusterFault = 'kill' | 'pause' | 'partition';
 
 export interface KafkaFailoverReport {
   fault: KafkaClusterFault;
@@ -40,6 +47,8 @@ export interface KafkaFailoverReport {
 export interface RunningKafkaCluster {
   brokers: string[];
   description: string;
+  /** The faults it can be given: a partition needs its nodes in namespaces. */
+  faults: readonly KafkaClusterFault[];
   /** Faults the leader of `topic`'s partition 0; resolves once all three replicas are in sync again. */
   failover(topic: string, options: { fault: KafkaClusterFault; lagMs?: number }): Promise<KafkaFailoverReport>;
   stop(): Promise<void>;
@@ -47,6 +56,10 @@ export interface RunningKafkaCluster {
 
 interface KafkaNode {
   id: number;
+  /** 127.0.0.1, or its address on the namespaced network. */
+  host: string;
+  /** Its node on the namespaced network, when the cluster is partitionable. */
+  network?: NetworkNode;
   brokerPort: number;
   replicationPort: number;
   controllerPort: number;
@@ -67,7 +80,7 @@ function iptablesAvailable(): boolean {
   }
 }
 
-export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog; readyTimeoutMs?: number }): Promise<RunningKafkaCluster> {
+export async function startKafkaCluster(options: { safe: boolean; partitionable?: boolean; log?: KafkaLog; readyTimeoutMs?: number }): Promise<RunningKafkaCluster> {
   const log = options.log ?? defaultLog;
   const java = await findJava();
   const jars = await fetchKafkaJars({ log });
@@ -77,14 +90,23 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, 'owner.pid'), String(process.pid));
   const ports = await freePorts(9);
+  let network: NodeNetwork | undefined;
+  try {
+    network = options.partitionable ? createNodeNetwork(3) : undefined;
+  } catch (error) {
+    await rm(runDir, { recursive: true, force: true });
+    throw error;
+  }
   const nodes: KafkaNode[] = [1, 2, 3].map((id, i) => ({
     id,
+    host: network?.nodes[i]!.address ?? '127.0.0.1',
+    network: network?.nodes[i],
     brokerPort: ports[i * 3]!,
     replicationPort: ports[i * 3 + 1]!,
     controllerPort: ports[i * 3 + 2]!,
     propertiesFile: join(runDir, `node-${id}`, 'server.properties'),
   }));
-  const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const voters = nodes.map((n) => `${n.id}@${n.host}:${n.controllerPort}`).join(',');
   // PITFALL(replication.acknowledged-survive-failover): with min.insync.replicas=1 (and unclean election
   // on, below) the leader alone may acknowledge, and an out-of-sync follower may then lead without it.
   const minIsr = options.safe ? '2' : '1';
@@ -97,8 +119,8 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
       'process.roles': 'broker,controller',
       'node.id': String(node.id),
       'controller.quorum.voters': voters,
-      listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},REPLICATION://127.0.0.1:${node.replicationPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort},REPLICATION://127.0.0.1:${node.replicationPort}`,
+      listeners: `PLAINTEXT://${node.host}:${node.brokerPort},REPLICATION://${node.host}:${node.replicationPort},CONTROLLER://${node.host}:${node.controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://${node.host}:${node.brokerPort},REPLICATION://${node.host}:${node.replicationPort}`,
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'REPLICATION',
       'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,REPLICATION:PLAINTEXT,CONTROLLER:PLAINTEXT',
@@ -130,6 +152,7 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
     );
     if (format.code !== 0) {
       await rm(runDir, { recursive: true, force: true });
+      network?.destroy();
       throw new KafkaStartError(`Formatting the KRaft storage of node ${node.id} failed (exit ${String(format.code)}).`, { logFile: 'StorageTool', logTail: lastLines(format.output, 30) });
     }
   }
@@ -141,25 +164,35 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
       heap: HEAP,
       runDir: join(runDir, `node-${node.id}`),
       propertiesFile: node.propertiesFile,
-      brokers: [`127.0.0.1:${node.brokerPort}`],
+      brokers: [`${node.host}:${node.brokerPort}`],
       deadline: Date.now() + timeoutMs,
       stopTimeoutMs: 15_000,
+      command: network && node.network ? (file, args) => network.command(node.network!, file, args) : undefined,
     });
   const stopAll = async () => {
     await Promise.all(nodes.map((n) => n.jvm?.stop()));
     unblockAll();
     process.removeListener('exit', unblockAll);
+    network?.destroy();
     await rm(runDir, { recursive: true, force: true });
   };
-  const blocked: number[] = [];
-  const block = (port: number) => {
-    execFileSync('iptables', ['-I', 'OUTPUT', '-p', 'tcp', '-d', '127.0.0.1', '--dport', String(port), '-j', 'DROP']);
-    blocked.push(port);
+  // The followers' fetches from `node`: on loopback, this namespace's OUTPUT to its replication port;
+  // on the namespaced network, the INPUT of the node's own namespace (the fetches cross the bridge).
+  const rule = (node: KafkaNode, action: '-I' | '-D') => {
+    const chain = node.network ? 'INPUT' : 'OUTPUT';
+    const args = [action, chain, '-p', 'tcp', '-d', node.host, '--dport', String(node.replicationPort), '-j', 'DROP'];
+    const command = network && node.network ? network.command(node.network, 'iptables', args) : { file: 'iptables', args };
+    execFileSync(command.file, command.args, { stdio: 'ignore' });
+  };
+  const blocked: KafkaNode[] = [];
+  const block = (node: KafkaNode) => {
+    rule(node, '-I');
+    blocked.push(node);
   };
   const unblockAll = () => {
-    for (const port of blocked.splice(0)) {
+    for (const node of blocked.splice(0)) {
       try {
-        execFileSync('iptables', ['-D', 'OUTPUT', '-p', 'tcp', '-d', '127.0.0.1', '--dport', String(port), '-j', 'DROP']);
+        rule(node, '-D');
       } catch {
         // already removed
       }
@@ -175,7 +208,7 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
     await stopAll();
     throw failed.reason;
   }
-  const brokers = nodes.map((n) => `127.0.0.1:${n.brokerPort}`);
+  const brokers = nodes.map((n) => `${n.host}:${n.brokerPort}`);
   // Short timeouts: a paused broker accepts connections and never answers, and the failover manager
   // must not wait kafkajs' default 30 s on it to see who leads now.
   const admin = () =>
@@ -195,9 +228,11 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
   let stopped = false;
   return {
     brokers,
-    description: `Apache Kafka ${jars.version}, 3 KRaft nodes (${options.safe ? 'RF 3, min.insync.replicas=2, unclean election off' : 'RF 3, min.insync.replicas=1, unclean election on'}) on ${brokers.join(',')}`,
+    description: `Apache Kafka ${jars.version}, 3 KRaft nodes (${options.safe ? 'RF 3, min.insync.replicas=2, unclean election off' : 'RF 3, min.insync.replicas=1, unclean election on'}) on ${brokers.join(',')}${network ? `, each in a network namespace of its own on ${network.subnet}` : ''}`,
+    faults: network ? ['kill', 'pause', 'partition'] : ['kill', 'pause'],
     async failover(topic, { fault, lagMs = 0 }) {
       if (stopped) throw new Error('the Kafka cluster was stopped');
+      if (fault === 'partition' && !network) throw new Error('this Kafka cluster was not started partitionable (its nodes share one network namespace)');
       const before = await partitionState(topic);
       const leader = nodes.find((n) => n.id === before.leader)!;
       const pid = leader.jvm?.pid;
@@ -205,11 +240,12 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
       const effectiveLag = lagAvailable ? lagMs : 0;
       if (effectiveLag > 0) {
         // The followers cannot fetch from the leader: they fall out of the ISR after replica.lag.time.max.ms.
-        block(leader.replicationPort);
+        block(leader);
         await delay(effectiveLag);
       }
       const faultAt = Date.now();
-      process.kill(pid, fault === 'kill' ? 'SIGKILL' : 'SIGSTOP');
+      if (fault === 'partition') network!.partition(leader.network!);
+      else process.kill(pid, fault === 'kill' ? 'SIGKILL' : 'SIGSTOP');
       // Detection and election are Kafka's own (broker session timeout, the controller's election). With
       // unclean election off and no other replica in sync, no one may lead until the old leader is back:
       // the partition stays offline (unavailable, not lost) and the node is healed after ELECTION_WAIT_MS.
@@ -223,6 +259,8 @@ export async function startKafkaCluster(options: { safe: boolean; log?: KafkaLog
         if (fault === 'kill') {
           await leader.jvm?.stop();
           leader.jvm = await launch(leader);
+        } else if (fault === 'partition') {
+          network!.heal(leader.network!);
         } else {
           process.kill(pid, 'SIGCONT');
         }

@@ -28,6 +28,8 @@ export interface JvmLaunch {
   brokers: string[];
   /** Epoch ms by which the broker must answer. */
   deadline: number;
+  /** Runs the JVM through this (a network namespace's nsenter, which execs: the pid stays the JVM's). */
+  command?(file: string, args: string[]): { file: string; args: string[] };
   stopTimeoutMs: number;
 }
 
@@ -49,11 +51,9 @@ export async function launchBrokerJvm(launch: JvmLaunch): Promise<BrokerJvm> {
   const jvmOut = openSync(jvmOutFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(
-      launch.java,
-      ['-Xms128m', `-Xmx${launch.heap}`, ...JVM_FLAGS, ...logProperties(runDir), '-cp', launch.classpath, 'kafka.Kafka', launch.propertiesFile],
-      { cwd: runDir, stdio: ['ignore', jvmOut, jvmOut] },
-    );
+    const args = ['-Xms128m', `-Xmx${launch.heap}`, ...JVM_FLAGS, ...logProperties(runDir), '-cp', launch.classpath, 'kafka.Kafka', launch.propertiesFile];
+    const command = launch.command?.(launch.java, args) ?? { file: launch.java, args };
+    child = spawn(command.file, command.args, { cwd: runDir, stdio: ['ignore', jvmOut, jvmOut] });
   } finally {
     closeSync(jvmOut); // the child has its own copy of the descriptor
   }

@@ -16,19 +16,26 @@
  *   is resumed and then killed: left alone it would take writes again) and seeds a new standby from the
  *   new primary on the old one's port. Between the promotion and the new standby's arrival the new primary
  *   runs alone (synchronous replication switched off, as Patroni's non-strict synchronous mode does).
+ * - Partition (`partitionable: true`, root and `ip netns` only): each node runs in a network namespace
+ *   of its own (../netns.ts) and the fault cuts the primary off from the standby, the failover manager
+ *   and the clients' proxy at once, while it keeps running. The manager sees probes time out (as for a
+ *   pause), promotes, repoints the proxy (which cuts the clients' connections to the old primary) and
+ *   fences the old primary through its process (SIGKILL: a power fence, which needs no network), then
+ *   heals the link and seeds the new standby there.
  */
 import { spawn } from 'node:child_process';
 import { chown, readdir, rm, writeFile, appendFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { BackendUnavailableError } from '../../core/errors.ts';
+import { createNodeNetwork, type NetworkNode, type NodeNetwork } from '../netns.ts';
 import { freePorts } from '../ports.ts';
 import { reachablePostgresBinaries, type PostgresBinaries } from './binaries.ts';
 import { PrimaryProxy } from './proxy.ts';
 import { initdb, makeDataDir, PASSWORD, PostgresServer, SUPERUSER } from './server.ts';
 
-/** The faults this cluster can be given (a network partition needs namespaces: not yet). */
-export type PostgresClusterFault = 'kill' | 'pause';
+/** The faults this cluster can be given (a partition only when started `partitionable`). */
+export type PostgresClusterFault = 'kill' | 'pause' | 'partition';
 
 export interface FailoverOptions {
   fault: PostgresClusterFault;
@@ -60,6 +67,8 @@ export interface RunningPostgresCluster {
   connectionString: string;
   description: string;
   synchronous: boolean;
+  /** The faults this cluster can be given: a partition needs its nodes in namespaces. */
+  faults: readonly PostgresClusterFault[];
   primaryPort(): number;
   failover(options: FailoverOptions): Promise<FailoverReport>;
   stop(): Promise<void>;
@@ -80,12 +89,18 @@ function serverFlags(): string[] {
   ].flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 }
 
-function url(port: number): string {
-  return `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+/** Where a node listens: 127.0.0.1, or its address on the cluster's namespaced network. */
+interface Endpoint {
+  host: string;
+  port: number;
 }
 
-async function query<T extends pg.QueryResultRow>(port: number, sql: string, timeoutMs = 5_000): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url(port), connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+function url({ host, port }: Endpoint): string {
+  return `postgres://${SUPERUSER}:${PASSWORD}@${host}:${port}/postgres`;
+}
+
+async function query<T extends pg.QueryResultRow>(at: Endpoint, sql: string, timeoutMs = 5_000): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url(at), connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -95,30 +110,41 @@ async function query<T extends pg.QueryResultRow>(port: number, sql: string, tim
   }
 }
 
-interface Slot {
-  port: number;
+interface Slot extends Endpoint {
+  /** Its node on the namespaced network, when the cluster is partitionable. */
+  node?: NetworkNode;
   server?: PostgresServer;
 }
 
-export async function startPostgresCluster(options: { synchronous: boolean; log?: (line: string) => void }): Promise<RunningPostgresCluster> {
+export async function startPostgresCluster(options: { synchronous: boolean; partitionable?: boolean; log?: (line: string) => void }): Promise<RunningPostgresCluster> {
   const binaries = await reachablePostgresBinaries();
   const [portA, portB, proxyPort] = (await freePorts(3)) as [number, number, number];
-  const slots: [Slot, Slot] = [{ port: portA }, { port: portB }];
+  // Throws PartitionUnavailableError (with the reason) where the machine cannot: never half a network.
+  const network: NodeNetwork | undefined = options.partitionable ? createNodeNetwork(2) : undefined;
+  const slots: [Slot, Slot] = [
+    { port: portA, host: network?.nodes[0]!.address ?? '127.0.0.1', node: network?.nodes[0] },
+    { port: portB, host: network?.nodes[1]!.address ?? '127.0.0.1', node: network?.nodes[1] },
+  ];
+  const place = (slot: Slot) => (network && slot.node ? { network, node: slot.node } : undefined);
   let primary = 0;
   let proxy: PrimaryProxy | undefined;
   const stopAll = async () => {
     await proxy?.close();
     for (const slot of slots) await removeNode(slot);
+    network?.destroy();
   };
   try {
-    options.log?.(`Starting a PostgreSQL primary on 127.0.0.1:${portA} …`);
+    options.log?.(`Starting a PostgreSQL primary on ${slots[0].host}:${portA}${network ? ` (network namespace ${slots[0].node!.namespace})` : ''} …`);
     const dataDir = await makeDataDir(binaries, 'workbench-pg-primary-');
-    slots[0].server = new PostgresServer(binaries, dataDir, portA, serverFlags());
+    slots[0].server = new PostgresServer(binaries, dataDir, portA, serverFlags(), place(slots[0]));
     await initdb(binaries, dataDir);
+    // The nodes reach each other, and the proxy reaches them, from the bridge's subnet (initdb allows
+    // 127.0.0.1 only); the standby inherits this file with the base backup.
+    if (network) await appendFile(join(dataDir, 'pg_hba.conf'), `\nhost all all ${network.subnet} password\nhost replication all ${network.subnet} password\n`);
     await slots[0].server.start();
-    options.log?.(`Seeding ${options.synchronous ? 'a synchronous' : 'an asynchronous'} standby on 127.0.0.1:${portB} …`);
-    await seedStandby(binaries, slots[0], slots[1], options.synchronous);
-    proxy = await PrimaryProxy.listen(portA, proxyPort);
+    options.log?.(`Seeding ${options.synchronous ? 'a synchronous' : 'an asynchronous'} standby on ${slots[1].host}:${portB} …`);
+    await seedStandby(binaries, slots[0], slots[1], options.synchronous, place(slots[1]));
+    proxy = await PrimaryProxy.listen(portA, proxyPort, slots[0].host);
   } catch (error) {
     await stopAll();
     throw error instanceof BackendUnavailableError ? error : new BackendUnavailableError('postgres', `the PostgreSQL cluster did not start (${String(error)})`, { cause: error });
@@ -126,34 +152,44 @@ export async function startPostgresCluster(options: { synchronous: boolean; log?
   const clients = proxy;
   let stopped = false;
   return {
-    connectionString: url(proxyPort),
-    description: `PostgreSQL cluster, ${options.synchronous ? 'synchronous' : 'asynchronous'} standby (nodes 127.0.0.1:${portA}, :${portB}; clients through 127.0.0.1:${proxyPort})`,
+    connectionString: url({ host: '127.0.0.1', port: proxyPort }),
+    description:
+      `PostgreSQL cluster, ${options.synchronous ? 'synchronous' : 'asynchronous'} standby (nodes ${slots[0].host}:${portA}, ${slots[1].host}:${portB}` +
+      `${network ? `, each in a network namespace of its own on ${network.subnet}` : ''}; clients through 127.0.0.1:${proxyPort})`,
     synchronous: options.synchronous,
+    faults: network ? ['kill', 'pause', 'partition'] : ['kill', 'pause'],
     primaryPort: () => slots[primary]!.port,
     async failover({ fault, lagMs = 0, detectionMs = 1_000 }) {
       if (stopped) throw new Error('the PostgreSQL cluster was stopped');
+      if (fault === 'partition' && !network) throw new Error('this PostgreSQL cluster was not started partitionable (its nodes share one network namespace)');
       const old = slots[primary]!;
       const next = slots[1 - primary]!;
       if (lagMs > 0) {
-        const senders = await query<{ pid: number }>(old.port, 'SELECT pid FROM pg_stat_replication');
+        const senders = await query<{ pid: number }>(old, 'SELECT pid FROM pg_stat_replication');
         for (const { pid } of senders) process.kill(pid, 'SIGSTOP');
         await delay(lagMs);
       }
       const faultAt = Date.now();
       if (fault === 'kill') await old.server?.kill();
-      else old.server?.pause();
-      const detectedAt = await detectDeath(old.port, detectionMs);
-      await query(next.port, 'SELECT pg_promote(true, 60)', 65_000);
+      else if (fault === 'pause') old.server?.pause();
+      else network!.partition(old.node!);
+      const detectedAt = await detectDeath(old, detectionMs);
+      await query(next, 'SELECT pg_promote(true, 60)', 65_000);
       const promotedAt = Date.now();
-      clients.repoint(next.port);
-      // Fencing: a paused primary that wakes up still believes it is the primary.
+      clients.repoint(next.port, next.host);
+      // Fencing: a paused primary that wakes up, or a partitioned one whose link comes back, still
+      // believes it is the primary. The partitioned one is killed before the link heals.
       if (fault === 'pause') {
         old.server?.resume();
         await old.server?.kill();
       }
+      if (fault === 'partition') {
+        await old.server?.kill();
+        network!.heal(old.node!);
+      }
       await removeNode(old);
       primary = 1 - primary;
-      await seedStandby(binaries, next, old, options.synchronous);
+      await seedStandby(binaries, next, old, options.synchronous, place(old));
       return { fault, lagMs, faultAt, detectedAt, promotedAt, rebuiltAt: Date.now(), oldPrimaryPort: old.port, newPrimaryPort: next.port };
     },
     async stop() {
@@ -165,10 +201,10 @@ export async function startPostgresCluster(options: { synchronous: boolean; log?
 }
 
 /** Resolves (with the time) once the node has failed every probe for `detectionMs`. */
-async function detectDeath(port: number, detectionMs: number): Promise<number> {
+async function detectDeath(at: Endpoint, detectionMs: number): Promise<number> {
   let failingSince: number | undefined;
   for (;;) {
-    const ok = await query(port, 'SELECT 1', 250).then(
+    const ok = await query(at, 'SELECT 1', 250).then(
       () => true,
       () => false,
     );
@@ -189,11 +225,11 @@ async function removeNode(slot: Slot): Promise<void> {
 }
 
 /** An online base backup of `from` into a new data directory for `to`, started as a streaming standby. */
-async function seedStandby(binaries: PostgresBinaries, from: Slot, to: Slot, synchronous: boolean): Promise<void> {
+async function seedStandby(binaries: PostgresBinaries, from: Slot, to: Slot, synchronous: boolean, placement?: { network: NodeNetwork; node: NetworkNode }): Promise<void> {
   const dataDir = await makeDataDir(binaries, 'workbench-pg-standby-');
   const source = from.server!.dataDir;
   // The backup must be started and stopped on one session (a non-exclusive backup).
-  const session = new pg.Client({ connectionString: url(from.port) });
+  const session = new pg.Client({ connectionString: url(from) });
   session.on('error', () => {});
   await session.connect();
   try {
@@ -211,29 +247,29 @@ async function seedStandby(binaries: PostgresBinaries, from: Slot, to: Slot, syn
     // synchronous standby (once promoted, it would refuse to acknowledge anything until one arrives).
     await owned(
       'postgresql.auto.conf',
-      `\nprimary_conninfo = 'host=127.0.0.1 port=${from.port} user=${SUPERUSER} password=${PASSWORD} application_name=${STANDBY_NAME}'\nsynchronous_standby_names = ''\n`,
+      `\nprimary_conninfo = 'host=${from.host} port=${from.port} user=${SUPERUSER} password=${PASSWORD} application_name=${STANDBY_NAME}'\nsynchronous_standby_names = ''\n`,
       true,
     );
   } finally {
     await session.end().catch(() => {});
   }
-  to.server = new PostgresServer(binaries, dataDir, to.port, serverFlags());
+  to.server = new PostgresServer(binaries, dataDir, to.port, serverFlags(), placement);
   await to.server.start();
   // PITFALL(replication.acknowledged-survive-failover): without a synchronous standby the primary
   // acknowledges a commit the standby may not have received; it dies with the primary.
   if (synchronous) {
-    await query(from.port, `ALTER SYSTEM SET synchronous_standby_names = '${STANDBY_NAME}'`);
-    await query(from.port, 'SELECT pg_reload_conf()');
+    await query(from, `ALTER SYSTEM SET synchronous_standby_names = '${STANDBY_NAME}'`);
+    await query(from, 'SELECT pg_reload_conf()');
   }
-  await waitUntilStreaming(from.port, synchronous ? 'sync' : 'async');
+  await waitUntilStreaming(from, synchronous ? 'sync' : 'async');
 }
 
 /** Until the standby streams in the expected mode and has replayed everything the primary had written. */
-async function waitUntilStreaming(primaryPort: number, syncState: 'sync' | 'async'): Promise<void> {
+async function waitUntilStreaming(primary: Endpoint, syncState: 'sync' | 'async'): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const rows = await query<{ state: string; sync_state: string; caught_up: boolean }>(
-      primaryPort,
+      primary,
       `SELECT state, sync_state, replay_lsn >= pg_current_wal_lsn() AS caught_up FROM pg_stat_replication WHERE application_name = '${STANDBY_NAME}'`,
     );
     const row = rows[0];

@@ -13,6 +13,8 @@ export class PrimaryProxy {
   private readonly server: Server;
   private readonly sessions = new Set<{ client: Socket; upstream: Socket }>();
 
+  private host = '127.0.0.1';
+
   private constructor(
     private target: number,
     readonly port: number,
@@ -21,9 +23,10 @@ export class PrimaryProxy {
     this.server = server;
   }
 
-  static async listen(target: number, port: number): Promise<PrimaryProxy> {
+  static async listen(target: number, port: number, targetHost = '127.0.0.1'): Promise<PrimaryProxy> {
     const server = createServer();
     const proxy = new PrimaryProxy(target, port, server);
+    proxy.host = targetHost;
     server.on('connection', (client) => proxy.forward(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -36,9 +39,10 @@ export class PrimaryProxy {
     return this.target;
   }
 
-  /** From now on new connections go to `port`; every open one is cut. */
-  repoint(port: number): void {
+  /** From now on new connections go to `host:port`; every open one is cut. */
+  repoint(port: number, host = this.host): void {
     this.target = port;
+    this.host = host;
     for (const session of this.sessions) {
       session.client.destroy();
       session.upstream.destroy();
@@ -52,7 +56,7 @@ export class PrimaryProxy {
   }
 
   private forward(client: Socket): void {
-    const upstream = connect(this.target, '127.0.0.1');
+    const upstream = connect(this.target, this.host);
     const session = { client, upstream };
     this.sessions.add(session);
     const end = () => {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BackendUnavailableError } from '../../core/errors.ts';
 import type { PostgresBinaries } from './binaries.ts';
+import type { NetworkNode, NodeNetwork } from '../netns.ts';
 
 export const SUPERUSER = 'postgres';
 export const PASSWORD = 'workbench';
@@ -71,7 +72,14 @@ export class PostgresServer {
     readonly dataDir: string,
     readonly port: number,
     private readonly flags: string[] = [],
+    /** A node of a namespaced network (netns.ts): the server runs in its namespace, on its address. */
+    private readonly placement?: { network: NodeNetwork; node: NetworkNode },
   ) {}
+
+  /** The address it listens on: 127.0.0.1, or its node's address on a namespaced network. */
+  get host(): string {
+    return this.placement?.node.address ?? '127.0.0.1';
+  }
 
   get pid(): number | undefined {
     return this.process?.pid;
@@ -87,11 +95,15 @@ export class PostgresServer {
 
   /** Starts the server; resolves once it accepts connections (read-write, or read-only on a standby). */
   start(): Promise<void> {
-    const child = spawn(
-      this.binaries.postgres,
-      ['-D', this.dataDir, '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', ...this.flags],
-      { ...this.binaries.runAs, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const args = ['-D', this.dataDir, '-p', String(this.port), '-c', `listen_addresses=${this.host}`, ...this.flags];
+    // In a namespace: nsenter (as root) enters it, becomes the server's user and execs postgres, so the
+    // child's pid is the postmaster's, as without it.
+    const command = this.placement ? this.placement.network.command(this.placement.node, this.binaries.postgres, args, this.binaries.runAs) : undefined;
+    const child = spawn(command?.file ?? this.binaries.postgres, command?.args ?? args, {
+      ...(command ? {} : this.binaries.runAs),
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.process = child;
     // If this process exits without stopping the server (a crashed test, Ctrl-C), the server must not
     // outlive it, nor its data directory (the one makeDataDir made).
