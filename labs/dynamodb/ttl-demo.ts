@@ -1,10 +1,11 @@
 /**
  * Retention by age on DynamoDB is Time to Live: enable it on a number attribute (epoch seconds) with
  * UpdateTimeToLive, and DynamoDB deletes items whose value lies in the past — in the background, for
- * free, EVENTUALLY: AWS documents it as typically within a few days of expiry, and until then an expired
- * item is still returned by reads (filter on the attribute to hide it). Deleted items go to the table's
- * stream as service deletions. (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html,
- * howitworks-ttl.html.)
+ * free, EVENTUALLY: best effort, "typically within two days of expiration" (the UpdateTimeToLive API
+ * reference), and until then an expired item is still returned by reads, queries and scans (filter on the
+ * attribute to hide it); enabling TTL itself takes up to an hour to process. Deleted items go to the
+ * table's stream as service deletions. (developerguide/TTL.html, ttl-expired-items.html,
+ * APIReference/API_UpdateTimeToLive.html.)
  *
  * What this demo measures, on whatever endpoint it is given: a table, an item whose TTL attribute lies
  * 60 s in the past, then UpdateTimeToLive on that attribute, DescribeTimeToLive, and after a short wait
