@@ -2,7 +2,9 @@
  * The facilitator's setup check, as tests: every step's reference solution (generated from the path's
  * solution source, workshop/<path>/solution/) passes its step's checker
  * (its own scenarios and all earlier ones) on every path whose backend starts here; and step 05's trap is
- * real: the step-04 solution (read all by position) fails the no-skip scenario. Paths: every entry of
+ * real: the step-04 solution (read all by position) fails the no-skip scenario; and step 11's leak is
+ * caught: its checker fails the starter and the naive forget whose snapshot keeps the data in clear, and
+ * passes the solution. Paths: every entry of
  * WORKSHOP_PATHS (PostgreSQL, DynamoDB, Kafka).
  *
  * Every step of every path, as `npm run workshop -- check --solutions` does (Kafka's ten add about
