@@ -416,4 +416,18 @@ export const MISTAKES: Mistake[] = [
     says: [/✘ fail\s+subscribe\.resume-from-checkpoint/],
     hint: 1,
   },
+  // ---- Step 11 on every path (customer.ts is shared): the naive forget, the classic leak
+  ...(['postgres', 'dynamodb', 'kafka'] as const).map(
+    (backend): Mistake => ({
+      backend,
+      step: '11',
+      what: "the events are encrypted but the snapshot is saved decrypted; forget destroys the key and leaves the snapshot",
+      file: 'customer.ts',
+      find: 'schemaVersion: 1, state: state as unknown as JsonObject });',
+      replace: 'schemaVersion: 1, state: revealed as unknown as JsonObject });',
+      scenario: 'workshop.forget-customer',
+      says: [/✘ fail\s+workshop\.forget-customer/, /the snapshot taken before forget still holds the personal data in clear/],
+      hint: 2,
+    }),
+  ),
 ];

@@ -7,7 +7,7 @@ import { failureFacts, type FailureFacts } from './failure.ts';
 import { chooseHint, parseHint, type Hint } from './hints.ts';
 import { formatCheck, todoOf } from './report.ts';
 import { afterWatchedCheck } from './watch.ts';
-import { workshopScenarioById } from './scenarios/aggregate.ts';
+import { workshopScenarioById } from './scenarios/index.ts';
 import { postgresPath as path, scenariosToCheck, stepOfScenario, type CheckedScenarioId } from './steps.ts';
 
 const plain = pc.createColors(false);
@@ -114,7 +114,7 @@ test('a broken earlier step is shown with its step, and fixing it comes first', 
 
 test('a pass points at the next step; when no hint is left for what fails, at the step\'s solution', () => {
   assert.match(formatCheck(fakeCheck('05', {}), { shown: 0, available: 3 }, plain), /Step 05 passes: all 12 scenarios\.\nNext: step 06/);
-  assert.match(formatCheck(fakeCheck('10', {}), { shown: 0, available: 2 }, plain), /that was the last step/);
+  assert.match(formatCheck(fakeCheck('11', {}), { shown: 0, available: 2 }, plain), /that was the last step/);
   const stuck = formatCheck(fakeCheck('02', { 'append.expected-version': ['fail', 'x'] }), { shown: 3, available: 3 }, plain);
   assert.match(stuck, /You have seen all 3 hints\. Compare with the reference solution of this step:\n\s+npm run workshop -- solution postgres 02 --diff/);
 });
@@ -138,7 +138,7 @@ test('watch moves on to the next step when the watched one passes, and says so; 
   const moved = afterWatchedCheck(path, step('02'), true);
   assert.equal(moved.step, step('03'));
   assert.match(moved.message ?? '', /Step 02 passes\. Moving on: now watching step 03/);
-  const last = afterWatchedCheck(path, step('10'), true);
+  const last = afterWatchedCheck(path, step('11'), true);
   assert.equal(last.finished, true);
   assert.match(last.message ?? '', /the last one/);
 });

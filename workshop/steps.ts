@@ -6,13 +6,13 @@
  */
 import { SCENARIO_IDS, type ScenarioId } from '../labs/conformance/index.ts';
 import type { WorkshopHarness } from './harness.ts';
-import { WORKSHOP_SCENARIO_IDS, type WorkshopScenarioId } from './scenarios/aggregate.ts';
+import { WORKSHOP_SCENARIO_IDS, type WorkshopScenarioId } from './scenarios/index.ts';
 
 /** A scenario the checker runs: one of the conformance suite, or one of the workshop's own (scenarios/). */
 export type CheckedScenarioId = ScenarioId | WorkshopScenarioId;
 
 export interface WorkshopStep {
-  /** Two digits: `01` … `10`. */
+  /** Two digits: `01` … `11`. */
   id: string;
   /** Folder name under `steps/`: `01-events-and-streams`. */
   slug: string;
@@ -37,7 +37,7 @@ export interface WorkshopPath {
 export const postgresPath: WorkshopPath = {
   backend: 'postgres',
   title: 'PostgreSQL',
-  files: ['store.ts', 'schema.sql', 'cart.ts'],
+  files: ['store.ts', 'schema.sql', 'cart.ts', 'customer.ts'],
   storeFile: 'store.ts',
   steps: [
     {
@@ -85,6 +85,8 @@ export const postgresPath: WorkshopPath = {
       title: 'A projection with checkpoints',
       scenarios: ['subscribe.resume-from-checkpoint', 'projection.read-model'],
     },
+    // The log never forgets, people may ask to be forgotten: crypto-shredding, and the snapshot that leaks.
+    { id: '11', slug: 'forget-a-customer', title: 'Forget a customer (crypto-shredding)', scenarios: ['workshop.forget-customer'] },
   ],
   async startHarness(log) {
     const { startPostgresHarness } = await import('./postgres/harness.ts');
@@ -93,14 +95,14 @@ export const postgresPath: WorkshopPath = {
 };
 
 /**
- * The same ten steps on DynamoDB: the same step ids, titles and scenarios (so the checker, progress and
+ * The same eleven steps on DynamoDB: the same step ids, titles and scenarios (so the checker, progress and
  * reset work unchanged), different concepts in the READMEs (conditional puts, one item per commit, an
  * atomic counter and a reader that closes abandoned numbers). One file: the table is created per check.
  */
 export const dynamodbPath: WorkshopPath = {
   backend: 'dynamodb',
   title: 'DynamoDB',
-  files: ['store.ts', 'cart.ts'],
+  files: ['store.ts', 'cart.ts', 'customer.ts'],
   storeFile: 'store.ts',
   steps: postgresPath.steps.map((step) => ({ ...step, scenarios: [...step.scenarios] })),
   async startHarness(log) {
@@ -110,7 +112,7 @@ export const dynamodbPath: WorkshopPath = {
 };
 
 /**
- * The same ten steps on Kafka: a log, not an event store. Key = stream id, one single-partition events
+ * The same eleven steps on Kafka: a log, not an event store. Key = stream id, one single-partition events
  * topic (the offset is the global order), an index the read_committed tail fills, one writer per process
  * that checks versions before producing, transactions for atomic batches, committed consumer-group
  * offsets as checkpoints, a compacted snapshots topic. One file: the topics are created per check.
@@ -118,7 +120,7 @@ export const dynamodbPath: WorkshopPath = {
 export const kafkaPath: WorkshopPath = {
   backend: 'kafka',
   title: 'Kafka',
-  files: ['store.ts', 'cart.ts'],
+  files: ['store.ts', 'cart.ts', 'customer.ts'],
   storeFile: 'store.ts',
   steps: postgresPath.steps.map((step) => ({ ...step, scenarios: [...step.scenarios] })),
   async startHarness(log) {
@@ -150,7 +152,7 @@ export const NOT_IN_WORKSHOP: Partial<Record<ScenarioId, string>> = {
   'stream.truncate': 'truncating streams (issue #22) is not a step of the paths yet',
   'erasure.delete-stream': 'erasure by deletion (issue #22) is not a step of the paths yet',
   'retention.events-kept-forever': 'retention (issue #22) is a setting of the backend, not code the learner writes; the checker runs it on the lab stores',
-  'erasure.crypto-shredding': 'crypto-shredding (issue #22) is not a step of the paths yet; a candidate after the snapshot step',
+  'erasure.crypto-shredding': "step 11 teaches crypto-shredding with the workshop's own workshop.forget-customer (the learner's customer.ts, the snapshot leak) on a key store the checker gives; this scenario needs a key store in the learner's store (subjectKeys), which no step builds yet",
   'replication.acknowledged-survive-failover': 'needs a replicated cluster the checker may fail over (the workshop runs one node per path)',
 };
 

@@ -16,7 +16,8 @@ export async function describeTableRetention(client: DynamoDBClient, tableName: 
       source: `table ${tableName}: TTL ${ttl?.TimeToLiveStatus ?? 'DISABLED'}${enabled ? ` on attribute '${ttl?.AttributeName}': items whose value lies in the past are deleted` : ': no item expires'}`,
     };
   } catch (error) {
-    // dynalite does not implement TTL at all: nothing can expire there.
+    // An endpoint without DescribeTimeToLive cannot expire items either. (dynalite answers it with a fixed
+    // DISABLED and refuses UpdateTimeToLive as an unknown operation: labs/dynamodb/ttl-demo.ts measures it.)
     if (errorName(error) !== 'UnknownOperationException') throw error;
     return { keepsEventsForever: true, source: `table ${tableName}: the endpoint does not implement TimeToLive (UnknownOperationException): no item expires` };
   }

@@ -6,11 +6,8 @@
  * the suite specifies stores, this checks a learner's domain code.
  */
 import assert from 'node:assert/strict';
-import type { Scenario, ScenarioContext } from '../../labs/conformance/index.ts';
 import { loadAggregate, type AppendResult, type EventStore, type JsonValue, type NewEvent, type RecordedEvent } from '../../labs/core/index.ts';
-
-export const WORKSHOP_SCENARIO_IDS = ['workshop.aggregate', 'workshop.aggregate-from-snapshot'] as const;
-export type WorkshopScenarioId = (typeof WORKSHOP_SCENARIO_IDS)[number];
+import type { WorkshopScenario } from './scenario.ts';
 
 /** What the checker needs from work/cart.ts. */
 export interface CartModule {
@@ -20,22 +17,18 @@ export interface CartModule {
   handle(store: EventStore, cartId: string, command: unknown): Promise<AppendResult>;
 }
 
-export interface WorkshopScenario extends Omit<Scenario, 'id' | 'run'> {
-  id: WorkshopScenarioId;
-  /** The learner's module the scenario exercises (loaded by the checker from `file`). */
-  file: string;
-  run(ctx: ScenarioContext, module: CartModule): Promise<void>;
-}
+const CART_EXPORTS = ['initialState', 'evolve', 'decide', 'handle'] as const;
 
 const refusedByRule = (error: unknown) => error instanceof Error && error.name === 'CartRuleError';
 
-export const aggregateScenario: WorkshopScenario = {
+export const aggregateScenario: WorkshopScenario<CartModule> = {
   id: 'workshop.aggregate',
   title: 'Rebuild the cart and decide on it',
   property:
     'handle() reads the stream, folds it with evolve, decides and appends with the version read; the state rebuilt from the events read back is the cart the commands made; a refused command appends nothing.',
   requires: [],
   file: 'cart.ts',
+  exports: CART_EXPORTS,
   async run(ctx, cart) {
     const cartId = ctx.streamId('cart');
     const state = async () => (await ctx.store.readStream(cartId)).reduce((s, e) => cart.evolve(s, e), cart.initialState());
@@ -91,12 +84,13 @@ export const aggregateScenario: WorkshopScenario = {
  * Step 09 builds on the cart: the same `evolve`, loaded through snapshots (labs/core's `loadAggregate`
  * on the learner's snapshot store). The state must not depend on whether a snapshot was used.
  */
-export const aggregateFromSnapshotScenario: WorkshopScenario = {
+export const aggregateFromSnapshotScenario: WorkshopScenario<CartModule> = {
   id: 'workshop.aggregate-from-snapshot',
   title: 'Load the cart from a snapshot',
   property: 'The cart loaded from a snapshot plus the events after it equals the cart folded from its whole stream.',
   requires: ['snapshots'],
   file: 'cart.ts',
+  exports: CART_EXPORTS,
   async run(ctx, cart) {
     const cartId = ctx.streamId('cart');
     const definition = { initialState: () => cart.initialState() as JsonValue, evolve: (s: JsonValue, e: RecordedEvent) => cart.evolve(s, e) as JsonValue };
@@ -113,12 +107,6 @@ export const aggregateFromSnapshotScenario: WorkshopScenario = {
     assert.deepEqual(second.state, folded, 'the state from the snapshot equals the state folded from the whole stream');
   },
 };
-
-export const WORKSHOP_SCENARIOS: WorkshopScenario[] = [aggregateScenario, aggregateFromSnapshotScenario];
-
-export function workshopScenarioById(id: string): WorkshopScenario | undefined {
-  return WORKSHOP_SCENARIOS.find((s) => s.id === id);
-}
 
 /** The store, except that the first readStream of `streamId` is followed by another writer's append. */
 function storeWithWriterAfterRead(store: EventStore, streamId: string): EventStore {

@@ -2,7 +2,8 @@
 // log.retention.ms=3000 (a stand-in for the 7 days of log.retention.hours=168, on a clock a test can wait
 // for). The twin's events topic inherits it and its events vanish from the log; the store's topic, created
 // with retention.ms=-1, keeps every event on the same broker. See PITFALL(retention.events-kept-forever)
-// in naive-store.ts and the scenario labs/conformance/scenarios/retention.ts.
+// in naive-store.ts and the scenario labs/conformance/scenarios/retention.ts. The same broker shows
+// retention chosen per topic (labs/kafka/retention-demo.ts): a topic's retention.ms overrides the default.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -10,16 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { skipMessage, startBackend, type RunningBackend } from '../../runtime/backend.ts';
 import { kafkaBackend, startKafkaBackend } from '../backend.ts';
 import { closeKafkaViews, KafkaEventStore } from '../kafka-store.ts';
+import { RETENTION_CHECK_EVERY_SECOND, runTopicRetentionDemo } from '../retention-demo.ts';
 import { NaiveKafkaEventStore } from './naive-store.ts';
 
 const SHORT_RETENTION = {
   'log.retention.ms': '3000',
-  // The broker looks for expired segments every second (default: 5 minutes) and rolls a segment at its
-  // first append after a second (default: 7 days), so the segment holding the old events can go.
-  'log.retention.check.interval.ms': '1000',
+  // The broker looks for expired segments every second (default: 5 minutes), from its start on.
+  ...RETENTION_CHECK_EVERY_SECOND,
+  // A segment rolls at its first append after a second (default: 7 days), so the old events' one can go.
   'log.roll.ms': '1000',
-  // The log manager starts its retention task 30 s after start by default: at once here.
-  'log.initial.task.delay.ms': '0',
 };
 
 let running: RunningBackend | undefined;
@@ -79,4 +79,15 @@ test('on a broker whose default retention is 3 s, the naive twin loses its event
     await naiveAgain.close();
     await storeAgain.close();
   }
+});
+
+test('retention.ms per topic: a topic set to 2 s loses its first records, one set to an hour keeps them, on the same broker', { timeout: 120_000 }, async (t) => {
+  if (!running) return t.skip(skipMessage('Kafka', skipReason));
+  const result = await runTopicRetentionDemo(running.env.KAFKA_BROKERS!.split(','));
+  t.diagnostic(JSON.stringify(result));
+  assert.equal(result.shortRetentionMs, 2000, 'the broker reports the short topic\'s own retention.ms');
+  assert.equal(result.keptRetentionMs, 3_600_000, 'and the kept topic\'s, overriding the broker default of 3 s');
+  assert.ok(result.deletedAfterMs !== undefined && result.shortLogStart >= result.written, `the broker deleted the short topic's first ${result.written} records (log start ${result.shortLogStart})`);
+  assert.ok(result.deletedAfterMs >= 2000, `not before they were 2 s old (${result.deletedAfterMs} ms)`);
+  assert.equal(result.keptLogStart, 0, 'the kept topic still starts at offset 0: nothing deleted');
 });
