@@ -3,6 +3,7 @@
  * log view replays the whole events topic into its in-process index when a process first opens it.
  *
  *   KAFKA_BROKERS=… npx tsx benchmarks/growth/kafka-replay.ts fill 1000000   the growth fill (./kafka.ts)
+ *   KAFKA_BROKERS=… npx tsx benchmarks/growth/kafka-replay.ts disk           the log's segment bytes (./kafka.ts disk())
  *   KAFKA_BROKERS=… npx tsx benchmarks/growth/kafka-replay.ts open           open a store: replay rate, memory
  *
  * `open` prints one JSON line: events, replay seconds, events/s (and per CPU second), and the heap and RSS the view holds per
@@ -42,6 +43,12 @@ async function main(command: string | undefined, arg: string | undefined): Promi
     await storage.close();
     return;
   }
+  if (command === 'disk') {
+    const storage = await kafkaFiller.store({ KAFKA_BROKERS: brokers!.join(',') });
+    console.log(JSON.stringify({ events: await storage.count(), ...(await storage.disk()) }));
+    await storage.close();
+    return;
+  }
   if (command === 'open') {
     const m0 = memory();
     const cpu0 = process.cpuUsage();
@@ -70,7 +77,7 @@ async function main(command: string | undefined, arg: string | undefined): Promi
     await closeKafkaViews();
     return;
   }
-  throw new Error('usage: kafka-replay.ts fill <events> | open');
+  throw new Error('usage: kafka-replay.ts fill <events> | disk | open');
 }
 
 await main(process.argv[2], process.argv[3]);
