@@ -3,7 +3,10 @@
  * key = stream id, the envelope in headers, `{data, metadata}` as the value) to the store's events
  * topic, with the store's writer transactional id: the fill takes the one writer role the way a store
  * does (the next store to write fences it in turn), and its records are committed, so a read_committed
- * reader sees them. The raw baseline's topic gets its own record shape from a plain producer. Records
+ * reader sees them. As the store's writer does (group-commit-writer.ts), every record goes to the
+ * by-stream copy the consumer groups read too (topology.ts: same records, partition from the key), in
+ * the same send of the same transaction: a filled log costs on disk what an appended one costs.
+ * The raw baseline's topic gets its own record shape from a plain producer. Records
  * are made per chunk and sent at once: the harness holds one chunk at a time.
  *
  * What a Kafka store holds is counted in offsets (the partition's end offset): every transaction also
@@ -14,13 +17,14 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Partitioners, type Admin, type Kafka, type Message } from 'kafkajs';
 import { uuidV7 } from '../../labs/core/index.ts';
-import { createKafka, encodeEvent, endOffset, EVENTS_PARTITION, topologyFor } from '../../labs/kafka/index.ts';
+import { createKafka, DEFAULT_STREAM_PARTITIONS, encodeEvent, endOffset, EVENTS_PARTITION, topologyFor } from '../../labs/kafka/index.ts';
 import { brokersOf } from '../baselines/kafka-driver.ts';
 import { rememberKafkaLogDir } from './cleanup.ts';
 import { FILL_EVENTS_PER_STREAM, fillEventData, throwIfAborted, type DiskUsage, type FillOptions, type GrowthFiller, type GrowthStorage } from './storage.ts';
 
-/** The store's default namespace (labs/kafka/kafka-store.ts): the store the session creates reads it. */
-const STORE_TOPIC = topologyFor('workbench').events;
+/** The store's default namespace and layout (labs/kafka/kafka-store.ts): the store the session creates reads it. */
+const STORE_TOPOLOGY = topologyFor('workbench', { streamPartitions: DEFAULT_STREAM_PARTITIONS });
+const STORE_TOPIC = STORE_TOPOLOGY.events;
 const RAW_TOPIC = 'bench-raw-events';
 /** Records per send: ~700 KB, under the broker's default 1 MiB record-batch limit. */
 const CHUNK = 2_000;
@@ -42,7 +46,7 @@ const rawRecord: Encode = (streamId, version, run) => ({
   value: `{"id":null,"type":"BenchmarkEvent","data":${fillEventData(run, -1, version)},"metadata":{}}`,
 });
 
-async function kafkaStorage(label: string, topic: string, encode: Encode, transactional: boolean, env: Record<string, string>): Promise<GrowthStorage> {
+async function kafkaStorage(label: string, topic: string, encode: Encode, transactional: boolean, env: Record<string, string>, byStream?: string): Promise<GrowthStorage> {
   const brokers = brokersOf(env);
   const logDir = await brokerLogDir(brokers[0]!);
   if (logDir) rememberKafkaLogDir(logDir);
@@ -52,7 +56,7 @@ async function kafkaStorage(label: string, topic: string, encode: Encode, transa
   return {
     label,
     method: transactional
-      ? `transactional produce (the store's writer transactional id) of labs/kafka encodeEvent records to ${topic}, ${BATCH_EVENTS.toLocaleString('en-US')} per transaction in sends of ${CHUNK.toLocaleString('en-US')}`
+      ? `transactional produce (the store's writer transactional id) of labs/kafka encodeEvent records to ${topic}${byStream ? ` and, in the same sends, to its by-stream copy ${byStream}` : ''}, ${BATCH_EVENTS.toLocaleString('en-US')} per transaction in sends of ${CHUNK.toLocaleString('en-US')}`
       : `plain produce (acks -1) of the raw baseline's records to ${topic}, sends of ${CHUNK.toLocaleString('en-US')}`,
     batchEvents: CHUNK,
     async count() {
@@ -61,7 +65,7 @@ async function kafkaStorage(label: string, topic: string, encode: Encode, transa
     },
     async fill(total, options: FillOptions) {
       const producer = transactional
-        ? kafka.producer({ transactionalId: topologyFor('workbench').writerTransactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+        ? kafka.producer({ transactionalId: STORE_TOPOLOGY.writerTransactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
         : kafka.producer({ idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       try {
@@ -79,7 +83,9 @@ async function kafkaStorage(label: string, topic: string, encode: Encode, transa
           try {
             for (let from = 0; from < count; from += CHUNK) {
               const messages = Array.from({ length: Math.min(CHUNK, count - from) }, (_, k) => record(from + k));
-              await (txn ?? producer).send({ topic, acks: -1, messages });
+              const topicMessages = [{ topic, messages }];
+              if (byStream) topicMessages.push({ topic: byStream, messages: messages.map(({ partition: _, ...byKey }) => byKey) });
+              await (txn ?? producer).sendBatch({ acks: -1, topicMessages });
             }
             await txn?.commit();
           } catch (error) {
@@ -99,16 +105,31 @@ async function kafkaStorage(label: string, topic: string, encode: Encode, transa
       if (!dir) return { bytes: null, parts: {}, note: 'the broker is not a local process of this user (KAFKA_BROKERS): its log directory cannot be measured' };
       const parts: Record<string, number> = { segments: 0, 'offset and time indexes': 0, other: 0 };
       const partition = join(dir, `${topic}-0`);
-      for (const name of await readdir(partition)) {
-        const { size } = await stat(join(partition, name));
-        const kind = name.endsWith('.log') ? 'segments' : /\.(index|timeindex)$/.test(name) ? 'offset and time indexes' : 'other';
-        parts[kind]! += size;
+      await addSizes(partition, parts, 'segments');
+      if (!byStream) {
+        // Index files are preallocated (10 MiB for the active segment) and trimmed when it rolls: counted apart.
+        return { bytes: parts.segments!, parts, note: `${partition}: .log segment bytes (indexes apart: preallocated for the active segment)` };
       }
-      // Index files are preallocated (10 MiB for the active segment) and trimmed when it rolls: counted apart.
-      return { bytes: parts.segments!, parts, note: `${partition}: .log segment bytes (indexes apart: preallocated for the active segment)` };
+      parts['by-stream copy segments'] = 0;
+      for (const name of await readdir(dir)) {
+        if (name.startsWith(`${byStream}-`)) await addSizes(join(dir, name), parts, 'by-stream copy segments');
+      }
+      return {
+        bytes: parts.segments! + parts['by-stream copy segments']!,
+        parts,
+        note: `${partition} and ${byStream}-*: .log segment bytes of the log and of its by-stream copy (every event is stored twice; indexes apart: preallocated for the active segment)`,
+      };
     },
     close: () => admin.disconnect(),
   };
+}
+
+async function addSizes(partition: string, parts: Record<string, number>, segments: string): Promise<void> {
+  for (const name of await readdir(partition)) {
+    const { size } = await stat(join(partition, name));
+    const kind = name.endsWith('.log') ? segments : /\.(index|timeindex)$/.test(name) ? 'offset and time indexes' : 'other';
+    parts[kind]! += size;
+  }
 }
 
 /**
@@ -133,8 +154,9 @@ async function brokerLogDir(broker: string): Promise<string | undefined> {
 
 export const kafkaFiller: GrowthFiller = {
   server: 'kafka',
-  // Measured: ~420 B per event in the store's topic, ~330 in the raw one.
-  estimatedBytesPerEvent: 800,
-  store: (env) => kafkaStorage('kafka', STORE_TOPIC, storeRecord, true, env),
+  // Measured (kafka-replay.ts disk, 1,100,055 events): ~360 B per event in the store's events topic and
+  // ~360 more in its by-stream copy; ~330 in the raw one.
+  estimatedBytesPerEvent: 1_100,
+  store: (env) => kafkaStorage('kafka', STORE_TOPIC, storeRecord, true, env, STORE_TOPOLOGY.byStream),
   raw: (label, env) => (label === 'kafka (raw kafkajs)' ? kafkaStorage(label, RAW_TOPIC, rawRecord, false, env) : undefined),
 };

@@ -14,20 +14,67 @@
  * With the group-commit writer that is exactly the version the writer checked and claimed; with the naive
  * writer two records may claim the same version, and this order is what readers see.
  */
-import type { ReadAllOptions, RecordedEvent } from '../core/index.ts';
+import type { EventMetadata, JsonValue, ReadAllOptions, RecordedEvent } from '../core/index.ts';
 import { DEFAULT_READ_ALL_PAGE } from '../core/index.ts';
-import { positionOfOffset, type DecodedEvent } from './records.ts';
+import { parsePayload, type EventEnvelope } from './records.ts';
 
-export interface IndexedEvent extends RecordedEvent {
-  /** The version the writer wrote in the record header (see DecodedEvent.claimedVersion). */
-  claimedVersion: number | undefined;
+/**
+ * One event as the index holds it: the envelope, and the payload as the record's JSON text, parsed on
+ * read. A replay creates a million of these per million events, so it holds no parsed objects, no Date
+ * and no bigint (the offset and the time are numbers: small integers and a double); the stream id and
+ * the type are the index's one copy of each.
+ */
+export class IndexedEvent implements RecordedEvent {
+  constructor(
+    readonly id: string,
+    readonly streamId: string,
+    readonly type: string,
+    readonly streamVersion: number,
+    /** The record's offset (a number: a partition holds far fewer than 2^53 records). */
+    readonly offset: number,
+    private readonly recordedAtMs: number,
+    /** The version the writer wrote in the record header (see DecodedEvent.claimedVersion). */
+    readonly claimedVersion: number | undefined,
+    private readonly payload: string,
+  ) {}
+
+  get globalPosition(): bigint {
+    return BigInt(this.offset) + 1n;
+  }
+
+  get recordedAt(): Date {
+    return new Date(this.recordedAtMs);
+  }
+
+  /** Parsed on each call: a fresh copy, which no caller can use to change the index. */
+  get data(): JsonValue {
+    return parsePayload(this.payload).data;
+  }
+
+  get metadata(): EventMetadata {
+    return parsePayload(this.payload).metadata;
+  }
+
+  /** The event as a plain object the caller owns (its payload parsed once). */
+  toRecorded(): RecordedEvent {
+    const { data, metadata } = parsePayload(this.payload);
+    return { id: this.id, streamId: this.streamId, type: this.type, data, metadata, streamVersion: this.streamVersion, globalPosition: this.globalPosition, recordedAt: this.recordedAt };
+  }
+}
+
+interface IndexedStream {
+  /** The index's one copy of the stream id, shared by its events. */
+  readonly streamId: string;
+  readonly events: IndexedEvent[];
 }
 
 export class EventLogIndex {
   /** Every event in offset order: the global log. */
   private readonly log: IndexedEvent[] = [];
-  private readonly streams = new Map<string, IndexedEvent[]>();
+  private readonly streams = new Map<string, IndexedStream>();
   private readonly byId = new Map<string, IndexedEvent>();
+  /** One copy of each event type string (a log has few types and millions of events). */
+  private readonly types = new Map<string, string>();
   /** Offset of the next record to read: everything below it has been applied. */
   private nextOffset = 0n;
 
@@ -53,25 +100,17 @@ export class EventLogIndex {
    * Applies one event record; records come in offset order (one partition). A record below the read
    * position is a redelivery (a consumer re-fetches after a rebalance) and is ignored: undefined.
    */
-  apply(decoded: DecodedEvent): IndexedEvent | undefined {
+  apply(decoded: EventEnvelope): IndexedEvent | undefined {
     if (decoded.offset < this.nextOffset) return undefined;
     let stream = this.streams.get(decoded.streamId);
     if (!stream) {
-      stream = [];
+      stream = { streamId: decoded.streamId, events: [] };
       this.streams.set(decoded.streamId, stream);
     }
-    const event: IndexedEvent = {
-      id: decoded.id,
-      streamId: decoded.streamId,
-      type: decoded.type,
-      data: decoded.data,
-      metadata: decoded.metadata,
-      streamVersion: stream.length,
-      globalPosition: positionOfOffset(decoded.offset),
-      recordedAt: decoded.recordedAt,
-      claimedVersion: decoded.claimedVersion,
-    };
-    stream.push(event);
+    let type = this.types.get(decoded.type);
+    if (type === undefined) this.types.set(decoded.type, (type = decoded.type));
+    const event = new IndexedEvent(decoded.id, stream.streamId, type, stream.events.length, Number(decoded.offset), decoded.recordedAtMs, decoded.claimedVersion, decoded.payload);
+    stream.events.push(event);
     this.log.push(event);
     // The first record with an id wins; a naive writer may store the same id twice.
     if (!this.byId.has(event.id)) this.byId.set(event.id, event);
@@ -81,7 +120,7 @@ export class EventLogIndex {
 
   /** Version of the stream's last event, or undefined when the stream has none. */
   streamVersion(streamId: string): number | undefined {
-    const stream = this.streams.get(streamId);
+    const stream = this.streams.get(streamId)?.events;
     return stream && stream.length > 0 ? stream.length - 1 : undefined;
   }
 
@@ -90,7 +129,7 @@ export class EventLogIndex {
   }
 
   readStream(streamId: string, direction: 'forward' | 'backward', fromVersion?: number, maxCount?: number): IndexedEvent[] {
-    const stream = this.streams.get(streamId) ?? [];
+    const stream = this.streams.get(streamId)?.events ?? [];
     const limit = maxCount ?? Number.MAX_SAFE_INTEGER;
     if (direction === 'forward') {
       const start = fromVersion ?? 0;
@@ -117,11 +156,13 @@ export class EventLogIndex {
   }
 
   private firstIndexAtOrAfter(position: bigint): number {
+    // Position = offset + 1: the first event whose offset is at or after position - 1.
+    const offset = Number(position) - 1;
     let low = 0;
     let high = this.log.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.log[middle]!.globalPosition < position) low = middle + 1;
+      if (this.log[middle]!.offset < offset) low = middle + 1;
       else high = middle;
     }
     return low;
@@ -130,14 +171,5 @@ export class EventLogIndex {
 
 /** A copy without the index's bookkeeping, so callers cannot change the view. */
 export function toRecorded(event: IndexedEvent): RecordedEvent {
-  return {
-    id: event.id,
-    streamId: event.streamId,
-    type: event.type,
-    data: structuredClone(event.data),
-    metadata: structuredClone(event.metadata),
-    streamVersion: event.streamVersion,
-    globalPosition: event.globalPosition,
-    recordedAt: event.recordedAt,
-  };
+  return event.toRecorded();
 }

@@ -5,3 +5,4 @@
 export { createKafka, endOffset, ensureTopics, isConcurrentTransactionsError } from './client.ts';
 export { EVENTS_PARTITION, topologyFor, type KafkaTopology } from './topology.ts';
 export { decodeEvent, encodeEvent, offsetOfPosition, positionOfOffset, type DecodedEvent } from './records.ts';
+export { KafkaEventStore, closeKafkaViews, DEFAULT_STREAM_PARTITIONS } from './kafka-store.ts';

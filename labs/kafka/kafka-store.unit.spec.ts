@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import { DEFAULT_LIMITS, validateEvents } from '../core/index.ts';
 import { EventLogIndex } from './event-log-index.ts';
 import { chunksBySize } from './group-commit-writer.ts';
-import { decodeEvent, encodeEvent, type DecodedEvent } from './records.ts';
+import { decodeEnvelope, decodeEvent, encodeEvent, type EventEnvelope } from './records.ts';
 import { topologyFor } from './topology.ts';
 
 const validated = (n: number, size = 10) =>
   validateEvents(Array.from({ length: n }, (_, i) => ({ type: 'T', data: 'x'.repeat(size), metadata: { i } })), DEFAULT_LIMITS, 'kafka');
 
-function decoded(offset: bigint, streamId: string, id = `id-${offset}`): DecodedEvent {
-  return { offset, streamId, id, type: 'T', data: null, metadata: {}, claimedVersion: undefined, recordedAt: new Date(0) };
+function decoded(offset: bigint, streamId: string, id = `id-${offset}`): EventEnvelope {
+  return { offset, streamId, id, type: 'T', claimedVersion: undefined, recordedAtMs: 0, payload: `{"data":{"n":${offset}},"metadata":{}}` };
 }
 
 test('an event survives the trip through a Kafka record; position = offset + 1', () => {
@@ -32,6 +32,9 @@ test('an event survives the trip through a Kafka record; position = offset + 1',
   );
   assert.equal(back.recordedAt.getTime(), 1_700_000_000_000);
   assert.equal(decodeEvent({ key: null, value: Buffer.from('{}'), headers: {}, offset: '0', timestamp: '0' }), undefined, 'foreign records are ignored');
+  const headers = { 'event-id': Buffer.from('e'), 'event-type': Buffer.from('T') };
+  assert.equal(decodeEnvelope({ key: Buffer.from('s'), value: Buffer.from('[1]'), headers, offset: '0', timestamp: '0' }), undefined, 'a value not shaped as {"data":…} is ignored');
+  assert.equal(decodeEnvelope({ key: Buffer.from('s'), value: Buffer.from('{"data":1,"metadata":{}}'), headers, offset: '0', timestamp: '0' })?.payload, '{"data":1,"metadata":{}}', 'the payload is kept as text');
 });
 
 test('the index gives versions by order, pages the log by position both ways, and ignores redeliveries', () => {
@@ -50,6 +53,10 @@ test('the index gives versions by order, pages the log by position both ways, an
   assert.deepEqual(index.readAll({ fromPosition: 3n, maxCount: 5 }).map((e) => e.globalPosition), [4n], 'a gap is skipped, nothing else');
   assert.deepEqual(index.readAll({ direction: 'backward', fromPosition: 3n }).map((e) => e.globalPosition), [2n, 1n]);
   assert.equal(index.eventById('id-3')?.streamId, 'a');
+  const [first] = index.readStream('a', 'forward');
+  assert.deepEqual(first!.data, { n: 0 }, 'the payload is parsed on read');
+  (first!.data as { n: number }).n = 99;
+  assert.deepEqual(index.readStream('a', 'forward')[0]!.toRecorded().data, { n: 0 }, 'a reader changing what it read does not change the index');
 });
 
 test('a batch is split under the request size limit, keeping order and every event', () => {

@@ -20,11 +20,15 @@ import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { waitForWakeUp, type JsonValue, type Snapshot } from '../core/index.ts';
 import { createKafka, endOffset, ensureTopics, isCoordinatorNotFound } from './client.ts';
 import { EventLogIndex, type IndexedEvent } from './event-log-index.ts';
-import { decodeEvent } from './records.ts';
+import { decodeEnvelope } from './records.ts';
 import { EVENTS_PARTITION, topologyFor, type KafkaTopology, type TopologyOptions } from './topology.ts';
 
 /** How long the view tries to bring back a consumer kafkajs gave up on (a broker restart takes seconds). */
 const RESTART_AFTER_CRASH_MS = 120_000;
+/** The replay of the log at open fails after this long without progress (not after a fixed total time). */
+const REPLAY_STALL_MS = 60_000;
+/** A replay longer than this reports its progress on stderr, this often. */
+const REPLAY_PROGRESS_MS = 10_000;
 
 export interface LogViewStats {
   events: number;
@@ -72,6 +76,11 @@ export class LogView {
       groupId: this.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
+      // A replay reads the whole log: kafkajs' defaults (1 MiB per partition per fetch) cost a round trip
+      // per ~2,500 events. 8 MiB per fetch of the one events partition (docs/labs/kafka.md, "Opening a
+      // large log"); the broker sends less when less is there, so a live tail is not slowed.
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
       // After a broker restart the group waits for the old membership to expire before the restarted
       // consumer is given the partitions again: a short session keeps that outage short (6 s is the broker's
       // minimum, group.min.session.timeout.ms).
@@ -154,7 +163,7 @@ export class LogView {
       else this.fail(payload.error);
     });
     await this.subscribeAndRun();
-    await this.catchUp(this.topology.events, 60_000);
+    await this.replay(this.topology.events);
     await this.catchUp(this.topology.snapshots, 60_000);
     await this.catchUp(this.topology.subjectKeys, 60_000);
     this.replayMs = Math.round(performance.now() - started);
@@ -197,7 +206,7 @@ export class LogView {
 
   private applyRecord(topic: string, message: KafkaMessage): void {
     if (topic === this.topology.events) {
-      const decoded = decodeEvent(message);
+      const decoded = decodeEnvelope(message);
       if (decoded) this.index.apply(decoded);
       else this.index.advanceTo(BigInt(message.offset) + 1n);
       return;
@@ -284,6 +293,38 @@ export class LogView {
   async catchUp(topic: string, timeoutMs = 15_000): Promise<void> {
     const end = await endOffset(this.admin, topic, EVENTS_PARTITION, timeoutMs);
     await this.waitFor(topic, end, timeoutMs);
+  }
+
+  /**
+   * The first catch-up of the events topic: the replay of the whole log, whose time grows with it
+   * (~60,000 events per CPU second here, docs/labs/kafka.md "Opening a large log"). A fixed timeout
+   * failed a store over 1,000,000 events on a busy machine, so this one fails only when the view makes no
+   * progress for REPLAY_STALL_MS; a replay that takes longer than REPLAY_PROGRESS_MS says how far it is
+   * on stderr, every REPLAY_PROGRESS_MS.
+   */
+  private async replay(topic: string): Promise<void> {
+    const end = await endOffset(this.admin, topic, EVENTS_PARTITION, REPLAY_STALL_MS);
+    const started = performance.now();
+    let lastProgress = started;
+    for (;;) {
+      const before = this.positionOf(topic);
+      try {
+        await this.waitFor(topic, end, REPLAY_PROGRESS_MS);
+        return;
+      } catch (error) {
+        if (this.failure || this.closed) throw error;
+        const now = performance.now();
+        const at = this.positionOf(topic);
+        if (at === before && now - lastProgress >= REPLAY_STALL_MS) {
+          throw new Error(`The Kafka log view made no progress replaying ${topic} for ${REPLAY_STALL_MS} ms (at offset ${at} of ${end})`, { cause: this.outage });
+        }
+        if (at !== before) lastProgress = now;
+        const seconds = (now - started) / 1000;
+        process.stderr.write(
+          `[kafka] replaying ${topic} into the store's index: offset ${at.toLocaleString('en-US')} of ${end.toLocaleString('en-US')} after ${seconds.toFixed(0)} s (${Math.round(Number(at) / seconds).toLocaleString('en-US')} records/s)\n`,
+        );
+      }
+    }
   }
 
   /** Resolves at the next progress of the view (new records or markers), or after `timeoutMs`, or on abort. */
