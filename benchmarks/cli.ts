@@ -19,7 +19,7 @@ import { DEFAULT_SEARCH, DEFAULT_SWEEP } from './session/measure.ts';
 import { compareTable } from './terminal/compare.ts';
 import { createFillProgress, createProgressDisplay } from './terminal/progress.ts';
 import { parseStoredLadder } from './growth/stored-ladder.ts';
-import { checkFreeDisk, fillerFor } from './growth/fillers.ts';
+import { checkFreeDisk, fillerFor, FILLERS } from './growth/fillers.ts';
 import { removeCreated } from './growth/cleanup.ts';
 import type { GrowthSettings } from './growth/session-growth.ts';
 import { renderMarkdown, renderTable } from './terminal/summary-table.ts';
@@ -304,7 +304,7 @@ async function growthSettings(
 ): Promise<GrowthSettings> {
   const stored = parseStoredLadder(values.stored);
   const without = [...new Set(servers)].filter((s) => s !== 'noop' && !fillerFor(s));
-  if (without.length) throw new Error(`--mode growth has no filler for ${without.join(', ')} (benchmarks/growth/fillers.ts lists postgres and kafka)`);
+  if (without.length) throw new Error(`--mode growth has no filler for ${without.join(', ')} (benchmarks/growth/fillers.ts lists ${Object.keys(FILLERS).join(', ')})`);
   const byName = (name: string) => available.find((w) => w.name === name) ?? raise(`growth needs the ${name} workload`);
   const { neededBytes, freeBytes } = await checkFreeDisk(servers, stored.at(-1) ?? 0);
   process.stderr.write(`growth: sizes ${stored.join(', ')}; disk: about ${(neededBytes / 1024 ** 3).toFixed(1)} GiB needed, ${(freeBytes / 1024 ** 3).toFixed(1)} GiB free\n`);

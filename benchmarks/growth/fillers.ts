@@ -7,6 +7,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { dynamodbFiller } from './dynamodb.ts';
 import { kafkaFiller } from './kafka.ts';
 import { postgresFiller } from './postgres.ts';
 import type { GrowthFiller } from './storage.ts';
@@ -14,6 +15,7 @@ import type { GrowthFiller } from './storage.ts';
 export const FILLERS: Record<string, GrowthFiller> = {
   postgres: postgresFiller,
   kafka: kafkaFiller,
+  dynamodb: dynamodbFiller,
 };
 
 export function fillerFor(server: string): GrowthFiller | undefined {

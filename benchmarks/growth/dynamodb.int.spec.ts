@@ -1,0 +1,57 @@
+/**
+ * The DynamoDB growth filler writes a table the store reads as its own (benchmarks/growth/dynamodb.ts):
+ * on a dynalite of this test's own, every filled stream reads back its events in version order, `$all`
+ * delivers each filled event once in position order, an append continues a filled stream at its next
+ * version (and a stale expected version is refused), and the count follows what the store holds.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WrongExpectedVersionError } from '../../labs/core/index.ts';
+import { DynamoDbEventStore } from '../../labs/dynamodb/dynamodb-store.ts';
+import { startDynamoDb, type RunningDynamoDb } from '../../labs/runtime/dynamodb.ts';
+import { dynamodbFiller } from './dynamodb.ts';
+import type { GrowthStorage } from './storage.ts';
+
+let server: RunningDynamoDb;
+let storage: GrowthStorage;
+
+before(async () => {
+  server = await startDynamoDb({ endpoint: undefined });
+  storage = await dynamodbFiller.store({ DYNAMODB_ENDPOINT: server.endpoint });
+});
+
+after(async () => {
+  await storage?.close();
+  await server?.stop();
+});
+
+test('a filled DynamoDB table is one the store reads, continues and counts as its own', async () => {
+  assert.equal(await storage.count(), 0);
+  const progress: number[] = [];
+  // 95 events: nine streams of 10, then one of 5 (the last chunk comes out exact).
+  await storage.fill(95, { prefix: 'filled-', onProgress: (n) => progress.push(n), signal: new AbortController().signal });
+  assert.equal(progress.at(-1), 95);
+  assert.equal(await storage.count(), 95);
+
+  const store = await DynamoDbEventStore.connect({ endpoint: server.endpoint });
+  try {
+    const first = await store.readStream('filled-0');
+    assert.deepEqual(first.map((e) => e.streamVersion), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(first.map((e) => (e.data as { k: number }).k), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'each event holds its own payload');
+    assert.equal((await store.readStream('filled-9')).length, 5);
+
+    const all = await store.readAll({ fromPosition: 0n, maxCount: 1000 });
+    assert.equal(all.length, 95);
+    assert.equal(new Set(all.map((e) => e.id)).size, 95, 'every event once');
+    assert.ok(all.every((e, i) => i === 0 || e.globalPosition > all[i - 1]!.globalPosition), '$all in position order');
+
+    const next = await store.appendToStream('filled-0', [{ type: 'After', data: { n: 1 } }], { expectedVersion: 9 });
+    assert.equal(next.nextExpectedVersion, 10);
+    await assert.rejects(store.appendToStream('filled-0', [{ type: 'Stale', data: {} }], { expectedVersion: 5 }), WrongExpectedVersionError);
+  } finally {
+    await store.close();
+  }
+  assert.equal(await storage.count(), 96, 'the count includes what the store appended after the fill');
+  const disk = await storage.disk();
+  assert.ok(disk.bytes !== null && disk.bytes > 96 * 250, `${disk.bytes} bytes for 96 events`);
+});
