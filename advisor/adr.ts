@@ -1,7 +1,7 @@
 // Renders a recommendation as a Markdown architecture decision record (Nygard's format: context,
 // decision, consequences), with the numbers and evidence a reviewer needs to check it.
 import { describeFigure } from './evidence/evidence.ts';
-import { isFull, type FullTechnologyResult, type Recommendation, type ResolvedSource } from './recommendation.ts';
+import { EVIDENCE_LABEL, isFull, type FullTechnologyResult, type Recommendation, type ResolvedSource } from './recommendation.ts';
 
 export interface AdrOptions {
   title?: string;
@@ -18,6 +18,10 @@ export function escapeMarkdownInline(text: string): string {
 
 function sourceText(s: ResolvedSource): string {
   if (s.kind === 'docs') return `[${s.title}](${s.url})`;
+  if (s.kind === 'benchmark') {
+    const what = s.missing ?? s.figures.join('; ');
+    return `[benchmark ${s.backend}, ${s.mode} (${s.results})](${s.url.replace(/^\//, '')})${s.startedAt ? ` run ${s.startedAt}` : ''}: ${what}`;
+  }
   const statuses = s.scenarios.map((sc) => `\`${sc.id}\`: ${sc.status}${sc.emulated ? ' (emulated by the lab store)' : ''}`).join(', ');
   const caveats = [...new Set(s.scenarios.flatMap((sc) => sc.caveats.map((c) => c.text)))];
   return `[lab ${s.column}](${s.url.replace(/^\//, '')}) (${statuses})${caveats.length ? ` — caveat: ${caveats.join(' ')}` : ''}`;
@@ -133,7 +137,7 @@ export function renderAdr(rec: Recommendation, options: AdrOptions): string {
     }
     lines.push('', `Sources behind the ratings of ${top.name}:`, '');
     for (const b of top.breakdown.filter((x) => x.weight > 0)) {
-      lines.push(`- ${b.name} (${b.rating}/5): ${b.sources.map(sourceText).join('; ')}`);
+      lines.push(`- ${b.name} (${b.rating}/5, ${EVIDENCE_LABEL[b.evidence]}): ${b.sources.map(sourceText).join('; ')}`);
     }
   }
   lines.push('');

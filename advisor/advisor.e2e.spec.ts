@@ -67,6 +67,7 @@ const DOTNET_TEAM: [string, string][] = [
   ['concurrency', 'Yes, required: several instances may handle the same aggregate'],
   ['experience', 'New to it'],
   ['operations', 'A small team that can run one familiar database'],
+  ['retention', 'Forever: the events are the system of record'],
 ];
 
 describe('advisor in Chromium', { skip }, () => {
@@ -121,6 +122,13 @@ describe('advisor in Chromium', { skip }, () => {
     const measuredFold = pgDetails.locator('details.measured').first();
     await measuredFold.locator('summary').click();
     assert.match((await measuredFold.textContent()) ?? '', /What the postgres run measured.*(pass|fail): \S/s);
+    // Every rating says how it is supported; a cited benchmark run shows its file and, folded, its figures.
+    assert.ok((await pgDetails.locator('table.breakdown .badge.evidence-measured').count()) > 0, 'some PostgreSQL ratings are measured here');
+    assert.ok((await pgDetails.locator('table.breakdown .badge.evidence-documentation').count()) > 0, 'some rest on documentation only');
+    const benchSource = pgDetails.locator('table.breakdown .lab-source', { hasText: 'postgres benchmark:' }).first();
+    assert.match((await benchSource.textContent()) ?? '', /postgres benchmark: growth curve \(evidence-.*growth-postgres/);
+    await benchSource.locator('details.measured > summary').click();
+    assert.match((await benchSource.textContent()) ?? '', /What the run measured.*lab store \(postgres\)/s);
     const rows = await pgDetails.locator('table.figures tbody tr').allTextContents();
     assert.deepEqual(rows.length, 4, 'one row per run: store and raw, open and closed, never merged');
     assert.match(rows[0] ?? '', /append-single-stream.*Lab store.*Open loop, 2,000 ops\/s offered.*Saturated at 2,000 ops\/s offered.*Not a capacity figure/);

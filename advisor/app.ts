@@ -10,12 +10,12 @@ import { renderAdr } from './adr.ts';
 import { CRITERIA } from './knowledge/criteria.ts';
 import { QUESTIONS } from './knowledge/questions.ts';
 import { TECHNOLOGIES } from './knowledge/technologies.ts';
-import { DONT_KNOW } from './knowledge/types.ts';
+import { citedResultsFiles, DONT_KNOW } from './knowledge/types.ts';
 import { markdownPages } from './docs-pages.ts';
 import { myTurn } from './turns.ts';
 import { EvidenceStore, type EvidenceSnapshot } from './evidence/evidence.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { recommend, resolveSource } from './recommendation.ts';
+import { evidenceLevel, recommend, resolveSource } from './recommendation.ts';
 import { BASELINE_WEIGHTS } from './scoring/score.ts';
 import { adrRequestSchema, fieldIssues, recommendationRequestSchema, toRecommendationInput } from './validation.ts';
 
@@ -27,6 +27,8 @@ export interface AdvisorAppOptions {
   capabilitiesPath?: string;
   /** Benchmark results; default benchmarks/results/latest.json. */
   benchmarksPath?: string;
+  /** Where the results files that benchmark sources cite live (default benchmarks/results). */
+  resultsDir?: string;
   /** Served at /docs so that lab and matrix links work; default docs/. */
   docsDir?: string;
   /** Clock for the ADR date (tests pin it). */
@@ -63,7 +65,8 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
   const now = options.now ?? (() => new Date());
   const openapi = buildOpenApiDocument();
   // Evidence files are rewritten by other tools while the advisor runs: parsed once per change.
-  const evidenceStore = new EvidenceStore({ capabilitiesPath, benchmarksPath }, { checkIntervalMs: options.evidenceCheckIntervalMs ?? 1000 });
+  const resultsDir = options.resultsDir ?? join(repoRoot, 'benchmarks', 'results');
+  const evidenceStore = new EvidenceStore({ capabilitiesPath, benchmarksPath, resultsDir, citedResults: citedResultsFiles(TECHNOLOGIES) }, { checkIntervalMs: options.evidenceCheckIntervalMs ?? 1000 });
   const evidence = (): Promise<EvidenceSnapshot> => evidenceStore.current();
   // Responses that depend only on the knowledge (and the evidence version) are serialised once.
   const questionnaireJson = JSON.stringify({ dontKnow: DONT_KNOW, questions: QUESTIONS, criteria: CRITERIA, baseline: BASELINE_WEIGHTS });
@@ -139,6 +142,7 @@ export function createAdvisorApp(options: AdvisorAppOptions = {}): Express {
       res.json({
         capabilities: ev.capabilities,
         benchmarks: ev.benchmarks,
+        cited: ev.cited ?? {},
         note: ev.benchmarks ? `Benchmark figures measured on the machine that ran them, started ${ev.benchmarks.startedAt}.` : 'No benchmark results yet.',
       });
     })
@@ -239,7 +243,8 @@ function technologyView(id: string, ev: EvidenceSnapshot) {
     homepage: tech.homepage,
     ratings: CRITERIA.map((c) => {
       const r = tech.ratings[c.id];
-      return { criterion: c.id, name: c.name, rating: r.rating, rationale: r.rationale, mitigation: r.mitigation ?? null, sources: r.sources.map((s) => resolveSource(s, ev)) };
+      const sources = r.sources.map((s) => resolveSource(s, ev));
+      return { criterion: c.id, name: c.name, rating: r.rating, rationale: r.rationale, mitigation: r.mitigation ?? null, sources, evidence: evidenceLevel(sources) };
     }),
     knockOuts: QUESTIONS.flatMap((q) =>
       q.options.flatMap((o) => (o.knockOuts ?? []).filter((k) => k.technology === tech.id).map((k) => ({ questionId: q.id, optionId: o.id, answerLabel: o.label, reason: k.reason }))),

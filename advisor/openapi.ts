@@ -2,7 +2,7 @@
 // so the documented enums cannot drift from what the API accepts; a test checks that every route of the
 // app is documented (and nothing else) and that responses validate against these schemas.
 import { QUESTIONS } from './knowledge/questions.ts';
-import { CRITERION_IDS, TECHNOLOGY_IDS, LAB_BACKENDS, DONT_KNOW } from './knowledge/types.ts';
+import { BENCHMARK_SOURCE_MODES, CRITERION_IDS, TECHNOLOGY_IDS, LAB_BACKENDS, DONT_KNOW } from './knowledge/types.ts';
 
 const ref = (n: string) => ({ $ref: `#/components/schemas/${n}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -27,6 +27,9 @@ const techId = { type: 'string', enum: [...TECHNOLOGY_IDS] };
 const criterionId = { type: 'string', enum: [...CRITERION_IDS] };
 /** Scenario ids come from the conformance suite (docs/capabilities.json), not from a list kept here. */
 const scenarioId = { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' };
+const benchMode = { type: 'string', enum: [...BENCHMARK_SOURCE_MODES] };
+/** How a rating is supported: measured here, on an emulator only, or documentation only. */
+const evidenceLevel = { type: 'string', enum: ['measured', 'emulator', 'documentation'] };
 const bool = { type: 'boolean' };
 const scoredOption = obj({ technology: techId, name: str, score: num });
 
@@ -61,10 +64,12 @@ export function buildOpenApiDocument() {
         Source: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
           obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, scenarios: arr(scenarioId), configuration: obj({ column: str, page: str }) }, ['kind', 'backend', 'scenarios']),
+          obj({ kind: { const: 'benchmark' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, results: str, mode: benchMode, workload: str, section: str }),
         ] },
         ResolvedSource: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
-          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, column: str, title: str, url: str, scenarios: arr(obj({ id: scenarioId, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str, caveats: arr(obj({ text: str, emulated: bool })), emulated: bool })) }),
+          obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, column: str, title: str, url: str, scenarios: arr(obj({ id: scenarioId, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str, caveats: arr(obj({ text: str, emulated: bool })), emulated: bool })), emulator: bool }),
+          obj({ kind: { const: 'benchmark' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, mode: benchMode, workload: str, results: str, title: str, url: str, startedAt: nullable(str), figures: arr(str), missing: nullable(str), emulator: nullable(str), machineBusy: bool }),
         ] },
         Questionnaire: obj({
           dontKnow: { const: DONT_KNOW },
@@ -74,7 +79,7 @@ export function buildOpenApiDocument() {
         }),
         Technology: obj({
           id: techId, name: str, summary: str, homepage: str,
-          ratings: arr(obj({ criterion: criterionId, name: str, rating, rationale: str, mitigation: nullable(str), sources: arr(ref('ResolvedSource')) })),
+          ratings: arr(obj({ criterion: criterionId, name: str, rating, rationale: str, mitigation: nullable(str), sources: arr(ref('ResolvedSource')), evidence: evidenceLevel })),
           knockOuts: arr(obj({ questionId: str, optionId: str, answerLabel: str, reason: str })),
         }),
         BenchmarkFigure: obj({
@@ -94,9 +99,21 @@ export function buildOpenApiDocument() {
           server: obj({ name: str, description: str, emulator: nullable(str) }),
           machineBusy: nullable(str),
         }),
+        GrowthFigure: obj({
+          workload: str, target: { type: 'string', enum: ['store', 'raw'] }, targetLabel: str,
+          server: obj({ name: str, description: str, emulator: nullable(str) }),
+          steps: arr(obj({ storedEvents: num, appendP50Ms: num, appendP99Ms: num, readStreamP99Ms: num, catchUpEventsPerSecond: num, bytesPerEvent: nullable(num), openSeconds: nullable(num), saturated: bool, machineBusy: nullable(str) })),
+        }),
+        Benchmarks: obj({
+          startedAt: str, loadAverage: nullable(arr(num)), cores: nullable(num), machineBusy: nullable(str),
+          byBackend: { type: 'object', additionalProperties: arr(ref('BenchmarkFigure')) },
+          growthByBackend: { type: 'object', additionalProperties: arr(ref('GrowthFigure')) },
+        }),
         Evidence: obj({
-          capabilities: nullable(obj({ generatedAt: str, results: { type: 'object' }, caveats: { type: 'object' } })),
-          benchmarks: nullable(obj({ startedAt: str, loadAverage: nullable(arr(num)), cores: nullable(num), machineBusy: nullable(str), byBackend: { type: 'object', additionalProperties: arr(ref('BenchmarkFigure')) } })),
+          capabilities: nullable(obj({ generatedAt: str, results: { type: 'object' }, caveats: { type: 'object' }, titles: { type: 'object', additionalProperties: str } })),
+          benchmarks: nullable(ref('Benchmarks')),
+          /** The committed results files the ratings' benchmark sources cite, by name (null: absent or unparsable). */
+          cited: { type: 'object', additionalProperties: nullable(ref('Benchmarks')) },
           note: str,
         }),
         StrengthOrRisk: obj({ criterion: criterionId, name: str, rating, weight: num, rationale: str, mitigation: nullable(str) }, ['criterion', 'rating', 'weight']),
@@ -108,7 +125,7 @@ export function buildOpenApiDocument() {
             strengths: arr(ref('StrengthOrRisk')),
             risks: arr(ref('StrengthOrRisk')),
             // detail=full only:
-            breakdown: arr(obj({ criterion: criterionId, name: str, weight: num, rating, points: num, rationale: str, sources: arr(ref('ResolvedSource')) })),
+            breakdown: arr(obj({ criterion: criterionId, name: str, weight: num, rating, points: num, rationale: str, sources: arr(ref('ResolvedSource')), evidence: evidenceLevel })),
             contributions: arr(obj({ source: weightSource, points: num })),
             benchmarks: nullable(obj({ startedAt: str, figures: arr(ref('BenchmarkFigure')) })),
           },

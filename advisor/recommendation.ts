@@ -2,8 +2,9 @@
 // Lean by default (what a client needs to show the decision and the ranking, a few kB); the full
 // breakdown with resolved sources, contributions and benchmark figures on request (`detail: 'full'`):
 // serialising 60–90 kB per request was a third of the advisor's cost (issue 13, defect 3).
-import type { LabBackend, ScenarioId, Source, TechnologyId } from './knowledge/types.ts';
-import { benchmarkFiguresFor, caveatsFor, type BenchmarkFigure, type EvidenceSnapshot, type ScenarioCaveat, type ScenarioStatus } from './evidence/evidence.ts';
+import type { BenchmarkSourceMode, LabBackend, ScenarioId, Source, TechnologyId } from './knowledge/types.ts';
+import { slug } from './docs-pages.ts';
+import { benchmarkFiguresFor, caveatsFor, citedBenchmarks, describeFigure, describeGrowth, type BenchmarkFigure, type EvidenceSnapshot, type ScenarioCaveat, type ScenarioStatus } from './evidence/evidence.ts';
 import { decide, type DecisionDetail, type DecisionKind } from './scoring/decision.ts';
 import { DEFAULT_KNOWLEDGE, score, type CriterionWeight, type Knowledge, type RecommendationInput, type Scored, type TechnologyResult } from './scoring/score.ts';
 import { sensitivity, type Sensitivity } from './scoring/sensitivity.ts';
@@ -21,7 +22,50 @@ export type ResolvedSource =
       /** The lab page, served by the advisor from docs/labs. */
       url: string;
       scenarios: { id: ScenarioId; status: ScenarioStatus | 'not-run'; detail: string; matrixUrl: string; caveats: ScenarioCaveat[]; emulated: boolean }[];
+      /** The column ran on an emulator (dynalite): a pass shows the design holds under the API, not the service. */
+      emulator: boolean;
+    }
+  | {
+      kind: 'benchmark';
+      backend: LabBackend;
+      mode: BenchmarkSourceMode;
+      workload: string;
+      /** The results file (a name in benchmarks/results). */
+      results: string;
+      title: string;
+      /** The section of docs/benchmarks.md that reads the run. */
+      url: string;
+      /** When the run started; null when the file is not there. */
+      startedAt: string | null;
+      /** One line per target (the store, each raw baseline), every label included; empty when nothing was found. */
+      figures: string[];
+      /** Why there are no figures (the file is absent, or holds no such run). */
+      missing: string | null;
+      /** The server was an emulator: what it is, and that its figures do not speak for the service. */
+      emulator: string | null;
+      /** The machine was busy during (part of) the run. */
+      machineBusy: boolean;
     };
+
+/**
+ * How a rating is supported, at a glance: `measured` when a cited lab scenario ran or a cited benchmark
+ * has figures, on a real server; `emulator` when the only measurements ran on an emulator; otherwise
+ * `documentation`.
+ */
+export type EvidenceLevel = 'measured' | 'emulator' | 'documentation';
+
+/** How the page and the ADR say it. */
+export const EVIDENCE_LABEL: Record<EvidenceLevel, string> = { measured: 'measured here', emulator: 'measured here on an emulator only', documentation: 'documentation only' };
+
+export function evidenceLevel(sources: readonly ResolvedSource[]): EvidenceLevel {
+  const measured = sources.flatMap((s): boolean[] => {
+    if (s.kind === 'lab') return s.scenarios.some((sc) => sc.status === 'pass' || sc.status === 'fail') ? [s.emulator] : [];
+    if (s.kind === 'benchmark') return s.figures.length > 0 ? [s.emulator !== null] : [];
+    return [];
+  });
+  if (measured.some((onEmulator) => !onEmulator)) return 'measured';
+  return measured.length > 0 ? 'emulator' : 'documentation';
+}
 
 type StrengthOrRisk = TechnologyResult['strengths'][number];
 
@@ -45,7 +89,7 @@ export interface FullTechnologyResult extends LeanTechnologyResult {
   knockOuts: (Omit<TechnologyResult['knockOuts'][number], 'source'> & { source: ResolvedSource })[];
   strengths: StrengthOrRisk[];
   risks: StrengthOrRisk[];
-  breakdown: (Omit<TechnologyResult['breakdown'][number], 'sources'> & { sources: ResolvedSource[] })[];
+  breakdown: (Omit<TechnologyResult['breakdown'][number], 'sources'> & { sources: ResolvedSource[]; evidence: EvidenceLevel })[];
   contributions: TechnologyResult['contributions'];
   benchmarks: { startedAt: string; figures: BenchmarkFigure[] } | null;
 }
@@ -79,8 +123,34 @@ export function matrixUrl(id: string): string {
   return `/docs/capabilities.md#${id.replaceAll('.', '')}`;
 }
 
+const MODE_TITLE: Record<BenchmarkSourceMode, string> = { sweep: 'rate sweep', 'max-rate': 'max-rate search', growth: 'growth curve' };
+
+function resolveBenchmark(source: Extract<Source, { kind: 'benchmark' }>, evidence: EvidenceSnapshot): ResolvedSource {
+  const results = citedBenchmarks(evidence, source.results);
+  const lines =
+    source.mode === 'growth'
+      ? (results?.growthByBackend[source.backend] ?? []).filter((g) => g.workload === source.workload).map((g) => ({ line: describeGrowth(g), emulator: g.server.emulator, busy: g.steps.some((st) => st.machineBusy !== null) }))
+      : (results?.byBackend[source.backend] ?? []).filter((f) => f.mode === source.mode && f.workload === source.workload).map((f) => ({ line: describeFigure(f), emulator: f.server.emulator, busy: f.machineBusy !== null }));
+  const missing = !results ? `The results file ${source.results} is not in this checkout (or does not parse).` : lines.length === 0 ? `${source.results} holds no ${MODE_TITLE[source.mode]} of ${source.workload} on ${source.backend}.` : null;
+  return {
+    kind: 'benchmark',
+    backend: source.backend,
+    mode: source.mode,
+    workload: source.workload,
+    results: source.results,
+    title: `Benchmark: ${source.backend} — ${MODE_TITLE[source.mode]}, ${source.workload} (${source.results})`,
+    url: `/docs/benchmarks.md#${slug(source.section)}`,
+    startedAt: results?.startedAt ?? null,
+    figures: lines.map((l) => l.line),
+    missing,
+    emulator: lines.find((l) => l.emulator)?.emulator ?? null,
+    machineBusy: lines.some((l) => l.busy) || results?.machineBusy != null,
+  };
+}
+
 export function resolveSource(source: Source, evidence: EvidenceSnapshot): ResolvedSource {
   if (source.kind === 'docs') return source;
+  if (source.kind === 'benchmark') return resolveBenchmark(source, evidence);
   const column = source.configuration?.column ?? source.backend;
   const results = evidence.capabilities?.results[column];
   return {
@@ -94,6 +164,7 @@ export function resolveSource(source: Source, evidence: EvidenceSnapshot): Resol
       const caveats = caveatsFor(evidence.capabilities, column, id);
       return { id, status: r?.status ?? 'not-run', detail: r?.detail ?? '', matrixUrl: matrixUrl(id), caveats, emulated: caveats.some((c) => c.emulated) };
     }),
+    emulator: /emulator/i.test(evidence.capabilities?.titles[column] ?? ''),
   };
 }
 
@@ -121,7 +192,10 @@ export function recommend(input: RecommendationInput, evidence: EvidenceSnapshot
       knockOuts: r.knockOuts.map((k) => ({ ...k, source: resolveSource(k.source, evidence) })),
       strengths: r.strengths,
       risks: r.risks,
-      breakdown: r.breakdown.map((b) => ({ ...b, sources: b.sources.map((s) => resolveSource(s, evidence)) })),
+      breakdown: r.breakdown.map((b) => {
+        const sources = b.sources.map((s) => resolveSource(s, evidence));
+        return { ...b, sources, evidence: evidenceLevel(sources) };
+      }),
       contributions: r.contributions,
       benchmarks: evidence.benchmarks && figures.length > 0 ? { startedAt: evidence.benchmarks.startedAt, figures } : null,
     };

@@ -42,6 +42,18 @@ const sweepStep = z.looseObject({
   repeats: z.array(z.looseObject({ saturation: z.array(z.string()).optional() })).optional(),
 });
 const spread = z.looseObject({ median: num, min: num, max: num });
+const growthStep = z.looseObject({
+  storedEvents: num,
+  appendP50Ms: num,
+  appendP99Ms: num,
+  readStreamP99Ms: num,
+  catchUpEventsPerSecond: num,
+  catchUpReachedEnd: z.boolean().optional(),
+  bytesPerEvent: num.nullable(),
+  openSeconds: num.optional(),
+  saturated: z.boolean(),
+  machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+});
 const run = z.looseObject({
   backend: z.string(),
   target: z.string().optional(),
@@ -53,6 +65,7 @@ const run = z.looseObject({
   search: z.looseObject({ maxSustainableRate: num.nullable(), verdict: z.string().optional(), spread: spread.nullable().optional() }).optional(),
   sweep: z.looseObject({ steps: z.array(sweepStep), highestUnsaturatedRate: spread.nullable().optional() }).optional(),
   machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+  growth: z.looseObject({ steps: z.array(growthStep) }).optional(),
 });
 const backendEnv = z.looseObject({ name: z.string(), description: z.string().optional(), version: z.string().nullable().optional(), emulator: z.string().nullable().optional() });
 const file = z.looseObject({
@@ -113,12 +126,39 @@ export interface BenchmarkFigure {
   machineBusy: string | null;
 }
 
+/** One size of a growth run (benchmarks/growth): what the target cost with that many events stored. */
+export interface GrowthStepFigure {
+  storedEvents: number;
+  appendP50Ms: number;
+  appendP99Ms: number;
+  readStreamP99Ms: number;
+  catchUpEventsPerSecond: number;
+  /** Bytes on disk per stored event; null where the target cannot measure it. */
+  bytesPerEvent: number | null;
+  /** Seconds to open a store on the data (a Kafka store replays its log); null when not recorded. */
+  openSeconds: number | null;
+  /** The step's latencies did not keep to their schedule: they measure the queue, not the target. */
+  saturated: boolean;
+  machineBusy: string | null;
+}
+
+/** A growth curve: one target (a store or a raw baseline) measured at each stored size. */
+export interface GrowthFigure {
+  workload: string;
+  target: FigureTarget;
+  targetLabel: string;
+  server: ServerLabel;
+  steps: GrowthStepFigure[];
+}
+
 export interface Benchmarks {
   startedAt: string;
   loadAverage: number[] | null;
   cores: number | null;
   machineBusy: string | null;
   byBackend: Partial<Record<string, BenchmarkFigure[]>>;
+  /** Growth runs (`mode: "growth"`), by backend: curves, never merged into the single figures above. */
+  growthByBackend: Partial<Record<string, GrowthFigure[]>>;
 }
 
 const DYNALITE = 'dynalite: an in-memory emulator of the DynamoDB API running on this machine, not Amazon DynamoDB; its figures say nothing about the AWS service.';
@@ -211,6 +251,27 @@ function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure 
   };
 }
 
+function toGrowthFigure(r: z.infer<typeof run>, server: ServerLabel): GrowthFigure | null {
+  if (r.mode !== 'growth' || !r.growth || (r.kind !== 'store' && r.kind !== 'raw')) return null;
+  return {
+    workload: r.workload,
+    target: r.kind,
+    targetLabel: r.target ?? r.backend,
+    server,
+    steps: r.growth.steps.map((g) => ({
+      storedEvents: g.storedEvents,
+      appendP50Ms: g.appendP50Ms,
+      appendP99Ms: g.appendP99Ms,
+      readStreamP99Ms: g.readStreamP99Ms,
+      catchUpEventsPerSecond: g.catchUpEventsPerSecond,
+      bytesPerEvent: g.bytesPerEvent,
+      openSeconds: g.openSeconds ?? null,
+      saturated: g.saturated,
+      machineBusy: g.machine?.busy ? (g.machine.why ?? 'the machine was busy') : null,
+    })),
+  };
+}
+
 export function parseBenchmarks(raw: unknown): Benchmarks | null {
   const parsed = file.safeParse(raw);
   if (!parsed.success) return null;
@@ -219,10 +280,14 @@ export function parseBenchmarks(raw: unknown): Benchmarks | null {
     return e.success ? [e.data] : [];
   });
   const byBackend: Benchmarks['byBackend'] = {};
+  const growthByBackend: Benchmarks['growthByBackend'] = {};
   for (const entry of parsed.data.runs) {
     const r = run.safeParse(entry);
     if (!r.success || (r.data.status !== undefined && r.data.status !== 'ok')) continue;
-    const figure = toFigure(r.data, serverLabel(r.data.backend, envs));
+    const server = serverLabel(r.data.backend, envs);
+    const curve = toGrowthFigure(r.data, server);
+    if (curve) (growthByBackend[r.data.backend] ??= []).push(curve);
+    const figure = toFigure(r.data, server);
     if (!figure) continue;
     (byBackend[r.data.backend] ??= []).push(figure);
   }
@@ -233,6 +298,7 @@ export function parseBenchmarks(raw: unknown): Benchmarks | null {
     cores: parsed.data.environment?.cpu?.cores ?? null,
     machineBusy: machine?.busy ? (machine.why ?? 'the machine was busy') : null,
     byBackend,
+    growthByBackend,
   };
 }
 
@@ -265,4 +331,31 @@ export function describeFigure(f: BenchmarkFigure): string {
 /** " (repeats 1600–3200)" for a median over repeats whose range is wider than one value. */
 function range(f: BenchmarkFigure): string {
   return f.offeredRange ? ` (repeats ${f.offeredRange.min}–${f.offeredRange.max})` : '';
+}
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/**
+ * One line for a growth curve, with its labels: what held at the largest size it reached (bytes per
+ * event, catch-up, open time), and its latencies only where the step kept to its schedule on a machine
+ * that was not busy; otherwise it says the latencies are the machine's queue, not the target's.
+ */
+export function describeGrowth(g: GrowthFigure): string {
+  const target = g.target === 'raw' ? `raw driver (${g.targetLabel})` : `lab store (${g.targetLabel})`;
+  const last = g.steps.at(-1);
+  if (!last) return `${target}, growth: no sizes measured`;
+  const sizes = g.steps.map((s) => int(s.storedEvents)).join(', ');
+  const facts = [
+    last.bytesPerEvent === null ? '' : `${int(last.bytesPerEvent)} bytes on disk per event`,
+    `a new subscriber from the start read ${int(last.catchUpEventsPerSecond)} events/s`,
+    last.openSeconds !== null && last.openSeconds >= 1 ? `opening the store took ${last.openSeconds.toFixed(1)} s` : '',
+  ].filter(Boolean);
+  const clean = g.steps.filter((s) => !s.saturated && !s.machineBusy);
+  const latency =
+    clean.length === 0
+      ? 'latencies saturated or on a busy machine at every size: not latency figures'
+      : `latency where the step kept up on a quiet machine: ${clean.map((s) => `${int(s.storedEvents)} events: append p50 ${s.appendP50Ms} / p99 ${s.appendP99Ms} ms, readStream p99 ${s.readStreamP99Ms} ms`).join('; ')}`;
+  const busy = g.steps.some((s) => s.machineBusy) ? `; machine busy in ${g.steps.filter((s) => s.machineBusy).length} of ${g.steps.length} steps` : '';
+  const server = g.server.emulator ? `server: ${g.server.emulator}` : `server: ${g.server.description}`;
+  return `${target}, growth to ${int(last.storedEvents)} stored events (sizes ${sizes}): at the largest, ${facts.join(', ')}; ${latency}${busy}; ${server}`;
 }

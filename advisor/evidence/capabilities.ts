@@ -8,7 +8,7 @@ const scenarioStatus = z.enum(['pass', 'fail', 'unsupported', 'skipped']);
 export type ScenarioStatus = z.infer<typeof scenarioStatus>;
 
 const scenarioResult = z.object({ id: z.string().regex(/^[a-z]+\.[a-z0-9-]+$/), status: scenarioStatus, detail: z.string().optional().default('') });
-const backendResult = z.object({ backend: z.string(), scenarios: z.array(z.unknown()), caveats: z.array(z.string()).optional() });
+const backendResult = z.object({ backend: z.string(), title: z.string().optional(), scenarios: z.array(z.unknown()), caveats: z.array(z.string()).optional() });
 const capabilitiesFile = z.object({ generatedAt: z.string(), backends: z.array(z.unknown()) });
 
 export interface ScenarioOutcome {
@@ -25,6 +25,8 @@ export interface Capabilities {
   results: Partial<Record<LabBackend | (string & {}), Partial<Record<ScenarioId, ScenarioOutcome>>>>;
   /** "What a pass does not tell", per column, as the matrix states it. */
   caveats: Partial<Record<LabBackend | (string & {}), string[]>>;
+  /** Each column's title, as the matrix heads it ("DynamoDB API on dynalite (a local emulator, not AWS)"). */
+  titles: Partial<Record<LabBackend | (string & {}), string>>;
 }
 
 export function parseCapabilities(raw: unknown): Capabilities | null {
@@ -32,6 +34,7 @@ export function parseCapabilities(raw: unknown): Capabilities | null {
   if (!file.success) return null;
   const results: Capabilities['results'] = {};
   const caveats: Capabilities['caveats'] = {};
+  const titles: Capabilities['titles'] = {};
   for (const entry of file.data.backends) {
     const backend = backendResult.safeParse(entry);
     if (!backend.success) continue;
@@ -42,8 +45,9 @@ export function parseCapabilities(raw: unknown): Capabilities | null {
     }
     results[backend.data.backend] = scenarios;
     if (backend.data.caveats?.length) caveats[backend.data.backend] = backend.data.caveats;
+    if (backend.data.title) titles[backend.data.backend] = backend.data.title;
   }
-  return { generatedAt: file.data.generatedAt, results, caveats };
+  return { generatedAt: file.data.generatedAt, results, caveats, titles };
 }
 
 /**

@@ -7,21 +7,38 @@
 // once per `checkIntervalMs`; other tools rewrite them while the advisor runs, and the next check picks
 // the new content up.
 import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { parseBenchmarks, type Benchmarks } from './benchmarks.ts';
 import { parseCapabilities, type Capabilities } from './capabilities.ts';
 
-export { benchmarkFiguresFor, describeFigure, parseBenchmarks, type BenchmarkFigure, type Benchmarks } from './benchmarks.ts';
+export { benchmarkFiguresFor, describeFigure, describeGrowth, parseBenchmarks, type BenchmarkFigure, type Benchmarks, type GrowthFigure } from './benchmarks.ts';
 export { caveatsFor, parseCapabilities, type Capabilities, type ScenarioCaveat, type ScenarioStatus } from './capabilities.ts';
 
 export interface EvidenceSnapshot {
   capabilities: Capabilities | null;
   benchmarks: Benchmarks | null;
+  /**
+   * The results files the knowledge cites (benchmark sources), by file name in the results folder;
+   * null when the file is absent or does not parse. `latest.json` is `benchmarks`, not repeated here.
+   */
+  cited?: Partial<Record<string, Benchmarks | null>>;
 }
 
 export interface EvidencePaths {
   capabilitiesPath: string;
   benchmarksPath: string;
+  /** Where cited results files live (default: the folder of `benchmarksPath`). */
+  resultsDir?: string;
+  /** The results files benchmark sources cite, by name (`evidence-….json`). */
+  citedResults?: readonly string[];
 }
+
+/** The results of a benchmark source: the advisor's current file, or a committed run it names. */
+export function citedBenchmarks(evidence: EvidenceSnapshot, results: string): Benchmarks | null {
+  return results === LATEST ? evidence.benchmarks : (evidence.cited?.[results] ?? null);
+}
+
+export const LATEST = 'latest.json';
 
 async function readJson(path: string): Promise<unknown> {
   try {
@@ -32,8 +49,11 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 export async function loadEvidence(paths: EvidencePaths): Promise<EvidenceSnapshot> {
-  const [caps, bench] = await Promise.all([readJson(paths.capabilitiesPath), readJson(paths.benchmarksPath)]);
-  return { capabilities: parseCapabilities(caps), benchmarks: parseBenchmarks(bench) };
+  const dir = paths.resultsDir ?? dirname(paths.benchmarksPath);
+  // A cited name is a plain file name: never a path out of the results folder.
+  const names = [...new Set(paths.citedResults ?? [])].filter((n) => n !== LATEST && basename(n) === n);
+  const [caps, bench, ...cited] = await Promise.all([readJson(paths.capabilitiesPath), readJson(paths.benchmarksPath), ...names.map((n) => readJson(join(dir, n)))]);
+  return { capabilities: parseCapabilities(caps), benchmarks: parseBenchmarks(bench), cited: Object.fromEntries(names.map((n, i) => [n, parseBenchmarks(cited[i])])) };
 }
 
 async function fingerprint(path: string): Promise<string> {

@@ -74,6 +74,9 @@ describe('technology profiles', () => {
               assert.ok(s.configuration.column.startsWith(`${t.id}-`), `${t.id}/${c} cites ${s.configuration.column}, not a configuration of ${t.id}`);
               assert.ok(existsSync(fileURLToPath(new URL(`../../docs/labs/${s.configuration.page}.md`, import.meta.url))), `${t.id}/${c}: docs/labs/${s.configuration.page}.md`);
             }
+          } else if (s.kind === 'benchmark') {
+            assert.notEqual(t.id, 'marten', 'Marten was not benchmarked');
+            assert.equal(s.backend, t.id, `${t.id}/${c} cites another backend's benchmark`);
           } else {
             assert.match(s.url, /^https:\/\//, `${t.id}/${c}: ${s.url}`);
           }

@@ -63,7 +63,17 @@ export type Source =
    * (a cluster, or its unsafe twin: `postgres-cluster`, `kafka-cluster-unsafe`), with the lab page that
    * explains it (`page`, a file of docs/labs without `.md`).
    */
-  | { kind: 'lab'; backend: LabBackend; scenarios: ScenarioId[]; configuration?: { column: string; page: string } };
+  | { kind: 'lab'; backend: LabBackend; scenarios: ScenarioId[]; configuration?: { column: string; page: string } }
+  /**
+   * A figure the benchmark harness measured on this machine: the runs of `backend` (the store and its raw
+   * baselines) in `results`, a file of benchmarks/results (`latest.json` is the advisor's current
+   * results; an `evidence-…` file is a committed run), for `workload` in `mode`. `section`: the heading
+   * of docs/benchmarks.md that reads the run (what it supports and what it does not).
+   */
+  | { kind: 'benchmark'; backend: LabBackend; results: string; mode: BenchmarkSourceMode; workload: string; section: string };
+
+export const BENCHMARK_SOURCE_MODES = ['sweep', 'max-rate', 'growth'] as const;
+export type BenchmarkSourceMode = (typeof BENCHMARK_SOURCE_MODES)[number];
 
 export interface CriterionRating {
   rating: Rating;
@@ -105,4 +115,10 @@ export interface Question {
   /** Why the question matters: shown next to it, and in the ADR. */
   why: string;
   options: AnswerOption[];
+}
+
+/** The results files the profiles' benchmark sources cite (the advisor loads these beside latest.json). */
+export function citedResultsFiles(technologies: readonly TechnologyProfile[]): string[] {
+  const sources = technologies.flatMap((t) => Object.values(t.ratings).flatMap((r) => r.sources));
+  return [...new Set(sources.flatMap((s) => (s.kind === 'benchmark' ? [s.results] : [])))].sort();
 }

@@ -6,6 +6,7 @@ import { fmt, h, scrollable } from './dom.js';
 
 export function sourceLink(s) {
   if (s.kind === 'docs') return h('a', { href: s.url, rel: 'noopener noreferrer', target: '_blank', text: s.title });
+  if (s.kind === 'benchmark') return benchmarkSource(s);
   return h(
     'span',
     { class: 'lab-source' },
@@ -21,6 +22,39 @@ export function sourceLink(s) {
     ...[...new Set(s.scenarios.flatMap((sc) => sc.caveats.map((c) => c.text)))].map((text) => h('span', { class: 'caveat' }, h('strong', { text: 'Caveat: ' }), text)),
     measured(s),
   );
+}
+
+const MODE_NAME = { sweep: 'rate sweep', 'max-rate': 'max-rate search', growth: 'growth curve' };
+
+/** A cited benchmark run: the file, its labels (emulator, busy machine) and every figure, folded away. */
+function benchmarkSource(s) {
+  const labels = [
+    s.missing ? h('span', { class: 'badge status-not-run', text: 'not in this checkout' }) : null,
+    s.emulator ? h('span', { class: 'badge status-unsupported', text: 'emulator' }) : null,
+    s.machineBusy ? h('span', { class: 'badge status-unsupported', text: 'busy machine' }) : null,
+  ].filter(Boolean);
+  return h(
+    'span',
+    { class: 'lab-source' },
+    h('a', { href: s.url, text: `${s.backend} benchmark: ${MODE_NAME[s.mode] ?? s.mode}` }),
+    ' (',
+    h('code', { text: s.results }),
+    s.startedAt ? `, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC` : '',
+    ')',
+    ...labels.flatMap((l) => [' ', l]),
+    s.missing ? h('span', { class: 'caveat', text: s.missing }) : null,
+    s.emulator ? h('span', { class: 'caveat' }, h('strong', { text: 'Caveat: ' }), s.emulator) : null,
+    s.figures.length
+      ? h('details', { class: 'measured' }, h('summary', { text: 'What the run measured' }), h('ul', {}, s.figures.map((f) => h('li', { text: f }))))
+      : null,
+  );
+}
+
+const EVIDENCE = { measured: 'measured here', emulator: 'emulator only', documentation: 'documentation only' };
+
+/** The rating's support at a glance: measured on this machine, only on an emulator, or documentation. */
+export function evidenceBadge(level) {
+  return h('span', { class: `badge evidence-${level}`, text: EVIDENCE[level] ?? level });
 }
 
 /** What the cited runs measured on this machine (the scenarios' own narration), folded away until asked for. */
@@ -55,8 +89,8 @@ export function breakdownTable(r) {
             h('td', { class: 'num', text: fmt(b.weight) }),
             h('td', { class: 'num' }, h('span', { class: `rating r${b.rating}`, text: `${b.rating}/5` })),
             h('td', { class: 'num', text: fmt(b.points) }),
-            h('td', { text: b.rationale }),
-            h('td', {}, b.sources.flatMap((s, i) => [i ? h('br') : '', sourceLink(s)])),
+            h('td', { class: 'why', text: b.rationale }),
+            h('td', { class: 'evidence' }, evidenceBadge(b.evidence), h('br'), b.sources.flatMap((s, i) => [i ? h('br') : '', sourceLink(s)])),
           ),
         ),
       ),
