@@ -55,3 +55,15 @@ test('a filled DynamoDB table is one the store reads, continues and counts as it
   const disk = await storage.disk();
   assert.ok(disk.bytes !== null && disk.bytes > 96 * 250, `${disk.bytes} bytes for 96 events`);
 });
+
+test('a new storage counts a filled table from scratch, paging through the log', async () => {
+  // 2,400 events more: 120 log entries, more than one page of the count's query.
+  await storage.fill(2_400, { prefix: 'paged-', onProgress: () => {}, signal: new AbortController().signal });
+  const fresh = await dynamodbFiller.store({ DYNAMODB_ENDPOINT: server.endpoint });
+  try {
+    assert.equal(await fresh.count(), 96 + 2_400);
+    assert.equal(await storage.count(), 96 + 2_400, 'and the storage that filled it agrees');
+  } finally {
+    await fresh.close();
+  }
+});

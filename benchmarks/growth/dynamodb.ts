@@ -25,6 +25,8 @@ const ENTRY_MEMBERS = 20;
 const REQUEST_ITEMS = 25;
 /** Requests in flight at once. */
 const IN_FLIGHT = 4;
+/** Log entries per page when counting (a page holds their events: the harness's memory stays bounded). */
+const COUNT_PAGE_ENTRIES = 100;
 /** Events per progress report (and the most the harness holds at once, as items). */
 const BATCH_EVENTS = 2_000;
 
@@ -76,13 +78,15 @@ async function dynamoStorage(env: Record<string, string>): Promise<GrowthStorage
   /** Counts the events of the entries after `countedThrough` (members not voided), and moves it on. */
   async function countNewEntries(): Promise<void> {
     let start: Item | undefined;
+    const after = countedThrough; // fixed for the whole paging: a start key must satisfy the same condition
     do {
       const page = await client.send(
         new QueryCommand({
           TableName: table,
           KeyConditionExpression: 'pk = :pk AND sk > :after',
-          ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':after': { N: String(countedThrough) } },
+          ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':after': { N: String(after) } },
           ConsistentRead: true,
+          Limit: COUNT_PAGE_ENTRIES,
           ExclusiveStartKey: start,
         }),
       );
