@@ -102,7 +102,7 @@ export function buildOpenApiDocument() {
         GrowthFigure: obj({
           workload: str, target: { type: 'string', enum: ['store', 'raw'] }, targetLabel: str,
           server: obj({ name: str, description: str, emulator: nullable(str) }),
-          steps: arr(obj({ storedEvents: num, appendP50Ms: num, appendP99Ms: num, readStreamP99Ms: num, catchUpEventsPerSecond: num, bytesPerEvent: nullable(num), openSeconds: nullable(num), saturated: bool, machineBusy: nullable(str) })),
+          steps: arr(obj({ storedEvents: num, appendP50Ms: num, appendP99Ms: num, readStreamP99Ms: num, catchUpEventsPerSecond: num, bytesPerEvent: nullable(num), bytesNote: nullable(str), openSeconds: nullable(num), saturated: bool, machineBusy: nullable(str) })),
         }),
         Benchmarks: obj({
           startedAt: str, loadAverage: nullable(arr(num)), cores: nullable(num), machineBusy: nullable(str),

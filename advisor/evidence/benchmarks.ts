@@ -52,6 +52,7 @@ const growthStep = z.looseObject({
   bytesPerEvent: num.nullable(),
   openSeconds: num.optional(),
   saturated: z.boolean(),
+  diskNote: z.string().optional(),
   machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
 });
 const run = z.looseObject({
@@ -133,8 +134,10 @@ export interface GrowthStepFigure {
   appendP99Ms: number;
   readStreamP99Ms: number;
   catchUpEventsPerSecond: number;
-  /** Bytes on disk per stored event; null where the target cannot measure it. */
+  /** Bytes per stored event, as `bytesNote` says they were counted (on disk, or computed); null where not measurable. */
   bytesPerEvent: number | null;
+  /** How the bytes were counted (the results' `diskNote`): "pg_table_size …", or computed by item-size rules. */
+  bytesNote: string | null;
   /** Seconds to open a store on the data (a Kafka store replays its log); null when not recorded. */
   openSeconds: number | null;
   /** The step's latencies did not keep to their schedule: they measure the queue, not the target. */
@@ -265,6 +268,7 @@ function toGrowthFigure(r: z.infer<typeof run>, server: ServerLabel): GrowthFigu
       readStreamP99Ms: g.readStreamP99Ms,
       catchUpEventsPerSecond: g.catchUpEventsPerSecond,
       bytesPerEvent: g.bytesPerEvent,
+      bytesNote: g.diskNote ?? null,
       openSeconds: g.openSeconds ?? null,
       saturated: g.saturated,
       machineBusy: g.machine?.busy ? (g.machine.why ?? 'the machine was busy') : null,
@@ -346,7 +350,8 @@ export function describeGrowth(g: GrowthFigure): string {
   if (!last) return `${target}, growth: no sizes measured`;
   const sizes = g.steps.map((s) => int(s.storedEvents)).join(', ');
   const facts = [
-    last.bytesPerEvent === null ? '' : `${int(last.bytesPerEvent)} bytes on disk per event`,
+    // Not every run measures a disk: a figure computed by rules says so, with how (an emulator's is).
+    last.bytesPerEvent === null ? '' : `${int(last.bytesPerEvent)} bytes per event (${last.bytesNote ?? 'on disk'})`,
     `a new subscriber from the start read ${int(last.catchUpEventsPerSecond)} events/s`,
     last.openSeconds !== null && last.openSeconds >= 1 ? `opening the store took ${last.openSeconds.toFixed(1)} s` : '',
   ].filter(Boolean);
