@@ -8,7 +8,7 @@ import { dynamodbNaiveBackend } from './dynamodb/naive/backend.ts';
 import { emmettPostgresBackend } from './emmett-postgres/backend.ts';
 import { eventstoredbBackend } from './eventstoredb/backend.ts';
 import { kafkaBackend } from './kafka/backend.ts';
-import { kafkaClusterBackend, kafkaClusterUnsafeBackend } from './kafka/cluster/backend.ts';
+import { kafkaClusterAcks1Backend, kafkaClusterBackend, kafkaClusterUnsafeBackend } from './kafka/cluster/backend.ts';
 import { kafkaNaiveBackend } from './kafka/naive/backend.ts';
 import { postgresBackend } from './postgres/backend.ts';
 import { postgresClusterAsyncBackend, postgresClusterBackend } from './postgres/cluster/backend.ts';
@@ -30,6 +30,7 @@ export const BACKENDS: BackendDefinition[] = [
   postgresClusterAsyncBackend,
   kafkaClusterBackend,
   kafkaClusterUnsafeBackend,
+  kafkaClusterAcks1Backend,
 ];
 
 export function backendByName(name: string): BackendDefinition | undefined {

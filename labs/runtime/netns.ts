@@ -17,6 +17,24 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 
+let iptables: boolean | undefined;
+/**
+ * Whether this process may add iptables rules (root, and the iptables package): the hold-back of the Kafka
+ * clusters' drills (the followers' fetches dropped before the fault) needs it; without it that step is
+ * skipped and said so.
+ */
+export function iptablesAvailable(): boolean {
+  if (iptables === undefined) {
+    try {
+      execFileSync('iptables', ['-L', 'OUTPUT', '-n'], { stdio: 'ignore' });
+      iptables = true;
+    } catch {
+      iptables = false;
+    }
+  }
+  return iptables;
+}
+
 /** The partition fault cannot be given on this machine (not root, no `ip`, namespaces refused). */
 export class PartitionUnavailableError extends Error {
   constructor(readonly reason: string) {

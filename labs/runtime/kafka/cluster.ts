@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createNodeNetwork, type NetworkNode, type NodeNetwork } from '../netns.ts';
+import { createNodeNetwork, iptablesAvailable, type NetworkNode, type NodeNetwork } from '../netns.ts';
 import { freePorts } from '../ports.ts';
 import { defaultLog, delay, KafkaStartError, lastLines, run, type KafkaLog } from './commands.ts';
 import { CONSUMER_GROUP_PROPERTIES } from './broker.ts';
@@ -70,15 +70,6 @@ interface KafkaNode {
 const HEAP = '256m';
 /** How long a fault is left before the faulted node is healed when no other replica may take over. */
 const ELECTION_WAIT_MS = 15_000;
-
-function iptablesAvailable(): boolean {
-  try {
-    execFileSync('iptables', ['-L', 'OUTPUT', '-n'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function startKafkaCluster(options: { safe: boolean; partitionable?: boolean; log?: KafkaLog; readyTimeoutMs?: number }): Promise<RunningKafkaCluster> {
   const log = options.log ?? defaultLog;
