@@ -91,7 +91,7 @@ export function renderMatrix(matrix: CapabilityMatrix): string {
     'there, `unsupported` is what the library does not guarantee, with the reason measured here.',
     'A pass marked *emulated by the store* or *qualified* holds only under the condition stated below the table.',
     '',
-    `| scenario | ${matrix.backends.map((b) => `${b.backend}${b.expectedFailures ? ' *(pitfall)*' : b.peer ? ' *(peer library)*' : ''}`).join(' | ')} |`,
+    `| scenario | ${matrix.backends.map((b) => `${b.backend}${b.expectedFailures || b.flakyUnderLoad ? ' *(pitfall)*' : b.peer ? ' *(peer library)*' : ''}`).join(' | ')} |`,
     `| --- | ${matrix.backends.map(() => '---').join(' | ')} |`,
   ];
   // A scenario added to the suite after these runs has no result anywhere: no row of dashes, it appears
