@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backendByName } from '../../labs/backends.ts';
-import { skipMessage, unavailableReason } from '../../labs/runtime/index.ts';
+import { settings, skipMessage, unavailableReason } from '../../labs/runtime/index.ts';
 import { iptablesAvailable } from '../../labs/runtime/netns.ts';
 import { runDrill } from './run.ts';
 
@@ -82,7 +82,7 @@ test('kafka-cluster-acks1: acknowledged appends are lost when the leader that ac
   // The lesson needs the followers held back before the kill (iptables, as root): .ci/run installs it,
   // so under CI=true its absence is a failure; elsewhere the drill runs and the loss is reported only.
   const holdBack = iptablesAvailable();
-  if (process.env.CI === 'true') assert.ok(holdBack, 'CI=true: iptables is needed to hold the followers back before the kill (as root, with the iptables package)');
+  if (settings.ci) assert.ok(holdBack, 'CI=true: iptables is needed to hold the followers back before the kill (as root, with the iptables package)');
   const report = await runDrill(definition, { failovers: 1, faults: ['kill'], writers: 2, settleMs: 5_000 });
   const lag = report.timeline[0]!;
   t.diagnostic(`acknowledged ${report.acknowledged}, ${lag.acknowledgedDuringLag} during the ${lag.lagMs} ms hold-back, lost ${report.lost} (the lesson)`);
