@@ -2,11 +2,14 @@
  * The DynamoDB growth filler writes a table the store reads as its own (benchmarks/growth/dynamodb.ts):
  * on a dynalite of this test's own, every filled stream reads back its events in version order, `$all`
  * delivers each filled event once in position order, an append continues a filled stream at its next
- * version (and a stale expected version is refused), and the count follows what the store holds.
+ * version (and a stale expected version is refused), and the count follows what the store holds; the
+ * `$all` stable point is moved over a fill only when everything before it is decided.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WrongExpectedVersionError } from '../../labs/core/index.ts';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { uuidV7, WrongExpectedVersionError } from '../../labs/core/index.ts';
+import { DEFAULT_TABLE, dynamoDbClientConfig, LOG_KEY, logEntryItem, STABLE_KEY } from '../../labs/dynamodb/index.ts';
 import { DynamoDbEventStore } from '../../labs/dynamodb/dynamodb-store.ts';
 import { startDynamoDb, type RunningDynamoDb } from '../../labs/runtime/dynamodb.ts';
 import { dynamodbFiller } from './dynamodb.ts';
@@ -65,5 +68,33 @@ test('a new storage counts a filled table from scratch, paging through the log',
     assert.equal(await storage.count(), 96 + 2_400, 'and the storage that filled it agrees');
   } finally {
     await fresh.close();
+  }
+});
+
+test('a fill moves the $all stable point over its entries, and never past an entry still pending', async () => {
+  const client = new DynamoDBClient(dynamoDbClientConfig(server.endpoint));
+  const newest = async () =>
+    Number(
+      (await client.send(new QueryCommand({ TableName: DEFAULT_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: LOG_KEY } }, ScanIndexForward: false, Limit: 1, ConsistentRead: true })))
+        .Items![0]!.sk!.N,
+    );
+  const stable = async () =>
+    Number((await client.send(new GetItemCommand({ TableName: DEFAULT_TABLE, Key: { pk: { S: STABLE_KEY }, sk: { N: '0' } }, ConsistentRead: true }))).Item?.c?.N ?? 0);
+  try {
+    await storage.fill(200, { prefix: 'stable-', onProgress: () => {}, signal: new AbortController().signal });
+    const filledThrough = await newest();
+    assert.equal(await stable(), filledThrough, 'every entry is decided: a reader from the end may start at the newest');
+
+    // An append whose writer died between its two writes: its log entry stays pending until a reader
+    // decides it. A fill after it must not move the stable point past it.
+    const pending = logEntryItem(filledThrough + 1, 'a-writer-that-died', [{ batch: { streamId: `pending-${uuidV7()}`, events: [], recordedAt: new Date().toISOString() }, slot: 0, offset: 0 }]);
+    await client.send(new PutItemCommand({ TableName: DEFAULT_TABLE, Item: pending }));
+    await storage.fill(40, { prefix: 'after-pending-', onProgress: () => {}, signal: new AbortController().signal });
+    assert.equal(await newest(), filledThrough + 1 + 2, 'the fill went on after the pending entry (40 events: 2 entries)');
+    assert.equal(await stable(), filledThrough, 'the stable point stayed before the pending entry');
+    const disk = await storage.disk();
+    assert.match(disk.note ?? '', /stable point was left behind after 1 fill/);
+  } finally {
+    client.destroy();
   }
 });

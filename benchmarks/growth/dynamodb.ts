@@ -7,16 +7,35 @@
  * each log entry holding one event of each of `ENTRY_MEMBERS` different streams (appends of many streams
  * sharing group commits, as under load), so a stream's events lie in 10 different entries.
  *
+ * The stable point of `$all` (the `$all-stable` item: every entry up to it is decided, so a reader from
+ * the end may start there) is moved over the filled entries after each fill, as the readers of a store
+ * that had been read all along would have moved it; only when every entry before the fill is decided
+ * too (none pending, no gap), which the filler checks first. Otherwise it is left where it was and the
+ * first reader from the end walks the fill once (said in the results' note).
+ *
  * The raw baselines' tables are not filled: a growth curve of the store only, said in the results.
  *
  * What the store holds is counted from the log: the events of every member not voided, read once per
  * entry (the filled ones are counted as they are written, so a count after a fill reads only the
  * entries the measurements added).
  */
-import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidV7 } from '../../labs/core/index.ts';
-import { commitItem, decodeLogEntry, DEFAULT_TABLE, dynamoDbClientConfig, ensureTable, itemSizeBytes, LOG_KEY, logEntryItem, toStored, type StoredEvent } from '../../labs/dynamodb/index.ts';
+import {
+  commitItem,
+  decodeLogEntry,
+  DEFAULT_TABLE,
+  dynamoDbClientConfig,
+  ensureTable,
+  isConditionalCheckFailed,
+  itemSizeBytes,
+  LOG_KEY,
+  logEntryItem,
+  STABLE_KEY,
+  toStored,
+  type StoredEvent,
+} from '../../labs/dynamodb/index.ts';
 import { FILL_EVENTS_PER_STREAM, fillEventData, throwIfAborted, type DiskUsage, type FillOptions, type GrowthFiller, type GrowthStorage } from './storage.ts';
 
 /** Appends (one event each) per log entry: a group commit of that many streams. */
@@ -108,9 +127,60 @@ async function dynamoStorage(env: Record<string, string>): Promise<GrowthStorage
     } while (start);
   }
 
+  /** Fills after which the stable point was moved over the filled entries, and those after which it was not. */
+  const stableMoves = { moved: 0, leftBehind: 0 };
+
+  async function stablePoint(): Promise<number> {
+    const out = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: STABLE_KEY }, sk: { N: '0' } }, ConsistentRead: true }));
+    return out.Item?.c?.N ? Number(out.Item.c.N) : 0;
+  }
+
+  /** Whether every log entry after `from` up to `through` exists and has no member pending (the store's "decided"). */
+  async function decided(from: number, through: number): Promise<boolean> {
+    let expected = from + 1;
+    let start: Item | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
+          ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':from': { N: String(from + 1) }, ':through': { N: String(through) } },
+          ConsistentRead: true,
+          Limit: COUNT_PAGE_ENTRIES,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const entry = decodeLogEntry(item);
+        if (entry.commit !== expected || entry.members.some((m) => m.state === 'pending')) return false;
+        expected++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return expected === through + 1;
+  }
+
+  /** Moves the stable point to `to` (never back: the store's own condition). */
+  async function moveStable(to: number): Promise<void> {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: STABLE_KEY }, sk: { N: '0' } },
+          UpdateExpression: 'SET #c = :c',
+          ConditionExpression: 'attribute_not_exists(pk) OR #c < :c',
+          ExpressionAttributeNames: { '#c': 'c' },
+          ExpressionAttributeValues: { ':c': { N: String(to) } },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error; // a reader moved it further
+    }
+  }
+
   return {
     label: 'dynamodb',
-    method: `BatchWriteItem (${REQUEST_ITEMS} items a request, ${IN_FLIGHT} in flight) of the store's own items (labs/dynamodb logEntryItem and commitItem): log entries of ${ENTRY_MEMBERS} one-event appends of different streams, marked committed, and each append's commit item`,
+    method: `BatchWriteItem (${REQUEST_ITEMS} items a request, ${IN_FLIGHT} in flight) of the store's own items (labs/dynamodb logEntryItem and commitItem): log entries of ${ENTRY_MEMBERS} one-event appends of different streams, marked committed, and each append's commit item; after each fill the $all stable point is moved over the filled entries when every entry before them is decided, as readers of a store read all along would have moved it`,
     batchEvents: BATCH_EVENTS,
     async count() {
       await countNewEntries();
@@ -118,6 +188,10 @@ async function dynamoStorage(env: Record<string, string>): Promise<GrowthStorage
     },
     async fill(total, options: FillOptions) {
       await countNewEntries(); // the fill's first entry follows the newest: the log stays gap free
+      const beforeFill = countedThrough;
+      // Checked before the fill: may the stable point pass everything before it?
+      const stable = await stablePoint();
+      const mayMoveStable = stable >= beforeFill || (await decided(stable, beforeFill));
       const writer = `growth-fill-${process.pid}`;
       const run = options.prefix;
       let written = 0;
@@ -158,13 +232,23 @@ async function dynamoStorage(env: Record<string, string>): Promise<GrowthStorage
         counted += streams * perStream;
         options.onProgress(written);
       }
+      if (mayMoveStable) {
+        await moveStable(countedThrough);
+        stableMoves.moved++;
+      } else {
+        stableMoves.leftBehind++;
+      }
     },
     async disk(): Promise<DiskUsage> {
       await countNewEntries();
       return {
         bytes,
         parts: { 'log entries and commit items (AWS item size + 100 B each)': bytes, items },
-        note: "computed by DynamoDB's item-size rules (labs/dynamodb item-size.ts) plus AWS's 100 bytes per item, for the log entries and commit items the store holds: what AWS would bill as storage for these items. dynalite reports no table size, and its LevelDB files are not what AWS stores, so this is not a measurement of the emulator's disk",
+        note: `computed by DynamoDB's item-size rules (labs/dynamodb item-size.ts) plus AWS's 100 bytes per item, for the log entries and commit items the store holds: what AWS would bill as storage for these items. dynalite reports no table size, and its LevelDB files are not what AWS stores, so this is not a measurement of the emulator's disk${
+          stableMoves.leftBehind > 0
+            ? `. The $all stable point was left behind after ${stableMoves.leftBehind} fill(s) (an entry before the fill was pending): the first subscriber from the end then walks that fill once`
+            : ''
+        }`,
       };
     },
     close: async () => client.destroy(),

@@ -11,4 +11,4 @@ export { DEFAULT_TABLE, ensureTable } from './table.ts';
 // The benchmarks' growth filler writes the store's own items (benchmarks/growth/dynamodb.ts): built here, never copied.
 export { commitItem, decodeLogEntry, logEntryItem, toStored, type StoredEvent } from './items.ts';
 export { itemSizeBytes } from './item-size.ts';
-export { LOG_KEY, streamKey } from './keys.ts';
+export { LOG_KEY, STABLE_KEY, streamKey } from './keys.ts';
