@@ -20,7 +20,7 @@ function sourceText(s: ResolvedSource): string {
   if (s.kind === 'docs') return `[${s.title}](${s.url})`;
   if (s.kind === 'benchmark') {
     const what = s.missing ?? s.figures.join('; ');
-    return `[benchmark ${s.backend}, ${s.mode} (${s.results})](${s.url.replace(/^\//, '')})${s.startedAt ? ` run ${s.startedAt}` : ''}: ${what}`;
+    return `[benchmark ${s.column}, ${s.mode} (${s.results})](${s.url.replace(/^\//, '')})${s.startedAt ? ` run ${s.startedAt}` : ''}: ${what}`;
   }
   const statuses = s.scenarios.map((sc) => `\`${sc.id}\`: ${sc.status}${sc.emulated ? ' (emulated by the lab store)' : ''}`).join(', ');
   const caveats = [...new Set(s.scenarios.flatMap((sc) => sc.caveats.map((c) => c.text)))];

@@ -64,12 +64,12 @@ export function buildOpenApiDocument() {
         Source: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
           obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, scenarios: arr(scenarioId), configuration: obj({ column: str, page: str }) }, ['kind', 'backend', 'scenarios']),
-          obj({ kind: { const: 'benchmark' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, results: str, mode: benchMode, workload: str, section: str }),
+          obj({ kind: { const: 'benchmark' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, column: str, results: str, mode: benchMode, workload: str, section: str }, ['kind', 'backend', 'results', 'mode', 'workload', 'section']),
         ] },
         ResolvedSource: { oneOf: [
           obj({ kind: { const: 'docs' }, title: str, url: str }),
           obj({ kind: { const: 'lab' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, column: str, title: str, url: str, scenarios: arr(obj({ id: scenarioId, status: { type: 'string', enum: ['pass', 'fail', 'unsupported', 'skipped', 'not-run'] }, detail: str, matrixUrl: str, caveats: arr(obj({ text: str, emulated: bool })), emulated: bool })), emulator: bool }),
-          obj({ kind: { const: 'benchmark' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, mode: benchMode, workload: str, results: str, title: str, url: str, startedAt: nullable(str), figures: arr(str), missing: nullable(str), emulator: nullable(str), machineBusy: bool }),
+          obj({ kind: { const: 'benchmark' }, backend: { type: 'string', enum: [...LAB_BACKENDS] }, column: str, mode: benchMode, workload: str, results: str, title: str, url: str, startedAt: nullable(str), figures: arr(str), missing: nullable(str), emulator: nullable(str), machineBusy: bool }),
         ] },
         Questionnaire: obj({
           dontKnow: { const: DONT_KNOW },

@@ -28,6 +28,8 @@ export type ResolvedSource =
   | {
       kind: 'benchmark';
       backend: LabBackend;
+      /** The runs' backend in the results: the technology's single node, or a configuration (a cluster). */
+      column: string;
       mode: BenchmarkSourceMode;
       workload: string;
       /** The results file (a name in benchmarks/results). */
@@ -127,18 +129,20 @@ const MODE_TITLE: Record<BenchmarkSourceMode, string> = { sweep: 'rate sweep', '
 
 function resolveBenchmark(source: Extract<Source, { kind: 'benchmark' }>, evidence: EvidenceSnapshot): ResolvedSource {
   const results = citedBenchmarks(evidence, source.results);
+  const column = source.column ?? source.backend;
   const lines =
     source.mode === 'growth'
-      ? (results?.growthByBackend[source.backend] ?? []).filter((g) => g.workload === source.workload).map((g) => ({ line: describeGrowth(g), emulator: g.server.emulator, busy: g.steps.some((st) => st.machineBusy !== null) }))
-      : (results?.byBackend[source.backend] ?? []).filter((f) => f.mode === source.mode && f.workload === source.workload).map((f) => ({ line: describeFigure(f), emulator: f.server.emulator, busy: f.machineBusy !== null }));
-  const missing = !results ? `The results file ${source.results} is not in this checkout (or does not parse).` : lines.length === 0 ? `${source.results} holds no ${MODE_TITLE[source.mode]} of ${source.workload} on ${source.backend}.` : null;
+      ? (results?.growthByBackend[column] ?? []).filter((g) => g.workload === source.workload).map((g) => ({ line: describeGrowth(g), emulator: g.server.emulator, busy: g.steps.some((st) => st.machineBusy !== null) }))
+      : (results?.byBackend[column] ?? []).filter((f) => f.mode === source.mode && f.workload === source.workload).map((f) => ({ line: describeFigure(f), emulator: f.server.emulator, busy: f.machineBusy !== null }));
+  const missing = !results ? `The results file ${source.results} is not in this checkout (or does not parse).` : lines.length === 0 ? `${source.results} holds no ${MODE_TITLE[source.mode]} of ${source.workload} on ${column}.` : null;
   return {
     kind: 'benchmark',
     backend: source.backend,
+    column,
     mode: source.mode,
     workload: source.workload,
     results: source.results,
-    title: `Benchmark: ${source.backend} — ${MODE_TITLE[source.mode]}, ${source.workload} (${source.results})`,
+    title: `Benchmark: ${column} — ${MODE_TITLE[source.mode]}, ${source.workload} (${source.results})`,
     url: `/docs/benchmarks.md#${slug(source.section)}`,
     startedAt: results?.startedAt ?? null,
     figures: lines.map((l) => l.line),

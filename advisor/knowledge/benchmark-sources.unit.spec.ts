@@ -76,3 +76,12 @@ test('a rating says at a glance whether it was measured here, only on an emulato
   assert.equal(evidenceLevel([absent]), 'documentation');
   assert.ok(absent.kind === 'benchmark' && absent.missing?.includes('not in this checkout'));
 });
+
+test("a cluster's cost is cited beside its single node, from the same results file (a ratio measured in one run)", () => {
+  const clusters = benchmarkSources().filter((b) => b.s.column !== undefined && b.s.column !== b.s.backend);
+  assert.ok(clusters.length >= 2, 'the durability ratings cite the clusters\' runs');
+  for (const { t, c, s } of clusters) {
+    const single = benchmarkSources().find((b) => b.t.id === t.id && b.c.id === c.id && (b.s.column ?? b.s.backend) === s.backend && b.s.results === s.results && b.s.mode === s.mode);
+    assert.ok(single, `${t.id}/${c.id} cites ${s.column} in ${s.results} without its single node from the same run`);
+  }
+});

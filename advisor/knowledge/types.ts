@@ -68,9 +68,10 @@ export type Source =
    * A figure the benchmark harness measured on this machine: the runs of `backend` (the store and its raw
    * baselines) in `results`, a file of benchmarks/results (`latest.json` is the advisor's current
    * results; an `evidence-…` file is a committed run), for `workload` in `mode`. `section`: the heading
-   * of docs/benchmarks.md that reads the run (what it supports and what it does not).
+   * of docs/benchmarks.md that reads the run (what it supports and what it does not). `column`: the run's
+   * backend when it is not the technology's single node (a cluster: `postgres-cluster`, `kafka-cluster`).
    */
-  | { kind: 'benchmark'; backend: LabBackend; results: string; mode: BenchmarkSourceMode; workload: string; section: string };
+  | { kind: 'benchmark'; backend: LabBackend; column?: string; results: string; mode: BenchmarkSourceMode; workload: string; section: string };
 
 export const BENCHMARK_SOURCE_MODES = ['sweep', 'max-rate', 'growth'] as const;
 export type BenchmarkSourceMode = (typeof BENCHMARK_SOURCE_MODES)[number];

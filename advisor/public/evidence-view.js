@@ -36,7 +36,7 @@ function benchmarkSource(s) {
   return h(
     'span',
     { class: 'lab-source' },
-    h('a', { href: s.url, text: `${s.backend} benchmark: ${MODE_NAME[s.mode] ?? s.mode}` }),
+    h('a', { href: s.url, text: `${s.column ?? s.backend} benchmark: ${MODE_NAME[s.mode] ?? s.mode}` }),
     ' (',
     h('code', { text: s.results }),
     s.startedAt ? `, ${s.startedAt.slice(0, 16).replace('T', ' ')} UTC` : '',

@@ -76,7 +76,9 @@ function clusterBackend(variant: Variant): BackendDefinition {
       `before each fault the followers' replication fetches are dropped for ${LAG_BEFORE_FAULT_MS} ms (iptables; skipped without it)`,
     ],
     ...(variant === 'safe'
-      ? { pitfall: 'kafka-cluster-unsafe' }
+      ? // The lab runs the acks=1 twin after the tour: its loss shows on every run where the hold-back can
+        // run. The min.insync.replicas=1 twin's rarely does (drill it by name: npm run drill).
+        { pitfall: 'kafka-cluster-acks1' }
       : variant === 'acks1'
         ? { pitfallSource: 'labs/kafka/cluster/leader-ack-store.ts' }
         : {
