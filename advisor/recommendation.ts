@@ -148,7 +148,8 @@ function resolveBenchmark(source: Extract<Source, { kind: 'benchmark' }>, eviden
     figures: lines.map((l) => l.line),
     missing,
     emulator: lines.find((l) => l.emulator)?.emulator ?? null,
-    machineBusy: lines.some((l) => l.busy) || results?.machineBusy != null,
+    // Each cited run's own flag (a run without one carries its file's): another run of the file being busy says nothing of these.
+    machineBusy: lines.some((l) => l.busy),
   };
 }
 

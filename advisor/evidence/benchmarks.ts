@@ -188,14 +188,23 @@ function deriveSaturation(mode: FigureMode, s: z.infer<typeof summary>): string[
   return why;
 }
 
-function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure | null {
+/**
+ * Whether the machine was busy during a run: the run's own flag; the file's only for a run that carries
+ * none (older results). The file's flag is the union of its runs': a quiet run beside a busy one is quiet.
+ */
+function busyDuring(machine: { busy: boolean; why?: string | null } | undefined, fileBusy: string | null): string | null {
+  if (!machine) return fileBusy;
+  return machine.busy ? (machine.why ?? 'the machine was busy') : null;
+}
+
+function toFigure(r: z.infer<typeof run>, server: ServerLabel, fileBusy: string | null): BenchmarkFigure | null {
   const target: FigureTarget | null = r.kind === 'store' || r.kind === 'raw' || r.kind === 'http' ? r.kind : r.kind === undefined ? 'store' : null;
   if (!target) return null; // synthetic (no-op) runs measure the harness, not a technology
   // A growth curve or a consumer group is no single open/closed/sweep figure: shown as one, it would mislead.
   if (r.mode !== undefined && !['open', 'closed', 'max-rate', 'sweep'].includes(r.mode)) return null;
   if ((r.summary as { consumerGroup?: unknown } | undefined)?.consumerGroup) return null;
   const mode = (['open', 'closed', 'max-rate', 'sweep'] as const).find((m) => m === (r.mode ?? r.summary?.mode)) ?? 'open';
-  const machineBusy = r.machine?.busy ? (r.machine.why ?? 'the machine was busy') : null;
+  const machineBusy = busyDuring(r.machine, fileBusy);
   const base = { workload: r.workload, target, targetLabel: r.target ?? r.backend, mode, server, machineBusy };
 
   if (mode === 'sweep' && r.sweep) {
@@ -254,7 +263,7 @@ function toFigure(r: z.infer<typeof run>, server: ServerLabel): BenchmarkFigure 
   };
 }
 
-function toGrowthFigure(r: z.infer<typeof run>, server: ServerLabel): GrowthFigure | null {
+function toGrowthFigure(r: z.infer<typeof run>, server: ServerLabel, fileBusy: string | null): GrowthFigure | null {
   if (r.mode !== 'growth' || !r.growth || (r.kind !== 'store' && r.kind !== 'raw')) return null;
   return {
     workload: r.workload,
@@ -271,7 +280,7 @@ function toGrowthFigure(r: z.infer<typeof run>, server: ServerLabel): GrowthFigu
       bytesNote: g.diskNote ?? null,
       openSeconds: g.openSeconds ?? null,
       saturated: g.saturated,
-      machineBusy: g.machine?.busy ? (g.machine.why ?? 'the machine was busy') : null,
+      machineBusy: busyDuring(g.machine, fileBusy),
     })),
   };
 }
@@ -283,24 +292,25 @@ export function parseBenchmarks(raw: unknown): Benchmarks | null {
     const e = backendEnv.safeParse(b);
     return e.success ? [e.data] : [];
   });
+  const machine = parsed.data.environment?.machine;
+  const fileBusy = busyDuring(machine, null);
   const byBackend: Benchmarks['byBackend'] = {};
   const growthByBackend: Benchmarks['growthByBackend'] = {};
   for (const entry of parsed.data.runs) {
     const r = run.safeParse(entry);
     if (!r.success || (r.data.status !== undefined && r.data.status !== 'ok')) continue;
     const server = serverLabel(r.data.backend, envs);
-    const curve = toGrowthFigure(r.data, server);
+    const curve = toGrowthFigure(r.data, server, fileBusy);
     if (curve) (growthByBackend[r.data.backend] ??= []).push(curve);
-    const figure = toFigure(r.data, server);
+    const figure = toFigure(r.data, server, fileBusy);
     if (!figure) continue;
     (byBackend[r.data.backend] ??= []).push(figure);
   }
-  const machine = parsed.data.environment?.machine;
   return {
     startedAt: parsed.data.startedAt,
     loadAverage: parsed.data.environment?.loadAverage ?? null,
     cores: parsed.data.environment?.cpu?.cores ?? null,
-    machineBusy: machine?.busy ? (machine.why ?? 'the machine was busy') : null,
+    machineBusy: fileBusy,
     byBackend,
     growthByBackend,
   };

@@ -85,3 +85,19 @@ test("a cluster's cost is cited beside its single node, from the same results fi
     assert.ok(single, `${t.id}/${c.id} cites ${s.column} in ${s.results} without its single node from the same run`);
   }
 });
+
+test('a cited run that was quiet is not labelled busy because another run of the same file was', async () => {
+  // evidence-…07-58-15Z-durability-quiet: the postgres-cluster runs were busy-flagged, the Kafka ones were
+  // not; the page showed "busy machine" on the Kafka durability citations all the same.
+  const ev = await realEvidence();
+  const quiet = benchmarkSources().filter((b) => b.t.id === 'kafka' && b.c.id === 'durability-at-failover');
+  assert.ok(quiet.length >= 2);
+  for (const { s } of quiet) {
+    const resolved = resolveSource(s, ev);
+    assert.ok(resolved.kind === 'benchmark');
+    assert.equal(resolved.machineBusy, false, `${s.column ?? s.backend} in ${s.results} ran on a quiet machine`);
+  }
+  // A busy run is still labelled: PostgreSQL's single-node max-rate in the PostgreSQL durability run.
+  const busy = resolveSource({ ...quiet[0]!.s, backend: 'postgres', column: 'postgres', results: 'evidence-2026-12-07T08-26-28Z-durability-postgres-quiet.json', mode: 'max-rate' }, ev);
+  assert.ok(busy.kind === 'benchmark' && busy.machineBusy, 'the busy-flagged run keeps its label');
+});
