@@ -83,9 +83,16 @@ export async function renderDrillHtml(drills: readonly DrillReport[], title?: st
   if (drills.length === 0) throw new Error('a drill report needs at least one drill');
   const heading = title ?? `Failover drill: ${[...new Set(drills.map((d) => d.backend))].join(', ')}`;
   const busy = drills.filter((d) => d.machine && d.machine.loadAverageStart[0]! > d.machine.cores);
+  const busyBackends = [...new Set(busy.map((d) => d.backend))];
   const banner = busy.length
-    ? `<p class="banner">The machine was busy (load average above its ${busy[0]!.machine!.cores} cores at the start of ${busy.map((d) => escapeHtml(d.backend)).join(', ')}): unavailability windows are longer than on a quiet machine; the counts of lost appends are not a matter of speed.</p>`
+    ? `<p class="banner">The machine was busy (load average above its ${busy[0]!.machine!.cores} cores at the start of ${busy.length === 1 ? 'the drill of' : `${busy.length} of the ${drills.length} drills:`} ${busyBackends.map(escapeHtml).join(', ')}): unavailability windows are longer than on a quiet machine; the counts of lost appends are not a matter of speed.</p>`
     : '';
+  // Each backend's settings once, with when its drills ran (a report may hold several drills of one backend).
+  const backends = [...new Set(drills.map((d) => d.backend))].map((backend) => {
+    const own = drills.filter((d) => d.backend === backend);
+    const when = own.length === 1 ? `started ${own[0]!.startedAt}, ${Math.round(own[0]!.durationMs / 1000)} s` : `${own.length} drills, started ${own[0]!.startedAt} to ${own.at(-1)!.startedAt}`;
+    return `${escapeHtml(backend)}: ${escapeHtml(own[0]!.durability)} (${escapeHtml(when)}).`;
+  });
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -97,7 +104,8 @@ export async function renderDrillHtml(drills: readonly DrillReport[], title?: st
 <body>
 <header>
   <h1>${escapeHtml(heading)}</h1>
-  <p class="lede">Writers in other OS processes append all along (half with expected versions, half with <code>any</code>; a retry reuses its event id), a subscriber follows <code>$all</code>, and the nemesis strikes the primary or leader: <b>kill</b> (SIGKILL), <b>pause</b> (SIGSTOP past the failure detection, then fenced), <b>partition</b> (cut off from the other nodes and the clients on a network of namespaces, then fenced and healed). Then everything is read back. ${drills.map((d) => `${escapeHtml(d.backend)}: ${escapeHtml(d.durability)}; started ${escapeHtml(d.startedAt)}, ${Math.round(d.durationMs / 1000)} s.`).join(' ')}</p>
+  <p class="lede">Writers in other OS processes append all along (half with expected versions, half with <code>any</code>; a retry reuses its event id), a subscriber follows <code>$all</code>, and the nemesis strikes the primary or leader: <b>kill</b> (SIGKILL), <b>pause</b> (SIGSTOP past the failure detection, then fenced), <b>partition</b> (cut off from the other nodes and the clients on a network of namespaces, then fenced and healed). Then everything is read back.</p>
+  <ul class="lede">${backends.map((b) => `<li>${b}</li>`).join('')}</ul>
   ${banner}
 </header>
 <main id="drills"></main>

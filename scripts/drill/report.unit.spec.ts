@@ -48,3 +48,14 @@ test('the drill report is one self-contained page: Chart.js inlined, the drills 
 test('a drill report of nothing is refused', async () => {
   await assert.rejects(renderDrillHtml([]), /at least one drill/);
 });
+
+test('a report of several drills of one backend names its settings once and each busy backend once', async () => {
+  const later = { ...drill, startedAt: '2026-12-07T05:00:00.000Z' };
+  const safe = { ...drill, backend: 'postgres-cluster', durability: 'a synchronous standby', machine: { cores: 2, loadAverageStart: [0.5, 0.4, 0.3], loadAverageEnd: [1, 1, 1] } };
+  const html = await renderDrillHtml([drill, later, safe]);
+  const header = html.slice(0, html.indexOf('<main'));
+  assert.equal(header.split('no synchronous standby &lt;/script&gt;').length - 1, 1, 'the twin\'s settings appear once');
+  assert.match(header, /postgres-cluster-async: .*\(2 drills, started 2026-12-07T04:00:00\.000Z to 2026-12-07T05:00:00\.000Z\)/);
+  assert.match(header, /postgres-cluster: a synchronous standby \(started 2026-12-07T04:00:00\.000Z, 20 s\)/);
+  assert.match(header, /at the start of 2 of the 3 drills: postgres-cluster-async\)/, 'the busy banner counts drills and names each backend once');
+});
