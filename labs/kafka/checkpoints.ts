@@ -14,14 +14,16 @@
  * kafkajs' OffsetFetch does not ask for stable offsets, so `store` waits until `load` sees the new value.
  */
 import { randomBytes } from 'node:crypto';
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import type { CheckpointPort } from '../core/index.ts';
-import { isConcurrentTransactionsError } from './client.ts';
+import { isConcurrentTransactionsError, LazyProducer } from './client.ts';
 import type { LogView } from './log-view.ts';
 import { EVENTS_PARTITION } from './topology.ts';
 
 export class KafkaCheckpoints implements CheckpointPort {
-  private producer: Promise<Producer> | undefined;
+  private readonly producer = new LazyProducer(() =>
+    this.view.kafka.producer({ transactionalId: this.transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }),
+  );
   // One id per store instance: checkpoint writers do not need to fence each other.
   private readonly transactionalId: string;
 
@@ -57,7 +59,7 @@ export class KafkaCheckpoints implements CheckpointPort {
   }
 
   private async commitOffset(subscriberId: string, position: bigint): Promise<void> {
-    const producer = await this.connect();
+    const producer = await this.producer.get();
     const transaction = await producer.transaction();
     try {
       await transaction.sendOffsets({
@@ -71,24 +73,7 @@ export class KafkaCheckpoints implements CheckpointPort {
     }
   }
 
-  private connect(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = this.view.kafka.producer({
-        transactionalId: this.transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      return producer;
-    })();
-    this.producer.catch(() => (this.producer = undefined));
-    return this.producer;
-  }
-
-  async close(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }

@@ -7,7 +7,7 @@
  * often meets CONCURRENT_TRANSACTIONS for a few milliseconds while the previous commit's markers are
  * written, and a 300 ms back-off per take-over would dominate every append.
  */
-import kafkajs, { Kafka, logLevel, type Admin } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 
 const { KafkaJSProtocolError } = kafkajs;
 
@@ -160,5 +160,31 @@ export async function endOffset(admin: Admin, topic: string, partition: number, 
       if (!isRetriableMetadataError(error) || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+}
+
+/**
+ * A producer made and connected on first use, then shared; one whose connection failed is forgotten, so
+ * the next use tries again. `close()` disconnects it and forgets it (a later use makes a fresh one).
+ */
+export class LazyProducer {
+  private producer: Promise<Producer> | undefined;
+
+  constructor(private readonly create: () => Producer) {}
+
+  get(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.create();
+      await producer.connect();
+      return producer;
+    })();
+    this.producer.catch(() => (this.producer = undefined));
+    return this.producer;
+  }
+
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
   }
 }

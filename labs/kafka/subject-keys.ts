@@ -9,12 +9,13 @@
  * with the other would become unreadable. Keyed by key id, both survive: the earliest is used to encrypt,
  * either decrypts.
  */
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { LazyProducer } from './client.ts';
 import { generateSubjectKey, type KeyStore, type SubjectKey } from '../core/index.ts';
 import type { LogView } from './log-view.ts';
 
 export class KafkaSubjectKeys implements KeyStore {
-  private producer: Promise<Producer> | undefined;
+  private readonly producer = new LazyProducer(() => this.view.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }));
 
   constructor(private readonly view: LogView) {}
 
@@ -44,24 +45,12 @@ export class KafkaSubjectKeys implements KeyStore {
   }
 
   private async produce(key: string, value: string | null): Promise<void> {
-    const producer = await this.connect();
+    const producer = await this.producer.get();
     const [metadata] = await producer.send({ topic: this.view.topology.subjectKeys, acks: -1, messages: [{ key, value }] });
     if (metadata?.baseOffset) await this.view.waitFor(this.view.topology.subjectKeys, BigInt(metadata.baseOffset) + 1n);
   }
 
-  private connect(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = this.view.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      return producer;
-    })();
-    this.producer.catch(() => (this.producer = undefined));
-    return this.producer;
-  }
-
-  async close(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }

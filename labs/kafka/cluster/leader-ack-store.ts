@@ -28,7 +28,8 @@
  *
  * docs/labs/replication.md, "The acks=1 twin", has the drill's figures.
  */
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { LazyProducer } from '../client.ts';
 import type { AllPageRequest, AppendResult, ExpectedVersion, RecordedEvent, StreamPageRequest, UnsupportedCapabilities, ValidatedEvent } from '../../core/index.ts';
 import { checkAppend, type AppendCheckSource, type KnownEvent } from '../append-checks.ts';
 import { acquireView, DEFAULT_NAMESPACE, KAFKA_CANNOT_DELETE_ONE_STREAM, KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
@@ -103,7 +104,8 @@ function unreplicatedOf(view: LogView): Unreplicated {
 }
 
 export class LeaderAckWriter implements AppendWriter {
-  private producer: Promise<Producer> | undefined;
+  // A plain producer: Kafka and kafkajs require acks=all for an idempotent or transactional one.
+  private readonly producer = new LazyProducer(() => this.view.kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner }));
   private readonly log: Unreplicated;
 
   constructor(private readonly view: LogView) {
@@ -121,7 +123,7 @@ export class LeaderAckWriter implements AppendWriter {
         return { nextExpectedVersion: last.streamVersion, globalPosition: last.globalPosition };
       }
       const { current } = check;
-      const producer = await this.connect();
+      const producer = await this.producer.get();
       const first = (current ?? -1) + 1;
       const now = Date.now();
       // PITFALL(replication.acknowledged-survive-failover): acks=1 — the leader's own log only. The
@@ -144,21 +146,8 @@ export class LeaderAckWriter implements AppendWriter {
     return this.log.readOwnWrites();
   }
 
-  private connect(): Promise<Producer> {
-    this.producer ??= (async () => {
-      // A plain producer: Kafka and kafkajs require acks=all for an idempotent or transactional one.
-      const producer = this.view.kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      return producer;
-    })();
-    this.producer.catch(() => (this.producer = undefined));
-    return this.producer;
-  }
-
-  async close(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }
 

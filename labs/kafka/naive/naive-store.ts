@@ -12,7 +12,8 @@
  * The conformance suite runs it and asserts that it fails exactly the scenarios its backend.ts lists
  * (expectedFailures), for real, on every run.
  */
-import { Partitioners, type Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { LazyProducer } from '../client.ts';
 import { assertExpectedVersion, type AppendResult, type ExpectedVersion, type UnsupportedCapabilities, type ValidatedEvent } from '../../core/index.ts';
 import { acquireView, KAFKA_CANNOT_DELETE_ONE_STREAM, KafkaEventStore, type AppendWriter, type KafkaStoreOptions } from '../kafka-store.ts';
 import type { LogView } from '../log-view.ts';
@@ -22,7 +23,8 @@ import { EVENTS_PARTITION } from '../topology.ts';
 export const NAIVE_NAMESPACE = 'workbench-naive';
 
 export class UncheckedWriter implements AppendWriter {
-  private producer: Promise<Producer> | undefined;
+  // The idempotent producer: it dedupes this session's own resends, and nothing else.
+  private readonly producer = new LazyProducer(() => this.view.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner }));
 
   constructor(private readonly view: LogView) {}
 
@@ -32,7 +34,7 @@ export class UncheckedWriter implements AppendWriter {
     // true until the write lands, so racing writers claim the same versions. (No event-id check either.)
     const current = this.view.index.streamVersion(streamId);
     assertExpectedVersion(streamId, expected, current);
-    const producer = await this.connect();
+    const producer = await this.producer.get();
     const now = Date.now();
     const first = (current ?? -1) + 1;
     const [metadata] = await producer.send({
@@ -45,21 +47,8 @@ export class UncheckedWriter implements AppendWriter {
     return { nextExpectedVersion: first + events.length - 1, globalPosition: positionOfOffset(lastOffset) };
   }
 
-  private connect(): Promise<Producer> {
-    this.producer ??= (async () => {
-      // The idempotent producer: it dedupes this session's own resends, and nothing else.
-      const producer = this.view.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      return producer;
-    })();
-    this.producer.catch(() => (this.producer = undefined));
-    return this.producer;
-  }
-
-  async close(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await producer.then((p) => p.disconnect()).catch(() => {});
+  close(): Promise<void> {
+    return this.producer.close();
   }
 }
 
