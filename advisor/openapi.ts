@@ -3,6 +3,7 @@
 // app is documented (and nothing else) and that responses validate against these schemas.
 import { QUESTIONS } from './knowledge/questions.ts';
 import { BENCHMARK_SOURCE_MODES, CRITERION_IDS, TECHNOLOGY_IDS, LAB_BACKENDS, DONT_KNOW } from './knowledge/types.ts';
+import { EVIDENCE_LABEL } from './recommendation.ts';
 
 const ref = (n: string) => ({ $ref: `#/components/schemas/${n}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -29,7 +30,7 @@ const criterionId = { type: 'string', enum: [...CRITERION_IDS] };
 const scenarioId = { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' };
 const benchMode = { type: 'string', enum: [...BENCHMARK_SOURCE_MODES] };
 /** How a rating is supported: measured here, on an emulator only, or documentation only. */
-const evidenceLevel = { type: 'string', enum: ['measured', 'emulator', 'documentation'] };
+const evidenceLevel = { type: 'string', enum: Object.keys(EVIDENCE_LABEL) };
 const bool = { type: 'boolean' };
 const scoredOption = obj({ technology: techId, name: str, score: num });
 

@@ -42,6 +42,8 @@ const sweepStep = z.looseObject({
   repeats: z.array(z.looseObject({ saturation: z.array(z.string()).optional() })).optional(),
 });
 const spread = z.looseObject({ median: num, min: num, max: num });
+/** The harness's verdict on the machine's load (benchmarks/harness): for a run, a growth step, or a whole file. */
+const machineFlag = z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() });
 const growthStep = z.looseObject({
   storedEvents: num,
   appendP50Ms: num,
@@ -53,7 +55,7 @@ const growthStep = z.looseObject({
   openSeconds: num.optional(),
   saturated: z.boolean(),
   diskNote: z.string().optional(),
-  machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+  machine: machineFlag.optional(),
 });
 const run = z.looseObject({
   backend: z.string(),
@@ -65,7 +67,7 @@ const run = z.looseObject({
   summary: summary.optional(),
   search: z.looseObject({ maxSustainableRate: num.nullable(), verdict: z.string().optional(), spread: spread.nullable().optional() }).optional(),
   sweep: z.looseObject({ steps: z.array(sweepStep), highestUnsaturatedRate: spread.nullable().optional() }).optional(),
-  machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+  machine: machineFlag.optional(),
   growth: z.looseObject({ steps: z.array(growthStep) }).optional(),
 });
 const backendEnv = z.looseObject({ name: z.string(), description: z.string().optional(), version: z.string().nullable().optional(), emulator: z.string().nullable().optional() });
@@ -78,7 +80,7 @@ const file = z.looseObject({
       loadAverageAfter: z.array(num).optional(),
       cpu: z.looseObject({ cores: num }).optional(),
       backends: z.array(z.unknown()).optional(),
-      machine: z.looseObject({ busy: z.boolean(), why: z.string().nullable().optional() }).optional(),
+      machine: machineFlag.optional(),
     })
     .optional(),
 });
@@ -192,7 +194,7 @@ function deriveSaturation(mode: FigureMode, s: z.infer<typeof summary>): string[
  * Whether the machine was busy during a run: the run's own flag; the file's only for a run that carries
  * none (older results). The file's flag is the union of its runs': a quiet run beside a busy one is quiet.
  */
-function busyDuring(machine: { busy: boolean; why?: string | null } | undefined, fileBusy: string | null): string | null {
+function busyDuring(machine: z.infer<typeof machineFlag> | undefined, fileBusy: string | null): string | null {
   if (!machine) return fileBusy;
   return machine.busy ? (machine.why ?? 'the machine was busy') : null;
 }

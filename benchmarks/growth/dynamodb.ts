@@ -23,6 +23,7 @@ import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, Up
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidV7 } from '../../labs/core/index.ts';
 import {
+  advanceStablePoint,
   commitItem,
   decodeLogEntry,
   DEFAULT_TABLE,
@@ -32,7 +33,7 @@ import {
   itemSizeBytes,
   LOG_KEY,
   logEntryItem,
-  STABLE_KEY,
+  STABLE_ITEM_KEY,
   toStored,
   type StoredEvent,
 } from '../../labs/dynamodb/index.ts';
@@ -94,85 +95,65 @@ async function dynamoStorage(env: Record<string, string>): Promise<GrowthStorage
   let bytes = 0;
   let items = 0;
 
-  /** Counts the events of the entries after `countedThrough` (members not voided), and moves it on. */
-  async function countNewEntries(): Promise<void> {
+  /** The log entries numbered above `after` (up to `through`), page by page, each with its item. */
+  async function* logEntries(after: number, through = Number.MAX_SAFE_INTEGER): AsyncGenerator<{ item: Item; entry: ReturnType<typeof decodeLogEntry> }> {
     let start: Item | undefined;
-    const after = countedThrough; // fixed for the whole paging: a start key must satisfy the same condition
     do {
       const page = await client.send(
         new QueryCommand({
           TableName: table,
-          KeyConditionExpression: 'pk = :pk AND sk > :after',
-          ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':after': { N: String(after) } },
+          // Fixed for the whole paging: a start key must satisfy the same condition.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
+          ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':from': { N: String(after + 1) }, ':through': { N: String(through) } },
           ConsistentRead: true,
           Limit: COUNT_PAGE_ENTRIES,
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) {
-        const entry = decodeLogEntry(item);
-        const kept = entry.members.filter((m) => m.state !== 'void');
-        counted += kept.reduce((sum, m) => sum + m.events.length, 0);
-        countedThrough = Math.max(countedThrough, entry.commit);
-        bytes += billedBytes(item);
-        items += 1;
-        for (const m of kept) {
-          // The member's commit item, as its writer built it (erased events, if any, are not re-counted).
-          const events = toStored(m.events.filter((e) => e !== undefined));
-          bytes += billedBytes(commitItem({ streamId: m.streamId, events, recordedAt: m.recordedAt }, m.slot, entry.commit, m.offset));
-          items += 1;
-        }
-      }
+      for (const item of page.Items ?? []) yield { item, entry: decodeLogEntry(item) };
       start = page.LastEvaluatedKey;
     } while (start);
+  }
+
+  /** Counts the events of the entries after `countedThrough` (members not voided), and moves it on. */
+  async function countNewEntries(): Promise<void> {
+    for await (const { item, entry } of logEntries(countedThrough)) {
+      const kept = entry.members.filter((m) => m.state !== 'void');
+      counted += kept.reduce((sum, m) => sum + m.events.length, 0);
+      countedThrough = Math.max(countedThrough, entry.commit);
+      bytes += billedBytes(item);
+      items += 1;
+      for (const m of kept) {
+        // The member's commit item, as its writer built it (erased events, if any, are not re-counted).
+        const events = toStored(m.events.filter((e) => e !== undefined));
+        bytes += billedBytes(commitItem({ streamId: m.streamId, events, recordedAt: m.recordedAt }, m.slot, entry.commit, m.offset));
+        items += 1;
+      }
+    }
   }
 
   /** Fills after which the stable point was moved over the filled entries, and those after which it was not. */
   const stableMoves = { moved: 0, leftBehind: 0 };
 
   async function stablePoint(): Promise<number> {
-    const out = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: STABLE_KEY }, sk: { N: '0' } }, ConsistentRead: true }));
+    const out = await client.send(new GetItemCommand({ TableName: table, Key: STABLE_ITEM_KEY, ConsistentRead: true }));
     return out.Item?.c?.N ? Number(out.Item.c.N) : 0;
   }
 
   /** Whether every log entry after `from` up to `through` exists and has no member pending (the store's "decided"). */
   async function decided(from: number, through: number): Promise<boolean> {
     let expected = from + 1;
-    let start: Item | undefined;
-    do {
-      const page = await client.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
-          ExpressionAttributeValues: { ':pk': { S: LOG_KEY }, ':from': { N: String(from + 1) }, ':through': { N: String(through) } },
-          ConsistentRead: true,
-          Limit: COUNT_PAGE_ENTRIES,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const entry = decodeLogEntry(item);
-        if (entry.commit !== expected || entry.members.some((m) => m.state === 'pending')) return false;
-        expected++;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const { entry } of logEntries(from, through)) {
+      if (entry.commit !== expected || entry.members.some((m) => m.state === 'pending')) return false;
+      expected++;
+    }
     return expected === through + 1;
   }
 
-  /** Moves the stable point to `to` (never back: the store's own condition). */
+  /** Moves the stable point to `to` (never back: the store's own update). */
   async function moveStable(to: number): Promise<void> {
     try {
-      await client.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: { pk: { S: STABLE_KEY }, sk: { N: '0' } },
-          UpdateExpression: 'SET #c = :c',
-          ConditionExpression: 'attribute_not_exists(pk) OR #c < :c',
-          ExpressionAttributeNames: { '#c': 'c' },
-          ExpressionAttributeValues: { ':c': { N: String(to) } },
-        }),
-      );
+      await client.send(new UpdateItemCommand(advanceStablePoint(table, to)));
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error; // a reader moved it further
     }

@@ -9,6 +9,6 @@ export { isConditionalCheckFailed, mapDynamoDbError } from './errors.ts';
 export { EVENTS_PER_COMMIT, packPosition, unpackPosition } from './keys.ts';
 export { DEFAULT_TABLE, ensureTable } from './table.ts';
 // The benchmarks' growth filler writes the store's own items (benchmarks/growth/dynamodb.ts): built here, never copied.
-export { commitItem, decodeLogEntry, logEntryItem, toStored, type StoredEvent } from './items.ts';
+export { advanceStablePoint, commitItem, decodeLogEntry, logEntryItem, STABLE_ITEM_KEY, toStored, type StoredEvent } from './items.ts';
 export { itemSizeBytes } from './item-size.ts';
 export { LOG_KEY, STABLE_KEY, streamKey } from './keys.ts';

@@ -3,12 +3,12 @@
  * them back into events. Pure: no SDK calls.
  */
 import { randomUUID } from 'node:crypto';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { InvalidEventError, type RecordedEvent, type ValidatedEvent } from '../core/index.ts';
 import { BatchTooLargeError } from './errors.ts';
 import type { MemberState } from './group-commit.ts';
 import { MAX_ITEM_BYTES, itemSizeBytes } from './item-size.ts';
-import { EVENTS_PER_COMMIT, LOG_KEY, packPosition, streamKey } from './keys.ts';
+import { EVENTS_PER_COMMIT, LOG_KEY, packPosition, STABLE_KEY, streamKey } from './keys.ts';
 
 /** An event as written (data and metadata already JSON, from validation). */
 export interface StoredEvent {
@@ -204,4 +204,22 @@ export function num(value: AttributeValue | undefined): number {
 export function str(value: AttributeValue | undefined): string {
   if (value?.S === undefined) throw new Error(`expected a string attribute, got ${JSON.stringify(value)}`);
   return value.S;
+}
+
+/** The `$all-stable` item: the number below which every log entry is decided (log-reader.ts). */
+export const STABLE_ITEM_KEY: Record<string, AttributeValue> = { pk: { S: STABLE_KEY }, sk: { N: '0' } };
+
+/**
+ * Moves the stable point to `commit`, never back: a writer of the point that finds it already further
+ * (another reader moved it) gets ConditionalCheckFailed, which it may ignore.
+ */
+export function advanceStablePoint(tableName: string, commit: number): UpdateItemCommandInput {
+  return {
+    TableName: tableName,
+    Key: STABLE_ITEM_KEY,
+    UpdateExpression: 'SET #c = :c',
+    ConditionExpression: 'attribute_not_exists(pk) OR #c < :c',
+    ExpressionAttributeNames: { '#c': 'c' },
+    ExpressionAttributeValues: { ':c': { N: String(commit) } },
+  };
 }

@@ -7,7 +7,7 @@ import { BatchGetItemCommand, QueryCommand, UpdateItemCommand, type AttributeVal
 import type { AllPageRequest, RecordedEvent } from '../core/index.ts';
 import { DEFAULT_READ_ALL_PAGE } from '../core/index.ts';
 import { isConditionalCheckFailed } from './errors.ts';
-import { commitItem, decodeLogEntry, logEventToRecorded, num, str, toStored, type LogEntry } from './items.ts';
+import { advanceStablePoint, commitItem, decodeLogEntry, logEventToRecorded, num, str, toStored, type LogEntry } from './items.ts';
 import { EVENTS_PER_COMMIT, LOG_KEY, STABLE_KEY, streamKey, unpackPosition } from './keys.ts';
 import { UnresolvedTracker, decideLogStep } from './log-entries.ts';
 import { BackgroundWork, getCommitItem, markMembers } from './log-marks.ts';
@@ -220,14 +220,7 @@ export class LogReader {
       try {
         await this.table.send('UpdateItem stable', (c) =>
           c.send(
-            new UpdateItemCommand({
-              TableName: this.table.tableName,
-              Key: { pk: { S: STABLE_KEY }, sk: { N: '0' } },
-              UpdateExpression: 'SET #c = :c',
-              ConditionExpression: 'attribute_not_exists(pk) OR #c < :c',
-              ExpressionAttributeNames: { '#c': 'c' },
-              ExpressionAttributeValues: { ':c': { N: String(resolvedThrough) } },
-            }),
+            new UpdateItemCommand(advanceStablePoint(this.table.tableName, resolvedThrough)),
           ),
         );
       } catch (error) {

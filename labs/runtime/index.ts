@@ -2,6 +2,6 @@
 export * from './backend.ts';
 export * from './settings.ts';
 export { freePort, freePorts } from './ports.ts';
-export { networkNamespacesUnavailable, PartitionUnavailableError } from './netns.ts';
+export { iptablesAvailable, networkNamespacesUnavailable, PartitionUnavailableError } from './netns.ts';
 export { startPostgres, type RunningPostgres } from './postgres.ts';
 export { startPostgresCluster, type RunningPostgresCluster } from './postgres/cluster.ts';

@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backendByName } from '../../labs/backends.ts';
-import { settings, skipMessage, unavailableReason } from '../../labs/runtime/index.ts';
-import { iptablesAvailable } from '../../labs/runtime/netns.ts';
+import { iptablesAvailable, settings, skipMessage, unavailableReason } from '../../labs/runtime/index.ts';
 import { runDrill } from './run.ts';
 
 const TIMEOUT = 180_000;
